@@ -1,0 +1,61 @@
+//! `validate_access_token` with cached keys against a bare `jsonwebtoken::decode` of the
+//! same RS256-2048 token (with the same issuer, audience and expiry checks).
+//!
+//! Run: `cargo bench -p scalekit-auth --bench validate`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::FutureExt as _;
+use jsonwebtoken::{Algorithm as JwtAlgorithm, DecodingKey, Validation};
+use scalekit_auth::testing::TestSigner;
+use scalekit_auth::{Algorithm, Config, ScalekitAuth};
+use serde_json::{Value, json};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CLIENT_ID: &str = "skc_bench";
+
+fn bench_validate(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let signer = TestSigner::new(Algorithm::RS256, "bench-key");
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(path("/keys"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(signer.jwks_json(), "application/json"))
+            .mount(&server)
+            .await;
+        server
+    });
+    let issuer = server.uri();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let token = signer.sign(&json!({
+        "iss": issuer, "sub": "usr_1234567890", "aud": [CLIENT_ID], "exp": now + 3600,
+        "iat": now, "nbf": now, "jti": "tkn_0123456789abcdef", "sid": "ses_0123456789",
+        "oid": "org_0123456789", "client_id": CLIENT_ID, "roles": ["admin", "member"],
+        "permissions": ["read:all", "write:own"], "scope": "openid profile email offline_access",
+    }));
+
+    let client = ScalekitAuth::new(Config::new(issuer.clone(), CLIENT_ID, "secret")).unwrap();
+    rt.block_on(client.validate_access_token(&token)).expect("warm-up validation");
+
+    let jwk = signer.jwk();
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();
+    let mut validation = Validation::new(JwtAlgorithm::RS256);
+    validation.set_issuer(&[&issuer]);
+    validation.set_audience(&[CLIENT_ID]);
+    validation.leeway = 60;
+    jsonwebtoken::decode::<Value>(&token, &key, &validation).expect("baseline decodes");
+
+    let mut group = c.benchmark_group("validate_rs256");
+    group.bench_function("scalekit_auth::validate_access_token", |b| {
+        // With keys cached the future completes on its first poll: no runtime needed.
+        b.iter(|| client.validate_access_token(&token).now_or_never().expect("cached path").unwrap())
+    });
+    group.bench_function("jsonwebtoken::decode", |b| {
+        b.iter(|| jsonwebtoken::decode::<Value>(&token, &key, &validation).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_validate);
+criterion_main!(benches);

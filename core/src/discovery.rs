@@ -1,0 +1,175 @@
+//! The provider's endpoints, read lazily from OpenID discovery and kept for the life of
+//! the client; Scalekit's fixed paths stand in when the provider has no discovery
+//! document.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::config::is_loopback;
+use crate::error::{Error, Result};
+use crate::http::HttpClient;
+use crate::singleflight::SingleFlight;
+
+/// Path of the discovery document, relative to the environment URL.
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+/// Where the provider's endpoints are and which issuer its tokens carry.
+///
+/// ```
+/// let url = url::Url::parse("https://acme.scalekit.com").unwrap();
+/// let meta = scalekit_auth::ProviderMetadata::scalekit_defaults(&url);
+/// assert_eq!(meta.jwks_uri, "https://acme.scalekit.com/keys");
+/// assert_eq!(meta.issuer, "https://acme.scalekit.com");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProviderMetadata {
+    /// The `iss` of the provider's tokens.
+    pub issuer: String,
+    /// Where browsers are sent to log in.
+    pub authorization_endpoint: String,
+    /// Where codes and refresh tokens are exchanged.
+    pub token_endpoint: String,
+    /// The provider's public signing keys.
+    pub jwks_uri: String,
+    /// RP-initiated logout.
+    pub end_session_endpoint: String,
+    /// The OpenID userinfo endpoint, when announced.
+    pub userinfo_endpoint: Option<String>,
+    /// Whether the values came from a discovery document (false: Scalekit's defaults).
+    pub from_discovery: bool,
+}
+
+impl ProviderMetadata {
+    /// Scalekit's fixed paths under the environment URL, used when discovery is absent.
+    pub fn scalekit_defaults(environment: &Url) -> Self {
+        let at = |path: &str| join(environment, path);
+        ProviderMetadata {
+            issuer: origin_string(environment),
+            authorization_endpoint: at("/oauth/authorize"),
+            token_endpoint: at("/oauth/token"),
+            jwks_uri: at("/keys"),
+            end_session_endpoint: at("/oidc/logout"),
+            userinfo_endpoint: None,
+            from_discovery: false,
+        }
+    }
+
+    fn from_document(environment: &Url, doc: DiscoveryDocument) -> Result<Self> {
+        let defaults = Self::scalekit_defaults(environment);
+        let url = join(environment, DISCOVERY_PATH);
+        let endpoint = |name: &str, value: Option<String>, default: String| -> Result<String> {
+            match value {
+                None => Ok(default),
+                Some(v) => check_endpoint(&url, name, v),
+            }
+        };
+        if doc.issuer.trim().is_empty() {
+            return Err(Error::ProviderInvalidResponse {
+                url,
+                reason: "discovery document has an empty issuer".into(),
+            });
+        }
+        Ok(ProviderMetadata {
+            issuer: doc.issuer,
+            authorization_endpoint: endpoint(
+                "authorization_endpoint",
+                doc.authorization_endpoint,
+                defaults.authorization_endpoint,
+            )?,
+            token_endpoint: endpoint("token_endpoint", doc.token_endpoint, defaults.token_endpoint)?,
+            jwks_uri: endpoint("jwks_uri", doc.jwks_uri, defaults.jwks_uri)?,
+            end_session_endpoint: endpoint(
+                "end_session_endpoint",
+                doc.end_session_endpoint,
+                defaults.end_session_endpoint,
+            )?,
+            userinfo_endpoint: doc
+                .userinfo_endpoint
+                .map(|v| check_endpoint(&url, "userinfo_endpoint", v))
+                .transpose()?,
+            from_discovery: true,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct DiscoveryDocument {
+    issuer: String,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    jwks_uri: Option<String>,
+    end_session_endpoint: Option<String>,
+    userinfo_endpoint: Option<String>,
+}
+
+/// An endpoint from the discovery document must be an absolute https URL (http only on
+/// loopback): a document that points elsewhere in clear text would downgrade us.
+fn check_endpoint(doc_url: &str, name: &str, value: String) -> Result<String> {
+    let parsed = Url::parse(&value).map_err(|e| Error::ProviderInvalidResponse {
+        url: doc_url.to_owned(),
+        reason: format!("{name} {value:?} is not a URL ({e})"),
+    })?;
+    let secure = parsed.scheme() == "https" || (parsed.scheme() == "http" && is_loopback(&parsed));
+    if !secure {
+        return Err(Error::ProviderInvalidResponse {
+            url: doc_url.to_owned(),
+            reason: format!("{name} {value:?} is not an https URL"),
+        });
+    }
+    Ok(value)
+}
+
+fn origin_string(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+fn join(base: &Url, path: &str) -> String {
+    format!("{}{}", origin_string(base), path)
+}
+
+/// Fetches discovery once, shares the fetch among concurrent callers, and keeps the
+/// result. A failed fetch is not kept: the next caller tries again.
+pub(crate) struct Discovery {
+    environment: Url,
+    http: HttpClient,
+    known: Mutex<Option<Arc<ProviderMetadata>>>,
+    flight: SingleFlight<Arc<ProviderMetadata>>,
+}
+
+impl Discovery {
+    pub(crate) fn new(environment: Url, http: HttpClient) -> Self {
+        Discovery { environment, http, known: Mutex::new(None), flight: SingleFlight::new() }
+    }
+
+    pub(crate) fn environment(&self) -> &Url {
+        &self.environment
+    }
+
+    /// The metadata, fetching it on first use.
+    pub(crate) async fn metadata(self: &Arc<Self>) -> Result<Arc<ProviderMetadata>> {
+        if let Some(known) = self.cached() {
+            return Ok(known);
+        }
+        let this = Arc::clone(self);
+        self.flight.run(move || async move { this.fetch().await }).await
+    }
+
+    /// The metadata if it has been fetched already.
+    pub(crate) fn cached(&self) -> Option<Arc<ProviderMetadata>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    async fn fetch(&self) -> Result<Arc<ProviderMetadata>> {
+        let url = join(&self.environment, DISCOVERY_PATH);
+        let metadata = match self.http.get_json::<DiscoveryDocument>(&url).await? {
+            Some(doc) => ProviderMetadata::from_document(&self.environment, doc)?,
+            None => ProviderMetadata::scalekit_defaults(&self.environment),
+        };
+        let metadata = Arc::new(metadata);
+        *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&metadata));
+        Ok(metadata)
+    }
+}

@@ -1,0 +1,276 @@
+//! One error type for everything the crate does, with a stable snake_case code.
+//!
+//! The codes are part of the public contract: the Python and Node packages expose the
+//! same strings, adapters map them to HTTP statuses with [`Error::http_status`], and a
+//! test keeps the list in [`Error::ALL_CODES`] in step with the variants.
+
+use std::fmt;
+
+/// Every failure of the crate. Match on [`Error::code`] rather than on the message:
+/// codes are stable, messages are written for people and may improve.
+///
+/// ```
+/// let err = scalekit_auth::Error::TokenMalformed("not three parts".into());
+/// assert_eq!(err.code(), "token_malformed");
+/// assert_eq!(err.http_status(), 401);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration cannot work; the message names the setting and how to fix it.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// The token is larger than `max_token_bytes`; it was not decoded.
+    #[error("token is {size} bytes, more than the {max}-byte limit (max_token_bytes); it was not decoded")]
+    TokenTooLarge {
+        /// Size of the rejected token in bytes.
+        size: usize,
+        /// The configured limit.
+        max: usize,
+    },
+
+    /// The token is not a JWS in compact serialization, or its header or claims are not
+    /// well-formed JSON of the expected shape.
+    #[error("token is malformed: {0}")]
+    TokenMalformed(String),
+
+    /// The header names an algorithm that is never accepted for provider tokens
+    /// (`none`, HMAC) or that this library does not support.
+    #[error(
+        "token algorithm {0:?} is not accepted (allowed: RS256/384/512, PS256/384/512, ES256/384, EdDSA)"
+    )]
+    TokenUnsupportedAlgorithm(String),
+
+    /// No key in the provider's JWKS matches the token's `kid` and algorithm.
+    #[error(
+        "no signing key of the provider matches this token (kid {kid:?}, alg {alg}); the key may have been rotated or the token comes from another environment"
+    )]
+    TokenKeyNotFound {
+        /// The `kid` of the token header, if it had one.
+        kid: Option<String>,
+        /// The algorithm of the token header.
+        alg: String,
+    },
+
+    /// The signature does not verify with the provider's key.
+    #[error("token signature is invalid")]
+    TokenSignatureInvalid,
+
+    /// `exp` is in the past (beyond the leeway).
+    #[error("token expired at {exp} (now {now}, leeway {leeway}s)")]
+    TokenExpired {
+        /// The token's `exp` (seconds since the Unix epoch).
+        exp: i64,
+        /// The validation time.
+        now: i64,
+        /// The configured leeway in seconds.
+        leeway: u64,
+    },
+
+    /// `nbf` or `iat` lies in the future (beyond the leeway).
+    #[error(
+        "token is not valid yet: {claim} is {value}, now is {now} (leeway {leeway}s); check the server clock"
+    )]
+    TokenNotYetValid {
+        /// `nbf` or `iat`.
+        claim: &'static str,
+        /// The claim's value.
+        value: i64,
+        /// The validation time.
+        now: i64,
+        /// The configured leeway in seconds.
+        leeway: u64,
+    },
+
+    /// `iss` is not the configured issuer.
+    #[error(
+        "token issuer {found:?} is not the expected issuer {expected:?}; check SCALEKIT_ENVIRONMENT_URL or the issuer option"
+    )]
+    TokenInvalidIssuer {
+        /// The issuers that would have been accepted.
+        expected: Vec<String>,
+        /// The token's `iss`.
+        found: String,
+    },
+
+    /// `aud` does not contain the client id nor a configured audience, or `azp` names
+    /// another client.
+    #[error(
+        "token audience {found:?} does not include any of {expected:?}; check SCALEKIT_CLIENT_ID or the audience option"
+    )]
+    TokenInvalidAudience {
+        /// The audiences that would have been accepted.
+        expected: Vec<String>,
+        /// The token's `aud` (or, for an `azp` mismatch, its `azp`).
+        found: Vec<String>,
+    },
+
+    /// The ID token's `nonce` differs from the one sent with the login request.
+    #[error("ID token nonce does not match the nonce of the login request")]
+    TokenInvalidNonce,
+
+    /// A claim that must be present is absent.
+    #[error("token has no {0:?} claim, which is required")]
+    TokenMissingClaim(&'static str),
+
+    /// A claim has the wrong JSON type or an impossible value.
+    #[error("token claim {claim:?} is invalid: {reason}")]
+    TokenInvalidClaim {
+        /// The claim's name.
+        claim: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The token is valid but lacks a scope, role or permission the caller requires.
+    #[error("token lacks the required {kind} {missing:?}")]
+    InsufficientScope {
+        /// `scope`, `role` or `permission`.
+        kind: &'static str,
+        /// The required values that the token does not carry.
+        missing: Vec<String>,
+    },
+
+    /// The provider's keys could not be fetched and no earlier copy is available (or the
+    /// token needs a key that only a fresh copy could have).
+    #[error("the provider's signing keys are unavailable: {0}")]
+    JwksUnavailable(String),
+
+    /// The provider answered with an OAuth error (`invalid_grant`, `invalid_client`, ...).
+    #[error("the provider refused the request (HTTP {status}): {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    ProviderError {
+        /// The OAuth `error` value.
+        error: String,
+        /// The OAuth `error_description`, if any.
+        description: Option<String>,
+        /// The HTTP status of the response.
+        status: u16,
+    },
+
+    /// The provider answered 5xx: it is down or overloaded.
+    #[error("the provider is unavailable: {url} answered HTTP {status}")]
+    ProviderUnavailable {
+        /// The URL that was requested (without query).
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+
+    /// The provider answered with something that is not the expected JSON.
+    #[error("unexpected response from {url}: {reason}")]
+    ProviderInvalidResponse {
+        /// The URL that was requested (without query).
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// The provider did not answer within `http_timeout_seconds`.
+    #[error("the provider did not answer {url} within {seconds}s (http_timeout_seconds)")]
+    ProviderTimeout {
+        /// The URL that was requested (without query).
+        url: String,
+        /// The configured timeout.
+        seconds: u64,
+    },
+
+    /// The provider could not be reached (connection refused, DNS, TLS).
+    #[error("cannot reach the provider at {url}: {reason}; check SCALEKIT_ENVIRONMENT_URL and the network")]
+    ProviderUnreachable {
+        /// The URL that was requested (without query).
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Every code [`Error::code`] can return, for the cross-language consistency tests.
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "invalid_config",
+        "token_too_large",
+        "token_malformed",
+        "token_unsupported_algorithm",
+        "token_key_not_found",
+        "token_signature_invalid",
+        "token_expired",
+        "token_not_yet_valid",
+        "token_invalid_issuer",
+        "token_invalid_audience",
+        "token_invalid_nonce",
+        "token_missing_claim",
+        "token_invalid_claim",
+        "insufficient_scope",
+        "jwks_unavailable",
+        "provider_error",
+        "provider_unavailable",
+        "provider_invalid_response",
+        "provider_timeout",
+        "provider_unreachable",
+    ];
+
+    /// The stable snake_case code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig(_) => "invalid_config",
+            Error::TokenTooLarge { .. } => "token_too_large",
+            Error::TokenMalformed(_) => "token_malformed",
+            Error::TokenUnsupportedAlgorithm(_) => "token_unsupported_algorithm",
+            Error::TokenKeyNotFound { .. } => "token_key_not_found",
+            Error::TokenSignatureInvalid => "token_signature_invalid",
+            Error::TokenExpired { .. } => "token_expired",
+            Error::TokenNotYetValid { .. } => "token_not_yet_valid",
+            Error::TokenInvalidIssuer { .. } => "token_invalid_issuer",
+            Error::TokenInvalidAudience { .. } => "token_invalid_audience",
+            Error::TokenInvalidNonce => "token_invalid_nonce",
+            Error::TokenMissingClaim(_) => "token_missing_claim",
+            Error::TokenInvalidClaim { .. } => "token_invalid_claim",
+            Error::InsufficientScope { .. } => "insufficient_scope",
+            Error::JwksUnavailable(_) => "jwks_unavailable",
+            Error::ProviderError { .. } => "provider_error",
+            Error::ProviderUnavailable { .. } => "provider_unavailable",
+            Error::ProviderInvalidResponse { .. } => "provider_invalid_response",
+            Error::ProviderTimeout { .. } => "provider_timeout",
+            Error::ProviderUnreachable { .. } => "provider_unreachable",
+        }
+    }
+
+    /// The HTTP status an app should answer with when this error ends a request:
+    /// 401 for a token that does not authenticate, 403 for one that lacks rights,
+    /// 500 for a broken configuration, 502/503/504 when the provider fails.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::InvalidConfig(_) => 500,
+            Error::InsufficientScope { .. } => 403,
+            Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } => 503,
+            Error::ProviderTimeout { .. } => 504,
+            Error::ProviderUnreachable { .. } | Error::ProviderInvalidResponse { .. } => 502,
+            // An OAuth error on a code or refresh token means the user must log in again.
+            Error::ProviderError { .. } => 401,
+            Error::TokenTooLarge { .. }
+            | Error::TokenMalformed(_)
+            | Error::TokenUnsupportedAlgorithm(_)
+            | Error::TokenKeyNotFound { .. }
+            | Error::TokenSignatureInvalid
+            | Error::TokenExpired { .. }
+            | Error::TokenNotYetValid { .. }
+            | Error::TokenInvalidIssuer { .. }
+            | Error::TokenInvalidAudience { .. }
+            | Error::TokenInvalidNonce
+            | Error::TokenMissingClaim(_)
+            | Error::TokenInvalidClaim { .. } => 401,
+        }
+    }
+
+    pub(crate) fn malformed(reason: impl fmt::Display) -> Self {
+        Error::TokenMalformed(reason.to_string())
+    }
+
+    pub(crate) fn invalid_claim(claim: &str, reason: impl fmt::Display) -> Self {
+        Error::TokenInvalidClaim { claim: claim.to_owned(), reason: reason.to_string() }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,6 @@
+//! Token validation: strict compact parsing, signature verification with a provider key,
+//! then the claim rules.
+
+pub(crate) mod claims;
+pub(crate) mod compact;
+pub(crate) mod rules;
