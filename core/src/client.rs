@@ -1,21 +1,23 @@
-//! [`ScalekitAuth`]: the client every feature hangs off.
+//! [`ScalekitAuth`]: the client every feature hangs off, and token validation.
 
-use std::slice;
 use std::sync::Arc;
 
 use url::Url;
 
+use crate::algorithm::Algorithm;
 use crate::config::Config;
 use crate::discovery::{Discovery, ProviderMetadata};
 use crate::error::Result;
 use crate::http::HttpClient;
 use crate::jwks::cache::{JwksCache, JwksStatus};
+use crate::m2m::ClientTokenCache;
 use crate::token::claims::Claims;
 use crate::token::compact::CompactJws;
 use crate::token::rules::{self, Expectations};
 
 /// A client of one Scalekit environment. Cheap to clone (all clones share the
-/// discovery document and the key cache); build one per process and reuse it.
+/// discovery document, the key cache and the client-credentials token); build one per
+/// process and reuse it.
 ///
 /// Construction checks the configuration and makes no network call: discovery and keys
 /// are fetched on first use.
@@ -32,20 +34,35 @@ use crate::token::rules::{self, Expectations};
 /// ```
 #[derive(Clone)]
 pub struct ScalekitAuth {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    config: Config,
-    discovery: Arc<Discovery>,
-    jwks: Arc<JwksCache>,
-    #[allow(dead_code)] // used by the protocol flows (code exchange, refresh)
-    http: HttpClient,
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) discovery: Arc<Discovery>,
+    pub(crate) jwks: Arc<JwksCache>,
+    pub(crate) http: HttpClient,
+    pub(crate) client_token: ClientTokenCache,
 }
 
 impl std::fmt::Debug for ScalekitAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScalekitAuth").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+/// The accepted issuers: configured, or the one discovery announced.
+enum Issuers<'a> {
+    Configured(&'a [String]),
+    Discovered(Arc<ProviderMetadata>),
+}
+
+impl Issuers<'_> {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Issuers::Configured(list) => list,
+            Issuers::Discovered(meta) => std::slice::from_ref(&meta.issuer),
+        }
     }
 }
 
@@ -62,7 +79,8 @@ impl ScalekitAuth {
             config.jwks_cache_ttl,
             config.jwks_refetch_cooldown,
         ));
-        Ok(ScalekitAuth { inner: Arc::new(Inner { config, discovery, jwks, http }) })
+        let client_token = ClientTokenCache::new();
+        Ok(ScalekitAuth { inner: Arc::new(Inner { config, discovery, jwks, http, client_token }) })
     }
 
     /// A client configured from `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_CLIENT_ID` and
@@ -76,7 +94,7 @@ impl ScalekitAuth {
         &self.inner.config
     }
 
-    /// The environment URL, normalised (no trailing slash in `as_str()` of the origin).
+    /// The environment URL, normalised.
     pub fn environment_url(&self) -> &Url {
         self.inner.discovery.environment()
     }
@@ -95,38 +113,69 @@ impl ScalekitAuth {
     /// client id or a configured audience), `azp`, `exp`, `nbf`, `iat`. Returns the
     /// claims, or an error whose [`code`](crate::Error::code) says what failed.
     pub async fn validate_access_token(&self, token: &str) -> Result<Claims> {
-        self.validate(token, &self.inner.config.audience, None).await
+        Ok(self.validate(token, &self.inner.config.audience, None).await?.0)
     }
 
     /// Validates an ID token like an access token, except that the audience must be the
     /// client id itself; when `nonce` is given the token's `nonce` must equal it.
     pub async fn validate_id_token(&self, token: &str, nonce: Option<&str>) -> Result<Claims> {
-        self.validate(token, &[], nonce).await
+        Ok(self.validate(token, &[], nonce).await?.0)
     }
 
-    async fn validate(&self, token: &str, audiences: &[String], nonce: Option<&str>) -> Result<Claims> {
-        let config = &self.inner.config;
-        let jws = CompactJws::parse(token, config.max_token_bytes)?;
+    /// Validates and returns the claims with the token's algorithm.
+    pub(crate) async fn validate(
+        &self,
+        token: &str,
+        audiences: &[String],
+        nonce: Option<&str>,
+    ) -> Result<(Claims, Algorithm)> {
+        let (payload, alg) = self.verified_payload(token).await?;
+        let claims = Claims::from_json(&payload)?;
+        let issuers = self.issuers().await?;
+        rules::check(&claims, &self.expectations(issuers.as_slice(), audiences, nonce))?;
+        Ok((claims, alg))
+    }
+
+    /// Checks the structure and signature of a token and returns its payload.
+    pub(crate) async fn verified_payload(&self, token: &str) -> Result<(Vec<u8>, Algorithm)> {
+        let jws = CompactJws::parse(token, self.inner.config.max_token_bytes)?;
         let key = self.inner.jwks.key_for(jws.header.kid.as_deref(), jws.alg).await?;
-        let claims = Claims::from_json(&jws.verify(&key)?)?;
-        let metadata;
-        let issuers: &[String] = if config.issuer.is_empty() {
-            metadata = self.inner.discovery.metadata().await?;
-            slice::from_ref(&metadata.issuer)
+        Ok((jws.verify(&key)?, jws.alg))
+    }
+
+    async fn issuers(&self) -> Result<Issuers<'_>> {
+        let configured = &self.inner.config.issuer;
+        if configured.is_empty() {
+            Ok(Issuers::Discovered(self.inner.discovery.metadata().await?))
         } else {
-            &config.issuer
-        };
-        rules::check(
-            &claims,
-            &Expectations {
-                issuers,
-                client_id: &config.client_id,
-                audiences,
-                leeway: config.leeway.as_secs(),
-                now: config.clock.now_seconds(),
-                nonce,
-            },
-        )?;
-        Ok(claims)
+            Ok(Issuers::Configured(configured))
+        }
+    }
+
+    /// Runs `f` with the expectations for this client at the current time.
+    pub(crate) async fn with_expectations<T>(
+        &self,
+        audiences: &[String],
+        f: impl FnOnce(&Expectations<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let issuers = self.issuers().await?;
+        f(&self.expectations(issuers.as_slice(), audiences, None))
+    }
+
+    fn expectations<'a>(
+        &'a self,
+        issuers: &'a [String],
+        audiences: &'a [String],
+        nonce: Option<&'a str>,
+    ) -> Expectations<'a> {
+        let config = &self.inner.config;
+        Expectations {
+            issuers,
+            client_id: &config.client_id,
+            audiences,
+            leeway: config.leeway.as_secs(),
+            now: config.clock.now_seconds(),
+            nonce,
+        }
     }
 }

@@ -33,7 +33,6 @@ pub const ENV_CLIENT_SECRET: &str = "SCALEKIT_CLIENT_SECRET";
 pub struct Config {
     pub(crate) environment_url: String,
     pub(crate) client_id: String,
-    #[allow(dead_code)] // sent by the token endpoint flows
     pub(crate) client_secret: ClientSecret,
     pub(crate) issuer: Vec<String>,
     pub(crate) audience: Vec<String>,

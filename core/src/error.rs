@@ -21,6 +21,10 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// A method was called with an argument it cannot use (the message says which).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
     /// The token is larger than `max_token_bytes`; it was not decoded.
     #[error("token is {size} bytes, more than the {max}-byte limit (max_token_bytes); it was not decoded")]
     TokenTooLarge {
@@ -132,6 +136,27 @@ pub enum Error {
         missing: Vec<String>,
     },
 
+    /// A webhook or interceptor request lacks a required header, or a header is malformed.
+    #[error("webhook request is malformed: {0}")]
+    WebhookMalformed(String),
+
+    /// The webhook's timestamp is outside the ±300 s tolerance (a replay or a wrong clock).
+    #[error("webhook timestamp {timestamp} is more than {tolerance}s away from now ({now})")]
+    WebhookTimestampInvalid {
+        /// The `webhook-timestamp` header.
+        timestamp: i64,
+        /// The verification time.
+        now: i64,
+        /// The tolerance in seconds.
+        tolerance: i64,
+    },
+
+    /// No signature in the header matches the payload under the secret.
+    #[error(
+        "webhook signature does not match the payload; check the signing secret and that the raw body is passed unchanged"
+    )]
+    WebhookInvalidSignature,
+
     /// The provider's keys could not be fetched and no earlier copy is available (or the
     /// token needs a key that only a fresh copy could have).
     #[error("the provider's signing keys are unavailable: {0}")]
@@ -189,6 +214,7 @@ impl Error {
     /// Every code [`Error::code`] can return, for the cross-language consistency tests.
     pub const ALL_CODES: &'static [&'static str] = &[
         "invalid_config",
+        "invalid_argument",
         "token_too_large",
         "token_malformed",
         "token_unsupported_algorithm",
@@ -202,6 +228,9 @@ impl Error {
         "token_missing_claim",
         "token_invalid_claim",
         "insufficient_scope",
+        "webhook_malformed",
+        "webhook_timestamp_invalid",
+        "webhook_invalid_signature",
         "jwks_unavailable",
         "provider_error",
         "provider_unavailable",
@@ -214,6 +243,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidConfig(_) => "invalid_config",
+            Error::InvalidArgument(_) => "invalid_argument",
             Error::TokenTooLarge { .. } => "token_too_large",
             Error::TokenMalformed(_) => "token_malformed",
             Error::TokenUnsupportedAlgorithm(_) => "token_unsupported_algorithm",
@@ -227,6 +257,9 @@ impl Error {
             Error::TokenMissingClaim(_) => "token_missing_claim",
             Error::TokenInvalidClaim { .. } => "token_invalid_claim",
             Error::InsufficientScope { .. } => "insufficient_scope",
+            Error::WebhookMalformed(_) => "webhook_malformed",
+            Error::WebhookTimestampInvalid { .. } => "webhook_timestamp_invalid",
+            Error::WebhookInvalidSignature => "webhook_invalid_signature",
             Error::JwksUnavailable(_) => "jwks_unavailable",
             Error::ProviderError { .. } => "provider_error",
             Error::ProviderUnavailable { .. } => "provider_unavailable",
@@ -242,6 +275,10 @@ impl Error {
     pub fn http_status(&self) -> u16 {
         match self {
             Error::InvalidConfig(_) => 500,
+            Error::InvalidArgument(_)
+            | Error::WebhookMalformed(_)
+            | Error::WebhookTimestampInvalid { .. }
+            | Error::WebhookInvalidSignature => 400,
             Error::InsufficientScope { .. } => 403,
             Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } => 503,
             Error::ProviderTimeout { .. } => 504,
@@ -263,6 +300,10 @@ impl Error {
         }
     }
 
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::InvalidArgument(message.into())
+    }
+
     pub(crate) fn malformed(reason: impl fmt::Display) -> Self {
         Error::TokenMalformed(reason.to_string())
     }
@@ -274,3 +315,83 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One instance of every variant; the match makes adding a variant without listing
+    /// it here a compile error.
+    fn every_variant() -> Vec<Error> {
+        let all = vec![
+            Error::InvalidConfig(String::new()),
+            Error::InvalidArgument(String::new()),
+            Error::TokenTooLarge { size: 0, max: 0 },
+            Error::TokenMalformed(String::new()),
+            Error::TokenUnsupportedAlgorithm(String::new()),
+            Error::TokenKeyNotFound { kid: None, alg: String::new() },
+            Error::TokenSignatureInvalid,
+            Error::TokenExpired { exp: 0, now: 0, leeway: 0 },
+            Error::TokenNotYetValid { claim: "nbf", value: 0, now: 0, leeway: 0 },
+            Error::TokenInvalidIssuer { expected: vec![], found: String::new() },
+            Error::TokenInvalidAudience { expected: vec![], found: vec![] },
+            Error::TokenInvalidNonce,
+            Error::TokenMissingClaim("sub"),
+            Error::TokenInvalidClaim { claim: String::new(), reason: String::new() },
+            Error::InsufficientScope { kind: "scope", missing: vec![] },
+            Error::WebhookMalformed(String::new()),
+            Error::WebhookTimestampInvalid { timestamp: 0, now: 0, tolerance: 0 },
+            Error::WebhookInvalidSignature,
+            Error::JwksUnavailable(String::new()),
+            Error::ProviderError { error: String::new(), description: None, status: 0 },
+            Error::ProviderUnavailable { url: String::new(), status: 0 },
+            Error::ProviderInvalidResponse { url: String::new(), reason: String::new() },
+            Error::ProviderTimeout { url: String::new(), seconds: 0 },
+            Error::ProviderUnreachable { url: String::new(), reason: String::new() },
+        ];
+        for e in &all {
+            match e {
+                Error::InvalidConfig(_)
+                | Error::InvalidArgument(_)
+                | Error::TokenTooLarge { .. }
+                | Error::TokenMalformed(_)
+                | Error::TokenUnsupportedAlgorithm(_)
+                | Error::TokenKeyNotFound { .. }
+                | Error::TokenSignatureInvalid
+                | Error::TokenExpired { .. }
+                | Error::TokenNotYetValid { .. }
+                | Error::TokenInvalidIssuer { .. }
+                | Error::TokenInvalidAudience { .. }
+                | Error::TokenInvalidNonce
+                | Error::TokenMissingClaim(_)
+                | Error::TokenInvalidClaim { .. }
+                | Error::InsufficientScope { .. }
+                | Error::WebhookMalformed(_)
+                | Error::WebhookTimestampInvalid { .. }
+                | Error::WebhookInvalidSignature
+                | Error::JwksUnavailable(_)
+                | Error::ProviderError { .. }
+                | Error::ProviderUnavailable { .. }
+                | Error::ProviderInvalidResponse { .. }
+                | Error::ProviderTimeout { .. }
+                | Error::ProviderUnreachable { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn all_codes_lists_every_code_once_in_order() {
+        let codes: Vec<&str> = every_variant().iter().map(Error::code).collect();
+        assert_eq!(codes, Error::ALL_CODES);
+    }
+
+    #[test]
+    fn codes_are_snake_case_and_statuses_are_http_errors() {
+        for e in every_variant() {
+            assert!(e.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", e.code());
+            assert!((400..600).contains(&e.http_status()), "{}", e.code());
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}

@@ -66,7 +66,6 @@ impl HttpClient {
         self.read_body(url, response).await.map(Some)
     }
 
-    #[allow(dead_code)] // the token endpoint flows call it
     /// POSTs a form and parses the JSON answer. An OAuth error body (RFC 6749 §5.2)
     /// becomes [`Error::ProviderError`].
     pub(crate) async fn post_form<T: DeserializeOwned>(&self, url: &str, form: &[(&str, &str)]) -> Result<T> {
@@ -125,7 +124,6 @@ impl HttpClient {
     }
 }
 
-#[allow(dead_code)] // read by post_form
 #[derive(serde::Deserialize)]
 struct OAuthErrorBody {
     error: String,

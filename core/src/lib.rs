@@ -2,11 +2,15 @@
 //!
 //! [`ScalekitAuth`] validates access and ID tokens against the provider's published
 //! keys, with every check on by default (signature, issuer, audience, expiry), and
-//! returns typed [`Claims`] or an [`Error`] with a stable [`Error::code`].
+//! returns typed [`Claims`] or an [`Error`] with a stable [`Error::code`]. It also runs
+//! every protocol flow: login URLs with PKCE ([`ScalekitAuth::create_login`]), code
+//! exchange, refresh, logout URLs, client credentials, webhook verification and
+//! IdP-initiated login.
 //!
 //! # I/O boundary
 //! Network calls happen only inside the async methods of [`ScalekitAuth`] (discovery,
-//! key fetches), through one `reqwest` client with the configured timeout. Building a
+//! key fetches, the token endpoint), through one `reqwest` client with the configured
+//! timeout; URL builders and webhook verification are synchronous and make none. Building a
 //! client makes no call. Time is read from the configured [`Clock`].
 //!
 //! ```no_run
@@ -20,16 +24,23 @@
 #![warn(missing_docs)]
 
 mod algorithm;
+mod authorize;
 mod client;
 mod clock;
 mod config;
 mod discovery;
 mod error;
+mod exchange;
+mod flows;
 mod http;
+mod idp;
 mod jwks;
+mod m2m;
+mod query;
 mod secret;
 mod singleflight;
 mod token;
+mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,12 +51,18 @@ pub mod testing;
 struct ReadmeDoctests;
 
 pub use algorithm::Algorithm;
+pub use authorize::{AuthorizationUrlOptions, DEFAULT_SCOPES, LoginRequest, pkce_challenge, random_token};
 pub use client::ScalekitAuth;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL};
 pub use discovery::{DISCOVERY_PATH, ProviderMetadata};
 pub use error::{Error, Result};
+pub use exchange::{AuthResult, User};
+pub use flows::{AuthenticateOptions, LogoutUrlOptions};
+pub use idp::IdpInitiatedLoginClaims;
 pub use jwks::cache::JwksStatus;
 pub use jwks::{JwkSet, SkippedKey};
+pub use m2m::ClientToken;
 pub use secret::ClientSecret;
 pub use token::claims::Claims;
+pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, sign_webhook};

@@ -186,18 +186,44 @@ impl Claims {
     pub fn has_scopes<S: AsRef<str>>(&self, required: &[S]) -> bool {
         required.iter().all(|r| self.scopes.iter().any(|s| s == r.as_ref()))
     }
+
+    /// `Ok` when the token grants every scope in `required`, else `insufficient_scope`
+    /// naming the missing ones (an API answers 403).
+    pub fn require_scopes<S: AsRef<str>>(&self, required: &[S]) -> Result<()> {
+        require("scope", &self.scopes, required)
+    }
+
+    /// `Ok` when the token carries every role in `required`.
+    pub fn require_roles<S: AsRef<str>>(&self, required: &[S]) -> Result<()> {
+        require("role", &self.roles, required)
+    }
+
+    /// `Ok` when the token carries every permission in `required`.
+    pub fn require_permissions<S: AsRef<str>>(&self, required: &[S]) -> Result<()> {
+        require("permission", &self.permissions, required)
+    }
+}
+
+fn require<S: AsRef<str>>(kind: &'static str, granted: &[String], required: &[S]) -> Result<()> {
+    let missing: Vec<String> = required
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|r| !granted.iter().any(|g| g == r))
+        .map(str::to_owned)
+        .collect();
+    if missing.is_empty() { Ok(()) } else { Err(Error::InsufficientScope { kind, missing }) }
 }
 
 /// Typed access to the claims map, with errors that name the claim.
-struct Reader<'a>(&'a Map<String, Value>);
+pub(crate) struct Reader<'a>(pub(crate) &'a Map<String, Value>);
 
 impl Reader<'_> {
     /// A present, non-null claim.
-    fn value(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn value(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
     }
 
-    fn string(&self, name: &str) -> Result<Option<String>> {
+    pub(crate) fn string(&self, name: &str) -> Result<Option<String>> {
         match self.value(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -206,7 +232,7 @@ impl Reader<'_> {
     }
 
     /// A string or an array of strings (RFC 7519 allows both for `aud`).
-    fn strings(&self, name: &str) -> Result<Vec<String>> {
+    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>> {
         match self.value(name) {
             None => Ok(Vec::new()),
             Some(Value::String(s)) => Ok(vec![s.clone()]),
@@ -221,7 +247,7 @@ impl Reader<'_> {
 
     /// RFC 7519 §2 NumericDate: a JSON number (fractions allowed, truncated). Strings are
     /// refused: "1700000000" as a string is a classic way to slip past expiry checks.
-    fn numeric_date(&self, name: &str) -> Result<Option<i64>> {
+    pub(crate) fn numeric_date(&self, name: &str) -> Result<Option<i64>> {
         let Some(value) = self.value(name) else { return Ok(None) };
         let Value::Number(n) = value else {
             return Err(Error::invalid_claim(name, "must be a number of seconds since the epoch"));
@@ -236,7 +262,7 @@ impl Reader<'_> {
     }
 
     /// A boolean; the strings "true"/"false" are read too, as some providers send them.
-    fn boolean(&self, name: &str) -> Result<Option<bool>> {
+    pub(crate) fn boolean(&self, name: &str) -> Result<Option<bool>> {
         match self.value(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -298,5 +324,10 @@ mod tests {
         assert_eq!(extra, ["custom"]);
         assert!(c.has_scopes::<&str>(&[]));
         assert!(!c.has_scopes(&["read"]));
+        assert!(c.require_roles(&["admin"]).is_ok());
+        assert_eq!(
+            c.require_permissions(&["read", "write"]).unwrap_err(),
+            Error::InsufficientScope { kind: "permission", missing: vec!["write".into()] }
+        );
     }
 }

@@ -23,49 +23,68 @@ pub(crate) struct Expectations<'a> {
 
 /// Applies every rule; the first failure is returned.
 pub(crate) fn check(claims: &Claims, expect: &Expectations<'_>) -> Result<()> {
-    // 1. The issuer is exactly one of the accepted issuers (OpenID Core §3.1.3.7 step 2).
-    if !expect.issuers.iter().any(|i| i == &claims.iss) {
-        return Err(Error::TokenInvalidIssuer {
-            expected: expect.issuers.to_vec(),
-            found: claims.iss.clone(),
-        });
-    }
-    // 2. The audience contains the client id or a configured audience (step 3).
-    let accepted = |aud: &String| aud == expect.client_id || expect.audiences.contains(aud);
-    if !claims.aud.iter().any(accepted) {
-        let mut expected = vec![expect.client_id.to_owned()];
-        expected.extend(expect.audiences.iter().cloned());
-        return Err(Error::TokenInvalidAudience { expected, found: claims.aud.clone() });
-    }
-    // 3. With several audiences, an azp must name this client (steps 4-5).
-    if claims.aud.len() > 1
-        && let Some(azp) = &claims.azp
-        && azp != expect.client_id
-    {
-        return Err(Error::TokenInvalidAudience {
-            expected: vec![expect.client_id.to_owned()],
-            found: vec![azp.clone()],
-        });
-    }
-    let leeway = i64::try_from(expect.leeway).unwrap_or(i64::MAX);
-    // 4. The current time MUST be before exp (RFC 7519 §4.1.4), give or take the leeway.
-    if expect.now >= claims.exp.saturating_add(leeway) {
-        return Err(Error::TokenExpired { exp: claims.exp, now: expect.now, leeway: expect.leeway });
-    }
-    // 5. The current time MUST NOT be before nbf (§4.1.5); 6. a token issued in the
-    //    future comes from a broken clock or a forger.
-    for (claim, value) in [("nbf", claims.nbf), ("iat", claims.iat)] {
-        if let Some(value) = value
-            && expect.now.saturating_add(leeway) < value
-        {
-            return Err(Error::TokenNotYetValid { claim, value, now: expect.now, leeway: expect.leeway });
-        }
-    }
+    check_issuer(&claims.iss, expect)?;
+    check_audience(&claims.aud, claims.azp.as_deref(), expect)?;
+    check_times(claims.exp, claims.nbf, claims.iat, expect)?;
     // 7. The nonce of an ID token matches the login request's (OpenID Core §3.1.3.7 step 11).
     if let Some(expected) = expect.nonce {
         match &claims.nonce {
             Some(found) if constant_time_eq(found.as_bytes(), expected.as_bytes()) => {}
             _ => return Err(Error::TokenInvalidNonce),
+        }
+    }
+    Ok(())
+}
+
+/// The issuer is exactly one of the accepted issuers (rule 1, OpenID Core §3.1.3.7
+/// step 2).
+pub(crate) fn check_issuer(iss: &str, expect: &Expectations<'_>) -> Result<()> {
+    if expect.issuers.iter().any(|i| i == iss) {
+        return Ok(());
+    }
+    Err(Error::TokenInvalidIssuer { expected: expect.issuers.to_vec(), found: iss.to_owned() })
+}
+
+/// The audience contains the client id or a configured audience (rule 2, OpenID Core
+/// §3.1.3.7 step 3); with several audiences, an azp must name this client (rule 3,
+/// steps 4-5).
+pub(crate) fn check_audience(aud: &[String], azp: Option<&str>, expect: &Expectations<'_>) -> Result<()> {
+    let accepted = |a: &String| a == expect.client_id || expect.audiences.contains(a);
+    if !aud.iter().any(accepted) {
+        let mut expected = vec![expect.client_id.to_owned()];
+        expected.extend(expect.audiences.iter().cloned());
+        return Err(Error::TokenInvalidAudience { expected, found: aud.to_vec() });
+    }
+    if aud.len() > 1
+        && let Some(azp) = azp
+        && azp != expect.client_id
+    {
+        return Err(Error::TokenInvalidAudience {
+            expected: vec![expect.client_id.to_owned()],
+            found: vec![azp.to_owned()],
+        });
+    }
+    Ok(())
+}
+
+/// The current time MUST be before exp (rule 4, RFC 7519 §4.1.4), give or take the
+/// leeway; it MUST NOT be before nbf (rule 5, §4.1.5); a token issued in the future
+/// comes from a broken clock or a forger (rule 6).
+pub(crate) fn check_times(
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    expect: &Expectations<'_>,
+) -> Result<()> {
+    let leeway = i64::try_from(expect.leeway).unwrap_or(i64::MAX);
+    if expect.now >= exp.saturating_add(leeway) {
+        return Err(Error::TokenExpired { exp, now: expect.now, leeway: expect.leeway });
+    }
+    for (claim, value) in [("nbf", nbf), ("iat", iat)] {
+        if let Some(value) = value
+            && expect.now.saturating_add(leeway) < value
+        {
+            return Err(Error::TokenNotYetValid { claim, value, now: expect.now, leeway: expect.leeway });
         }
     }
     Ok(())

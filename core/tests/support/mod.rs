@@ -113,3 +113,54 @@ pub fn patched(base: &Value, patch: Value) -> Value {
     }
     out
 }
+
+/// The left half of SHA-256 of `token`, base64url: an RS256 ID token's `at_hash`.
+pub fn at_hash(token: &str) -> String {
+    use base64::Engine as _;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+}
+
+impl Provider {
+    /// Answers POST /oauth/token with `status` and a JSON body.
+    pub async fn token_answers(&self, status: u16, body: Value) {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The form bodies POSTed to /oauth/token, decoded.
+    pub async fn token_requests(&self) -> Vec<std::collections::HashMap<String, String>> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/oauth/token")
+            .map(|r| url::form_urlencoded::parse(&r.body).into_owned().collect())
+            .collect()
+    }
+
+    /// A token response for a login: signed ID token (with `nonce` and `at_hash`) and
+    /// access token.
+    pub fn login_response(&self, nonce: &str, refresh_token: Option<&str>) -> Value {
+        let access = self.signer.sign(&self.claims());
+        let id = self.signer.sign(&patched(
+            &self.claims(),
+            json!({
+                "nonce": nonce, "at_hash": at_hash(&access), "azp": CLIENT_ID,
+                "email": "jane@acme.com", "email_verified": true, "name": "Jane Doe",
+                "given_name": "Jane", "family_name": "Doe", "preferred_username": "jane",
+                "amr": ["conn_42"], "roles": null, "permissions": null, "scope": null,
+            }),
+        ));
+        let mut body =
+            json!({"access_token": access, "id_token": id, "expires_in": 300, "token_type": "Bearer"});
+        if let Some(rt) = refresh_token {
+            body["refresh_token"] = json!(rt);
+        }
+        body
+    }
+}
