@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, and every test of the workspace.
-# Installs nothing by hand-made state: everything it needs comes from the registries.
+# The whole test suite: formatting, lints, every Rust test, and the end-to-end tests
+# against the local OpenID provider (started here, stopped on exit). Installs what it
+# needs itself (npm packages of tests/idp); needs cargo and node on the PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 step() { printf '\n== %s\n' "$*"; }
+log="$root/target/test-suite.log"
+mkdir -p target
+: >"$log"
+# Runs a test command, keeping its output for the summary line at the end.
+run_tests() { "$@" 2>&1 | tee -a "$log"; }
 
 step "rustfmt"
 cargo fmt --all --check
@@ -12,5 +19,28 @@ cargo fmt --all --check
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "core tests"
-cargo test --workspace --all-features
+step "local OpenID provider"
+if [ ! -d tests/idp/node_modules/oidc-provider ]; then
+  npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error
+fi
+export IDP_RUN_DIR="$root/target/idp-test"
+export IDP_PORT=9411 IDP_TEST_MODE=1 IDP_ACCESS_TOKEN_TTL=300
+export SCALEKIT_CLIENT_ID=skc_test_suite SCALEKIT_CLIENT_SECRET=test-suite-secret
+export IDP_REDIRECT_URIS=http://127.0.0.1:7999/callback IDP_POST_LOGOUT_REDIRECT_URIS=http://127.0.0.1:7999/
+trap 'tests/idp/stop.sh' EXIT
+tests/idp/start.sh
+export SCALEKIT_E2E_IDP_URL="http://127.0.0.1:$IDP_PORT"
+
+step "Rust tests (core and end-to-end)"
+run_tests cargo test --workspace --all-features
+
+# One closing line for the whole suite, from every runner's own counts.
+python3 - "$log" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+passed = failed = 0
+for p, f in re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", text):
+    passed, failed = passed + int(p), failed + int(f)
+print(f"\nsuite: {passed} passed, {failed} failed")
+sys.exit(1 if failed or passed == 0 else 0)
+PY
