@@ -157,6 +157,50 @@ pub enum Error {
     )]
     WebhookInvalidSignature,
 
+    /// The request carries no session (no session cookie, no bearer token).
+    #[error("not logged in: the request has no session cookie and no bearer token")]
+    SessionMissing,
+
+    /// The session cookie cannot be opened: tampered with, truncated, or sealed under a
+    /// secret that is no longer configured.
+    #[error("the session cookie is invalid ({0}); the user must log in again")]
+    SessionInvalid(String),
+
+    /// The session ended: absolute lifetime or idle timeout passed, or the provider
+    /// refused to refresh it.
+    #[error("the session has ended ({0}); the user must log in again")]
+    SessionExpired(String),
+
+    /// The callback's `state` does not match a login this browser started.
+    #[error("login callback rejected: {0}")]
+    StateMismatch(String),
+
+    /// The login transaction is older than its 10-minute limit.
+    #[error("the login took longer than {0} s; start again")]
+    LoginExpired(i64),
+
+    /// This callback was already completed once.
+    #[error("this login callback was already used; start a new login")]
+    CallbackReplayed,
+
+    /// The callback's `iss` parameter (RFC 9207) names another provider.
+    #[error("the login callback comes from issuer {found:?}, expected {expected:?}")]
+    CallbackInvalidIssuer {
+        /// The configured or discovered issuer.
+        expected: String,
+        /// The `iss` parameter of the callback.
+        found: String,
+    },
+
+    /// The provider sent the user back with an OAuth error (e.g. `access_denied`).
+    #[error("the provider did not authorize the login: {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    AuthorizationDenied {
+        /// The OAuth `error` parameter.
+        error: String,
+        /// The `error_description` parameter, if any.
+        description: Option<String>,
+    },
+
     /// The provider's keys could not be fetched and no earlier copy is available (or the
     /// token needs a key that only a fresh copy could have).
     #[error("the provider's signing keys are unavailable: {0}")]
@@ -231,6 +275,14 @@ impl Error {
         "webhook_malformed",
         "webhook_timestamp_invalid",
         "webhook_invalid_signature",
+        "session_missing",
+        "session_invalid",
+        "session_expired",
+        "state_mismatch",
+        "login_expired",
+        "callback_replayed",
+        "callback_invalid_issuer",
+        "authorization_denied",
         "jwks_unavailable",
         "provider_error",
         "provider_unavailable",
@@ -260,6 +312,14 @@ impl Error {
             Error::WebhookMalformed(_) => "webhook_malformed",
             Error::WebhookTimestampInvalid { .. } => "webhook_timestamp_invalid",
             Error::WebhookInvalidSignature => "webhook_invalid_signature",
+            Error::SessionMissing => "session_missing",
+            Error::SessionInvalid(_) => "session_invalid",
+            Error::SessionExpired(_) => "session_expired",
+            Error::StateMismatch(_) => "state_mismatch",
+            Error::LoginExpired(_) => "login_expired",
+            Error::CallbackReplayed => "callback_replayed",
+            Error::CallbackInvalidIssuer { .. } => "callback_invalid_issuer",
+            Error::AuthorizationDenied { .. } => "authorization_denied",
             Error::JwksUnavailable(_) => "jwks_unavailable",
             Error::ProviderError { .. } => "provider_error",
             Error::ProviderUnavailable { .. } => "provider_unavailable",
@@ -278,7 +338,15 @@ impl Error {
             Error::InvalidArgument(_)
             | Error::WebhookMalformed(_)
             | Error::WebhookTimestampInvalid { .. }
-            | Error::WebhookInvalidSignature => 400,
+            | Error::WebhookInvalidSignature
+            | Error::StateMismatch(_)
+            | Error::LoginExpired(_)
+            | Error::CallbackReplayed
+            | Error::CallbackInvalidIssuer { .. } => 400,
+            Error::SessionMissing
+            | Error::SessionInvalid(_)
+            | Error::SessionExpired(_)
+            | Error::AuthorizationDenied { .. } => 401,
             Error::InsufficientScope { .. } => 403,
             Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } => 503,
             Error::ProviderTimeout { .. } => 504,
@@ -342,6 +410,14 @@ mod tests {
             Error::WebhookMalformed(String::new()),
             Error::WebhookTimestampInvalid { timestamp: 0, now: 0, tolerance: 0 },
             Error::WebhookInvalidSignature,
+            Error::SessionMissing,
+            Error::SessionInvalid(String::new()),
+            Error::SessionExpired(String::new()),
+            Error::StateMismatch(String::new()),
+            Error::LoginExpired(0),
+            Error::CallbackReplayed,
+            Error::CallbackInvalidIssuer { expected: String::new(), found: String::new() },
+            Error::AuthorizationDenied { error: String::new(), description: None },
             Error::JwksUnavailable(String::new()),
             Error::ProviderError { error: String::new(), description: None, status: 0 },
             Error::ProviderUnavailable { url: String::new(), status: 0 },
@@ -369,6 +445,14 @@ mod tests {
                 | Error::WebhookMalformed(_)
                 | Error::WebhookTimestampInvalid { .. }
                 | Error::WebhookInvalidSignature
+                | Error::SessionMissing
+                | Error::SessionInvalid(_)
+                | Error::SessionExpired(_)
+                | Error::StateMismatch(_)
+                | Error::LoginExpired(_)
+                | Error::CallbackReplayed
+                | Error::CallbackInvalidIssuer { .. }
+                | Error::AuthorizationDenied { .. }
                 | Error::JwksUnavailable(_)
                 | Error::ProviderError { .. }
                 | Error::ProviderUnavailable { .. }

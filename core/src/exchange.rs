@@ -27,7 +27,7 @@ pub(crate) struct TokenResponse {
 }
 
 /// The user behind a login, typed from the ID token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct User {
     /// The user id (`sub`).

@@ -38,6 +38,7 @@ mod jwks;
 mod m2m;
 mod query;
 mod secret;
+mod session;
 mod singleflight;
 mod token;
 mod webhook;
@@ -64,5 +65,11 @@ pub use jwks::cache::JwksStatus;
 pub use jwks::{JwkSet, SkippedKey};
 pub use m2m::ClientToken;
 pub use secret::ClientSecret;
+pub use session::{
+    Action, AuthOutcome, CallbackOutcome, Decision, ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI,
+    ENV_SCOPES, ENV_SESSION_SECRET, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,
+    LogoutOutcome, MIN_SECRET_BYTES, RequestInfo, Requirements, SessionConfig, SessionEngine,
+    check as check_requirements, error_body, safe_return_to,
+};
 pub use token::claims::Claims;
 pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, sign_webhook};

@@ -5,7 +5,9 @@
 //! the operation runs; the shared future is driven by whichever caller polls it, so a
 //! cancelled caller does not strand the others.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 
 use futures_util::FutureExt;
@@ -45,6 +47,34 @@ impl<T: Clone + Send + Sync + 'static> SingleFlight<T> {
         let mut slot = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.as_ref().is_some_and(|running| running.ptr_eq(&shared)) {
             *slot = None;
+        }
+        result
+    }
+}
+
+/// Like [`SingleFlight`], one operation per key (e.g. per refresh token).
+pub(crate) struct KeyedSingleFlight<K, T: Clone> {
+    inflight: Mutex<HashMap<K, SharedResult<T>>>,
+}
+
+impl<K: Eq + Hash + Clone, T: Clone + Send + Sync + 'static> KeyedSingleFlight<K, T> {
+    pub(crate) fn new() -> Self {
+        KeyedSingleFlight { inflight: Mutex::new(HashMap::new()) }
+    }
+
+    /// Joins the operation running for `key`, or starts `start()` for it.
+    pub(crate) async fn run<F>(&self, key: K, start: impl FnOnce() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        let shared = {
+            let mut map = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+            map.entry(key.clone()).or_insert_with(|| start().boxed().shared()).clone()
+        };
+        let result = shared.clone().await;
+        let mut map = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.get(&key).is_some_and(|running| running.ptr_eq(&shared)) {
+            map.remove(&key);
         }
         result
     }
@@ -93,5 +123,15 @@ mod tests {
         assert!(tokio::time::timeout(Duration::from_millis(1), first).await.is_err());
         let second = flight.run(|| async { Ok(2) }).await.unwrap();
         assert_eq!(second, 1);
+    }
+
+    #[tokio::test]
+    async fn keyed_runs_are_independent_per_key() {
+        let flight = KeyedSingleFlight::<String, String>::new();
+        let (a, b) = tokio::join!(
+            flight.run("a".into(), || async { Ok("A".to_string()) }),
+            flight.run("b".into(), || async { Ok("B".to_string()) }),
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), ("A".into(), "B".into()));
     }
 }

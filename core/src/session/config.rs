@@ -1,0 +1,264 @@
+//! Settings of the session engine: the app's URLs, its session secrets, cookie names
+//! and lifetimes.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::config::is_loopback;
+use crate::error::{Error, Result};
+
+/// Environment variable with the app's callback URL.
+pub const ENV_REDIRECT_URI: &str = "SCALEKIT_REDIRECT_URI";
+/// Environment variable with the URL the provider sends users to after logout.
+pub const ENV_POST_LOGOUT_REDIRECT_URI: &str = "SCALEKIT_POST_LOGOUT_REDIRECT_URI";
+/// Environment variable with one or more session secrets, comma-separated (the first
+/// seals, all open).
+pub const ENV_SESSION_SECRET: &str = "SCALEKIT_SESSION_SECRET";
+/// Environment variable with the scopes to request (space- or comma-separated).
+pub const ENV_SCOPES: &str = "SCALEKIT_SCOPES";
+
+/// The least length of a session secret, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// How the session engine behaves for one app.
+///
+/// ```
+/// use scalekit_auth::SessionConfig;
+/// let config = SessionConfig::new(
+///     "https://app.example.com/auth/callback",
+///     ["a-long-random-secret-of-at-least-32-bytes!!"],
+/// )
+/// .post_logout_redirect_uri("https://app.example.com/")
+/// .idle_timeout_seconds(3600);
+/// # let _ = config;
+/// ```
+#[derive(Clone)]
+pub struct SessionConfig {
+    pub(crate) redirect_uri: String,
+    pub(crate) post_logout_redirect_uri: Option<String>,
+    pub(crate) secrets: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) cookie_name: String,
+    pub(crate) login_cookie_prefix: String,
+    pub(crate) login_path: String,
+    pub(crate) secure: Option<bool>,
+    pub(crate) absolute_lifetime: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) refresh_window: Duration,
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("post_logout_redirect_uri", &self.post_logout_redirect_uri)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("scopes", &self.scopes)
+            .field("cookie_name", &self.cookie_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionConfig {
+    /// A configuration with the defaults: scopes `openid profile email offline_access`,
+    /// cookie `skauth_session`, 7-day absolute lifetime, 24-hour idle timeout, refresh
+    /// 60 s before the access token expires, `Secure` unless the callback is plain http
+    /// on a loopback host.
+    pub fn new<I, S>(redirect_uri: impl Into<String>, secrets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        SessionConfig {
+            redirect_uri: redirect_uri.into(),
+            post_logout_redirect_uri: None,
+            secrets: secrets.into_iter().map(Into::into).collect(),
+            scopes: ["openid", "profile", "email", "offline_access"].map(String::from).to_vec(),
+            cookie_name: "skauth_session".into(),
+            login_cookie_prefix: "skauth_login_".into(),
+            login_path: "/auth/login".into(),
+            secure: None,
+            absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
+            idle_timeout: Duration::from_secs(24 * 3600),
+            refresh_window: Duration::from_secs(60),
+        }
+    }
+
+    /// Reads `SCALEKIT_REDIRECT_URI`, `SCALEKIT_SESSION_SECRET` and the optional
+    /// `SCALEKIT_POST_LOGOUT_REDIRECT_URI` and `SCALEKIT_SCOPES`.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`SessionConfig::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let redirect = get(ENV_REDIRECT_URI).ok_or_else(|| {
+            invalid(format!("{ENV_REDIRECT_URI} is not set; set it to the app's callback URL, e.g. http://localhost:3000/auth/callback"))
+        })?;
+        let secrets = get(ENV_SESSION_SECRET).ok_or_else(|| {
+            invalid(format!(
+                "{ENV_SESSION_SECRET} is not set; set it to a random value of at least {MIN_SECRET_BYTES} bytes \
+                 (e.g. `openssl rand -base64 48`)"
+            ))
+        })?;
+        let mut config = SessionConfig::new(redirect, secrets.split(',').map(str::trim));
+        if let Some(uri) = get(ENV_POST_LOGOUT_REDIRECT_URI) {
+            config = config.post_logout_redirect_uri(uri);
+        }
+        if let Some(scopes) = get(ENV_SCOPES) {
+            config = config.scopes(scopes.split([' ', ',']).filter(|s| !s.is_empty()));
+        }
+        Ok(config)
+    }
+
+    /// Where the provider sends users after logout.
+    pub fn post_logout_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.post_logout_redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// The scopes to request at login (keep `offline_access` for refresh).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The session cookie's name (chunks are `NAME.0`, `NAME.1`, ...).
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// The app path that starts a login, where unauthenticated browsers are sent.
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// Forces the `Secure` cookie attribute on or off (default: on unless the callback
+    /// URL is plain http on a loopback host).
+    pub fn secure_cookies(mut self, secure: bool) -> Self {
+        self.secure = Some(secure);
+        self
+    }
+
+    /// The longest a session lives, however active (default 7 days).
+    pub fn absolute_lifetime_seconds(mut self, seconds: u64) -> Self {
+        self.absolute_lifetime = Duration::from_secs(seconds);
+        self
+    }
+
+    /// The longest a session survives without a request (default 24 hours).
+    pub fn idle_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.idle_timeout = Duration::from_secs(seconds);
+        self
+    }
+
+    /// Refresh the access token when it expires within this window (default 60 s).
+    pub fn refresh_window_seconds(mut self, seconds: u64) -> Self {
+        self.refresh_window = Duration::from_secs(seconds);
+        self
+    }
+
+    /// Checks every value; returns whether cookies get the `Secure` attribute.
+    pub(crate) fn validate(&self) -> Result<bool> {
+        let redirect = Url::parse(&self.redirect_uri)
+            .map_err(|e| invalid(format!("{ENV_REDIRECT_URI} {:?} is not a URL ({e})", self.redirect_uri)))?;
+        let plain_local = redirect.scheme() == "http" && is_loopback(&redirect);
+        if redirect.scheme() != "https" && !plain_local {
+            return Err(invalid(format!(
+                "{ENV_REDIRECT_URI} {:?} must use https (plain http only on localhost)",
+                self.redirect_uri
+            )));
+        }
+        if let Some(uri) = &self.post_logout_redirect_uri {
+            Url::parse(uri)
+                .map_err(|e| invalid(format!("{ENV_POST_LOGOUT_REDIRECT_URI} {uri:?} is not a URL ({e})")))?;
+        }
+        if self.secrets.is_empty() {
+            return Err(invalid(format!("no session secret; set {ENV_SESSION_SECRET}")));
+        }
+        if let Some(short) = self.secrets.iter().position(|s| s.len() < MIN_SECRET_BYTES) {
+            return Err(invalid(format!(
+                "session secret #{} is {} bytes; {ENV_SESSION_SECRET} needs at least {MIN_SECRET_BYTES} random bytes each \
+                 (e.g. `openssl rand -base64 48`)",
+                short + 1,
+                self.secrets[short].len()
+            )));
+        }
+        if !self.scopes.iter().any(|s| s == "openid") {
+            return Err(invalid(format!("{ENV_SCOPES} must include \"openid\"")));
+        }
+        let name_ok =
+            |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+        if !name_ok(&self.cookie_name) {
+            return Err(invalid(format!(
+                "cookie name {:?} may hold only letters, digits, '_' and '-'",
+                self.cookie_name
+            )));
+        }
+        if !self.login_path.starts_with('/') {
+            return Err(invalid("the login path must start with '/'"));
+        }
+        if self.idle_timeout.is_zero() || self.absolute_lifetime.is_zero() {
+            return Err(invalid("session lifetimes must be at least 1 second"));
+        }
+        Ok(self.secure.unwrap_or(!plain_local))
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::InvalidConfig(message.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn secure_follows_the_callback_scheme() {
+        assert!(!SessionConfig::new("http://localhost:3000/cb", [SECRET]).validate().unwrap());
+        assert!(SessionConfig::new("https://app.example/cb", [SECRET]).validate().unwrap());
+        assert!(
+            SessionConfig::new("http://127.0.0.1:3000/cb", [SECRET]).secure_cookies(true).validate().unwrap()
+        );
+        assert!(SessionConfig::new("http://app.example/cb", [SECRET]).validate().is_err());
+    }
+
+    #[test]
+    fn short_secrets_and_bad_values_are_configuration_errors() {
+        let err = SessionConfig::new("https://app.example/cb", [SECRET, "short"]).validate().unwrap_err();
+        assert_eq!(err.code(), "invalid_config");
+        assert!(err.to_string().contains("#2") && err.to_string().contains(ENV_SESSION_SECRET));
+        assert!(SessionConfig::new("https://app.example/cb", Vec::<String>::new()).validate().is_err());
+        assert!(SessionConfig::new("https://app.example/cb", [SECRET]).scopes(["email"]).validate().is_err());
+        assert!(
+            SessionConfig::new("https://app.example/cb", [SECRET]).cookie_name("a b").validate().is_err()
+        );
+        assert!(SessionConfig::new("not a url", [SECRET]).validate().is_err());
+    }
+
+    #[test]
+    fn from_lookup_reads_lists() {
+        let config = SessionConfig::from_lookup(|name| match name {
+            ENV_REDIRECT_URI => Some("http://localhost:3000/auth/callback".into()),
+            ENV_SESSION_SECRET => Some(format!("{SECRET}, {SECRET}-old")),
+            ENV_SCOPES => Some("openid email,offline_access".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.secrets.len(), 2);
+        assert_eq!(config.scopes, ["openid", "email", "offline_access"]);
+        assert!(!format!("{config:?}").contains(SECRET));
+        let missing = SessionConfig::from_lookup(|_| None).unwrap_err();
+        assert!(missing.to_string().contains(ENV_REDIRECT_URI));
+    }
+}

@@ -1,0 +1,55 @@
+//! What the sealed cookies hold.
+
+use serde::{Deserialize, Serialize};
+
+use crate::exchange::{AuthResult, User};
+
+/// The contents of the session cookie.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct SessionData {
+    /// The access token (validated on every request).
+    pub(crate) at: String,
+    /// The refresh token, when `offline_access` was granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rt: Option<String>,
+    /// The ID token, kept as the logout hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) it: Option<String>,
+    /// When the access token expires (seconds since the epoch).
+    pub(crate) exp: i64,
+    /// When the session began (for the absolute lifetime).
+    pub(crate) created: i64,
+    /// When the session was last used (for the idle timeout).
+    pub(crate) seen: i64,
+    /// The user of the login (refreshes without an ID token keep it).
+    pub(crate) user: User,
+}
+
+impl SessionData {
+    /// A new session from a login, or the next one from a refresh of `previous`.
+    pub(crate) fn from_result(result: &AuthResult, previous: Option<&SessionData>, now: i64) -> Self {
+        let user = match (previous, &result.id_token_claims) {
+            (Some(prev), None) => prev.user.clone(),
+            _ => result.user.clone(),
+        };
+        SessionData {
+            at: result.access_token.clone(),
+            rt: result.refresh_token.clone().or_else(|| previous.and_then(|p| p.rt.clone())),
+            it: result.id_token.clone().or_else(|| previous.and_then(|p| p.it.clone())),
+            exp: result.access_token_claims.exp,
+            created: previous.map_or(now, |p| p.created),
+            seen: now,
+            user,
+        }
+    }
+}
+
+/// The contents of a login-transaction cookie: what the callback must match.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct LoginTransaction {
+    pub(crate) state: String,
+    pub(crate) nonce: String,
+    pub(crate) verifier: String,
+    pub(crate) return_to: String,
+    pub(crate) created: i64,
+}

@@ -1,0 +1,557 @@
+//! The session engine: login, callback, per-request authentication with refresh, and
+//! logout, computed from the request's cookies and headers. It returns what to send
+//! back (`Set-Cookie` values, a redirect) and talks to the provider only through
+//! [`ScalekitAuth`].
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use aws_lc_rs::digest;
+use serde::Serialize;
+
+use super::config::SessionConfig;
+use super::cookies::{CookieAttributes, RequestCookies};
+use super::data::{LoginTransaction, SessionData};
+use super::refresh::Refresher;
+use super::return_to::safe_return_to;
+use super::seal::{Purpose, Sealer};
+use crate::authorize::{AuthorizationUrlOptions, random_token};
+use crate::client::ScalekitAuth;
+use crate::error::{Error, Result};
+use crate::exchange::User;
+use crate::flows::{AuthenticateOptions, LogoutUrlOptions};
+use crate::secret::constant_time_eq;
+use crate::token::claims::Claims;
+
+/// The longest a login may take, from redirect to callback.
+pub const LOGIN_TIMEOUT_SECONDS: i64 = 600;
+
+/// Who made a request, once authenticated.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Identity {
+    /// The user (from the ID token of the login, or from a bearer token's claims).
+    pub user: User,
+    /// The validated access-token claims (roles, permissions, scopes, organization).
+    pub claims: Claims,
+    /// Whether the request came with a session cookie or a bearer token.
+    pub source: IdentitySource,
+    #[serde(skip)]
+    access_token: String,
+}
+
+impl Identity {
+    /// The access token, to call APIs on the user's behalf.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+}
+
+/// How a request authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// The sealed session cookie.
+    Session,
+    /// An `Authorization: Bearer` header.
+    Bearer,
+}
+
+/// The outcome of [`SessionEngine::authenticate`]: the identity or why there is none,
+/// and the `Set-Cookie` values to send in either case (a refreshed session, or the
+/// clearing of a dead one).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AuthOutcome {
+    /// The identity, or the error that denies it.
+    pub result: Result<Identity>,
+    /// `Set-Cookie` header values to add to the response.
+    pub set_cookies: Vec<String>,
+}
+
+/// The parameters of a login request (the query of the app's login route).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginParams {
+    /// Where to go after login (kept only if it is a same-site path).
+    pub return_to: Option<String>,
+    /// Open the sign-up form (`prompt=create`).
+    pub signup: bool,
+    /// `login`, `select_account`, ... passed to the provider.
+    pub prompt: Option<String>,
+    /// Route to an organization's identity provider.
+    pub organization_id: Option<String>,
+    /// Route to a specific connection.
+    pub connection_id: Option<String>,
+    /// Prefill the email.
+    pub login_hint: Option<String>,
+    /// Route by email domain.
+    pub domain_hint: Option<String>,
+    /// Social provider.
+    pub provider: Option<String>,
+    /// The token of an IdP-initiated login.
+    pub idp_initiated_login: Option<String>,
+}
+
+impl LoginParams {
+    /// Reads the parameters from a login route's query string.
+    ///
+    /// ```
+    /// let p = scalekit_auth::LoginParams::from_query("return_to=%2Freports&organization_id=org_1", false);
+    /// assert_eq!(p.return_to.as_deref(), Some("/reports"));
+    /// assert_eq!(p.organization_id.as_deref(), Some("org_1"));
+    /// ```
+    pub fn from_query(query: &str, signup: bool) -> Self {
+        let mut params = LoginParams { signup, ..Default::default() };
+        for (key, value) in url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let value = Some(value.into_owned()).filter(|v| !v.is_empty());
+            match key.as_ref() {
+                "return_to" => params.return_to = value,
+                "prompt" => params.prompt = value,
+                "organization_id" => params.organization_id = value,
+                "connection_id" => params.connection_id = value,
+                "login_hint" => params.login_hint = value,
+                "domain_hint" => params.domain_hint = value,
+                "provider" => params.provider = value,
+                "idp_initiated_login" => params.idp_initiated_login = value,
+                _ => {}
+            }
+        }
+        params
+    }
+}
+
+/// Where to send the browser to log in, and the login-transaction cookie to set.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoginStart {
+    /// The provider's authorization URL.
+    pub redirect_url: String,
+    /// `Set-Cookie` values (the login transaction).
+    pub set_cookies: Vec<String>,
+}
+
+/// The outcome of a callback: the user (or why the login failed), where to go next and
+/// the cookies to set (the session, and the clearing of the login transaction).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CallbackOutcome {
+    /// The logged-in user, or the error that ended the login.
+    pub result: Result<User>,
+    /// The return-to path of the login (`/` when unknown).
+    pub redirect_to: String,
+    /// `Set-Cookie` values.
+    pub set_cookies: Vec<String>,
+}
+
+/// Where to send the browser to finish logging out, and the cookies that end the session.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LogoutOutcome {
+    /// The provider's logout URL (with `id_token_hint`, `post_logout_redirect_uri`, `state`).
+    pub redirect_url: String,
+    /// `Set-Cookie` values that clear every session cookie.
+    pub set_cookies: Vec<String>,
+}
+
+/// Sessions for one web app. Create one per process and share it; every method is safe
+/// to call concurrently.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), scalekit_auth::Error> {
+/// use scalekit_auth::{ScalekitAuth, SessionConfig, SessionEngine};
+/// let engine = SessionEngine::new(ScalekitAuth::from_env()?, SessionConfig::from_env()?)?;
+/// let outcome = engine.authenticate(Some("skauth_session=..."), None).await;
+/// match outcome.result {
+///     Ok(identity) => println!("hello {}", identity.user.id),
+///     Err(err) => println!("not logged in: {}", err.code()),
+/// }
+/// // Always send outcome.set_cookies with the response.
+/// # Ok(()) }
+/// ```
+pub struct SessionEngine {
+    pub(crate) auth: ScalekitAuth,
+    pub(crate) config: SessionConfig,
+    attrs: CookieAttributes,
+    sealer: Sealer,
+    refresher: Refresher,
+    used_states: Mutex<HashMap<String, i64>>,
+}
+
+impl std::fmt::Debug for SessionEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionEngine").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl SessionEngine {
+    /// Checks `config` and builds the engine (no network call).
+    pub fn new(auth: ScalekitAuth, config: SessionConfig) -> Result<Self> {
+        let secure = config.validate()?;
+        let sealer = Sealer::new(&config.secrets);
+        Ok(SessionEngine {
+            auth,
+            config,
+            attrs: CookieAttributes { secure },
+            sealer,
+            refresher: Refresher::new(),
+            used_states: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// An engine configured entirely from `SCALEKIT_*` environment variables.
+    pub fn from_env() -> Result<Self> {
+        Self::new(ScalekitAuth::from_env()?, SessionConfig::from_env()?)
+    }
+
+    /// The protocol client underneath.
+    pub fn auth(&self) -> &ScalekitAuth {
+        &self.auth
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    fn now(&self) -> i64 {
+        self.auth.config().clock.now_seconds()
+    }
+
+    fn login_cookie_name(&self, state: &str) -> String {
+        let hash = digest::digest(&digest::SHA256, state.as_bytes());
+        let hex: String = hash.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}{hex}", self.config.login_cookie_prefix)
+    }
+
+    /// Call on the app's login route: builds the provider URL (random state and nonce,
+    /// PKCE) and the login-transaction cookie. An `idp_initiated_login` token is
+    /// validated and its hints used; its `relay_state`, when a safe path, becomes the
+    /// return-to (the `state` stays random so that it keeps protecting the callback).
+    pub async fn begin_login(&self, params: &LoginParams) -> Result<LoginStart> {
+        let mut return_to = safe_return_to(params.return_to.as_deref().unwrap_or("/"));
+        let mut options = AuthorizationUrlOptions {
+            scopes: Some(self.config.scopes.clone()),
+            prompt: if params.signup { Some("create".into()) } else { params.prompt.clone() },
+            organization_id: params.organization_id.clone(),
+            connection_id: params.connection_id.clone(),
+            login_hint: params.login_hint.clone(),
+            domain_hint: params.domain_hint.clone(),
+            provider: params.provider.clone(),
+            ..Default::default()
+        };
+        if let Some(token) = &params.idp_initiated_login {
+            let hints = self.auth.idp_initiated_login_claims(token).await?;
+            options.connection_id = hints.connection_id.or(options.connection_id);
+            options.organization_id = hints.organization_id.or(options.organization_id);
+            options.login_hint = hints.login_hint.or(options.login_hint);
+            if let Some(relay) = hints.relay_state.filter(|r| safe_return_to(r) == *r) {
+                return_to = relay;
+            }
+        }
+        let login = self.auth.create_login(&self.config.redirect_uri, &options)?;
+        let transaction = LoginTransaction {
+            state: login.state.clone(),
+            nonce: login.nonce,
+            verifier: login.code_verifier,
+            return_to,
+            created: self.now(),
+        };
+        let sealed = self.sealer.seal(Purpose::Login, &to_json(&transaction));
+        let cookie = self.attrs.set(&self.login_cookie_name(&login.state), &sealed, LOGIN_TIMEOUT_SECONDS);
+        Ok(LoginStart { redirect_url: login.url, set_cookies: vec![cookie] })
+    }
+
+    /// Call on the app's callback route with its query string and the request's
+    /// `Cookie` header: checks the state against this browser's login, exchanges the
+    /// code, validates the tokens and opens the session.
+    pub async fn complete_login(&self, callback_query: &str, cookie_header: Option<&str>) -> CallbackOutcome {
+        let cookies = RequestCookies::parse(cookie_header);
+        let query: HashMap<String, String> =
+            url::form_urlencoded::parse(callback_query.trim_start_matches('?').as_bytes())
+                .into_owned()
+                .collect();
+        let state = query.get("state").cloned().unwrap_or_default();
+        let txn_cookie = (!state.is_empty()).then(|| self.login_cookie_name(&state));
+        let mut set_cookies: Vec<String> = txn_cookie
+            .iter()
+            .filter(|name| cookies.get(name).is_some())
+            .map(|name| self.attrs.clear(name))
+            .collect();
+        let mut redirect_to = "/".to_owned();
+        let result = self
+            .finish_login(&query, &state, txn_cookie.as_deref(), &cookies, &mut redirect_to, &mut set_cookies)
+            .await;
+        CallbackOutcome { result, redirect_to, set_cookies }
+    }
+
+    async fn finish_login(
+        &self,
+        query: &HashMap<String, String>,
+        state: &str,
+        txn_cookie: Option<&str>,
+        cookies: &RequestCookies,
+        redirect_to: &mut String,
+        set_cookies: &mut Vec<String>,
+    ) -> Result<User> {
+        if let Some(error) = query.get("error") {
+            return Err(Error::AuthorizationDenied {
+                error: error.clone(),
+                description: query.get("error_description").cloned(),
+            });
+        }
+        let txn_cookie =
+            txn_cookie.ok_or_else(|| Error::StateMismatch("the callback has no state".into()))?;
+        let Some(sealed) = cookies.get(txn_cookie) else {
+            return Err(if self.state_was_used(state) {
+                Error::CallbackReplayed
+            } else {
+                Error::StateMismatch("no login with this state was started in this browser".into())
+            });
+        };
+        let txn: LoginTransaction = self
+            .sealer
+            .open(Purpose::Login, sealed)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| Error::StateMismatch("the login cookie is invalid".into()))?;
+        if !constant_time_eq(txn.state.as_bytes(), state.as_bytes()) {
+            return Err(Error::StateMismatch("the state does not match the login cookie".into()));
+        }
+        *redirect_to = txn.return_to.clone();
+        let now = self.now();
+        if now - txn.created > LOGIN_TIMEOUT_SECONDS {
+            return Err(Error::LoginExpired(LOGIN_TIMEOUT_SECONDS));
+        }
+        // RFC 9207: a provider that names itself must be the one we sent the user to.
+        if let Some(iss) = query.get("iss") {
+            let expected = self.auth.provider_metadata().await?.issuer.clone();
+            if *iss != expected {
+                return Err(Error::CallbackInvalidIssuer { expected, found: iss.clone() });
+            }
+        }
+        if !self.mark_state_used(state, now) {
+            return Err(Error::CallbackReplayed);
+        }
+        let code = query.get("code").filter(|c| !c.is_empty()).ok_or_else(|| Error::AuthorizationDenied {
+            error: "missing_code".into(),
+            description: Some("the callback has no code".into()),
+        })?;
+        let options = AuthenticateOptions { code_verifier: Some(txn.verifier), nonce: Some(txn.nonce) };
+        let result = self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await?;
+        let data = SessionData::from_result(&result, None, now);
+        set_cookies.extend(self.write_session(&data, cookies)?);
+        Ok(data.user)
+    }
+
+    /// Remembers a completed state for the login timeout; false if it was already used.
+    fn mark_state_used(&self, state: &str, now: i64) -> bool {
+        let mut used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
+        used.retain(|_, until| *until > now);
+        used.insert(state_key(state), now + LOGIN_TIMEOUT_SECONDS).is_none()
+    }
+
+    fn state_was_used(&self, state: &str) -> bool {
+        let used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
+        used.get(&state_key(state)).is_some_and(|until| *until > self.now())
+    }
+
+    fn write_session(&self, data: &SessionData, cookies: &RequestCookies) -> Result<Vec<String>> {
+        let sealed = self.sealer.seal(Purpose::Session, &to_json(data));
+        let lifetime = i64::try_from(self.config.absolute_lifetime.as_secs()).unwrap_or(i64::MAX);
+        let max_age = (data.created.saturating_add(lifetime) - self.now()).max(0);
+        let present = cookies.chunk_names(&self.config.cookie_name);
+        self.attrs
+            .write_chunked(&self.config.cookie_name, &sealed, max_age, &present)
+            .map_err(|e| Error::InvalidArgument(format!("cannot store the session: {e}")))
+    }
+
+    fn clear_session(&self, cookies: &RequestCookies) -> Vec<String> {
+        let mut names = cookies.chunk_names(&self.config.cookie_name);
+        if names.is_empty() {
+            names.push(self.config.cookie_name.clone());
+        }
+        names.iter().map(|n| self.attrs.clear(n)).collect()
+    }
+
+    /// Call on every request that needs the user: a bearer token is validated alone;
+    /// otherwise the session cookie is opened, its lifetimes checked, and its access
+    /// token validated or, near expiry, refreshed (once for concurrent requests).
+    pub async fn authenticate(
+        &self,
+        cookie_header: Option<&str>,
+        authorization: Option<&str>,
+    ) -> AuthOutcome {
+        match bearer_token(authorization) {
+            Some(Ok(token)) => {
+                let result = self.auth.validate_access_token(token).await.map(|claims| Identity {
+                    user: User::from_claims(&claims),
+                    claims,
+                    source: IdentitySource::Bearer,
+                    access_token: token.to_owned(),
+                });
+                return AuthOutcome { result, set_cookies: Vec::new() };
+            }
+            Some(Err(err)) => return AuthOutcome { result: Err(err), set_cookies: Vec::new() },
+            None => {}
+        }
+        let cookies = RequestCookies::parse(cookie_header);
+        let Some(sealed) = cookies.read_chunked(&self.config.cookie_name) else {
+            return AuthOutcome { result: Err(Error::SessionMissing), set_cookies: Vec::new() };
+        };
+        let data: SessionData = match self.sealer.open(Purpose::Session, &sealed).and_then(|bytes| {
+            serde_json::from_slice(&bytes).map_err(|_| "the session is not in the expected format")
+        }) {
+            Ok(data) => data,
+            Err(reason) => {
+                return AuthOutcome {
+                    result: Err(Error::SessionInvalid(reason.into())),
+                    set_cookies: self.clear_session(&cookies),
+                };
+            }
+        };
+        self.session_identity(data, &cookies).await
+    }
+
+    async fn session_identity(&self, data: SessionData, cookies: &RequestCookies) -> AuthOutcome {
+        let now = self.now();
+        let end = |reason: &str| AuthOutcome {
+            result: Err(Error::SessionExpired(reason.to_owned())),
+            set_cookies: self.clear_session(cookies),
+        };
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        if now >= data.created.saturating_add(secs(self.config.absolute_lifetime)) {
+            return end("absolute lifetime reached");
+        }
+        if now >= data.seen.saturating_add(secs(self.config.idle_timeout)) {
+            return end("idle timeout reached");
+        }
+        let needs_refresh = data.exp - now <= secs(self.config.refresh_window);
+        if !needs_refresh {
+            match self.auth.validate_access_token(&data.at).await {
+                Ok(claims) => return self.continue_session(data, claims, cookies, now),
+                // The provider's keys are unreachable: not the session's fault, keep it.
+                Err(err @ Error::JwksUnavailable(_)) => {
+                    return AuthOutcome { result: Err(err), set_cookies: vec![] };
+                }
+                // The token no longer validates (e.g. its key was withdrawn): a refresh may mend it.
+                Err(err) if data.rt.is_none() => {
+                    return AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) };
+                }
+                Err(_) => {}
+            }
+        }
+        let Some(refresh_token) = data.rt.clone() else {
+            return end("the access token expired and the session has no refresh token");
+        };
+        match self.refresher.refresh(&self.auth, &refresh_token, now).await {
+            Ok(result) => {
+                let next = SessionData::from_result(&result, Some(&data), now);
+                match self.write_session(&next, cookies) {
+                    Ok(set_cookies) => AuthOutcome {
+                        result: Ok(Identity {
+                            user: next.user,
+                            claims: result.access_token_claims,
+                            source: IdentitySource::Session,
+                            access_token: result.access_token,
+                        }),
+                        set_cookies,
+                    },
+                    Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+                }
+            }
+            // The provider refused (invalid_grant: revoked, expired, replayed): the session is over.
+            Err(Error::ProviderError { error, .. }) => {
+                end(&format!("the provider refused to refresh it ({error})"))
+            }
+            // The provider is unreachable: a still-valid access token keeps the user in.
+            Err(err) if is_outage(&err) => match self.auth.validate_access_token(&data.at).await {
+                Ok(claims) => self.continue_session(data, claims, cookies, now),
+                Err(_) => AuthOutcome { result: Err(err), set_cookies: vec![] },
+            },
+            Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+        }
+    }
+
+    /// An authenticated session; the cookie is rewritten only when the idle clock needs
+    /// moving (at most every 5 minutes), not on every request.
+    fn continue_session(
+        &self,
+        mut data: SessionData,
+        claims: Claims,
+        cookies: &RequestCookies,
+        now: i64,
+    ) -> AuthOutcome {
+        let touch_every = (self.config.idle_timeout.as_secs() / 10).clamp(1, 300);
+        let mut set_cookies = Vec::new();
+        if now - data.seen >= i64::try_from(touch_every).unwrap_or(300) {
+            data.seen = now;
+            set_cookies = self.write_session(&data, cookies).unwrap_or_default();
+        }
+        AuthOutcome {
+            result: Ok(Identity {
+                user: data.user,
+                claims,
+                source: IdentitySource::Session,
+                access_token: data.at,
+            }),
+            set_cookies,
+        }
+    }
+
+    /// Call on the app's logout route: clears every session cookie and returns the
+    /// provider's logout URL (with the ID token as hint and the configured post-logout
+    /// URL). Works with a missing or broken session too.
+    pub fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
+        let cookies = RequestCookies::parse(cookie_header);
+        let id_token = cookies
+            .read_chunked(&self.config.cookie_name)
+            .and_then(|sealed| self.sealer.open(Purpose::Session, &sealed).ok())
+            .and_then(|bytes| serde_json::from_slice::<SessionData>(&bytes).ok())
+            .and_then(|data| data.it);
+        let redirect_url = self.auth.logout_url(&LogoutUrlOptions {
+            id_token_hint: id_token,
+            post_logout_redirect_uri: self.config.post_logout_redirect_uri.clone(),
+            state: Some(random_token()),
+        });
+        let mut set_cookies = self.clear_session(&cookies);
+        let prefix = self.config.login_cookie_prefix.clone();
+        set_cookies.extend(cookies.names_with_prefix(&prefix).map(|n| self.attrs.clear(n)));
+        LogoutOutcome { redirect_url, set_cookies }
+    }
+}
+
+/// The token of an `Authorization: Bearer` header; `None` when there is no such header
+/// (another scheme is left to other middleware).
+fn bearer_token(authorization: Option<&str>) -> Option<Result<&str>> {
+    let header = authorization?.trim();
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim();
+    if token.is_empty() {
+        return Some(Err(Error::TokenMalformed("the Authorization header has no bearer token".into())));
+    }
+    Some(Ok(token))
+}
+
+fn is_outage(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::ProviderUnavailable { .. }
+            | Error::ProviderTimeout { .. }
+            | Error::ProviderUnreachable { .. }
+            | Error::ProviderInvalidResponse { .. }
+            | Error::JwksUnavailable(_)
+    )
+}
+
+fn state_key(state: &str) -> String {
+    let hash = digest::digest(&digest::SHA256, state.as_bytes());
+    hash.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Plain structs of strings and numbers always serialize.
+    serde_json::to_vec(value).expect("session data serializes")
+}

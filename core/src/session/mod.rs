@@ -1,0 +1,28 @@
+//! The session engine: sealed session cookies, login transactions, refresh and logout,
+//! computed from a request's cookies and headers without doing any I/O of its own
+//! beyond calls to the provider through [`crate::ScalekitAuth`].
+//!
+//! Framework adapters read a request into [`RequestInfo`], call one of
+//! [`SessionEngine::require_auth`], [`SessionEngine::optional_auth`],
+//! [`SessionEngine::handle_login`], [`SessionEngine::handle_callback`] or
+//! [`SessionEngine::handle_logout`], and write the returned [`Decision`] out.
+
+mod config;
+mod cookies;
+mod data;
+mod decision;
+mod engine;
+mod refresh;
+mod return_to;
+mod seal;
+
+pub use config::{
+    ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_SCOPES, ENV_SESSION_SECRET, MIN_SECRET_BYTES,
+    SessionConfig,
+};
+pub use decision::{Action, Decision, RequestInfo, Requirements, check, error_body};
+pub use engine::{
+    AuthOutcome, CallbackOutcome, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,
+    LogoutOutcome, SessionEngine,
+};
+pub use return_to::safe_return_to;

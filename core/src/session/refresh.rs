@@ -1,0 +1,62 @@
+//! Refreshing a session's tokens once, however many requests ask at the same time.
+//!
+//! Concurrent requests carrying the same refresh token share one call to the provider.
+//! A finished refresh is remembered for a short while, so that requests that left the
+//! browser before it received the new cookie reuse the result instead of replaying a
+//! rotated refresh token (which the provider treats as theft and answers by revoking
+//! the whole grant).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use aws_lc_rs::digest;
+
+use crate::client::ScalekitAuth;
+use crate::error::Result;
+use crate::exchange::AuthResult;
+use crate::singleflight::KeyedSingleFlight;
+
+/// How long a finished refresh is reused, in seconds.
+const REUSE_SECONDS: i64 = 30;
+
+type TokenKey = [u8; 32];
+
+pub(crate) struct Refresher {
+    flight: KeyedSingleFlight<TokenKey, AuthResult>,
+    recent: Mutex<HashMap<TokenKey, (i64, AuthResult)>>,
+}
+
+impl Refresher {
+    pub(crate) fn new() -> Self {
+        Refresher { flight: KeyedSingleFlight::new(), recent: Mutex::new(HashMap::new()) }
+    }
+
+    /// New tokens for `refresh_token`, from a recent refresh, a running one, or a new one.
+    pub(crate) async fn refresh(
+        &self,
+        auth: &ScalekitAuth,
+        refresh_token: &str,
+        now: i64,
+    ) -> Result<AuthResult> {
+        // Keyed by a hash: the map never holds the bearer credential itself.
+        let key: TokenKey = digest::digest(&digest::SHA256, refresh_token.as_bytes())
+            .as_ref()
+            .try_into()
+            .expect("SHA-256 is 32 bytes");
+        if let Some(result) = self.recent_result(&key, now) {
+            return Ok(result);
+        }
+        let (auth, token) = (auth.clone(), refresh_token.to_owned());
+        let result =
+            self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await?;
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        recent.retain(|_, (until, _)| *until > now);
+        recent.insert(key, (now + REUSE_SECONDS, result.clone()));
+        Ok(result)
+    }
+
+    fn recent_result(&self, key: &TokenKey, now: i64) -> Option<AuthResult> {
+        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        recent.get(key).filter(|(until, _)| *until > now).map(|(_, r)| r.clone())
+    }
+}
