@@ -47,6 +47,11 @@ impl Idp {
 
     /// Starts a private provider on a free port, stopped when dropped.
     pub async fn spawn(access_token_ttl: u64) -> Idp {
+        Idp::spawn_with(access_token_ttl, &[REDIRECT_URI], &[POST_LOGOUT_URI]).await
+    }
+
+    /// Like [`Idp::spawn`], registering the given app URLs.
+    pub async fn spawn_with(access_token_ttl: u64, redirect_uris: &[&str], post_logout_uris: &[&str]) -> Idp {
         let dir = idp_dir();
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
@@ -59,8 +64,8 @@ impl Idp {
             .env("IDP_ACCESS_TOKEN_TTL", access_token_ttl.to_string())
             .env("SCALEKIT_CLIENT_ID", CLIENT_ID)
             .env("SCALEKIT_CLIENT_SECRET", CLIENT_SECRET)
-            .env("IDP_REDIRECT_URIS", REDIRECT_URI)
-            .env("IDP_POST_LOGOUT_REDIRECT_URIS", POST_LOGOUT_URI)
+            .env("IDP_REDIRECT_URIS", redirect_uris.join(","))
+            .env("IDP_POST_LOGOUT_REDIRECT_URIS", post_logout_uris.join(","))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -149,6 +154,36 @@ impl Idp {
             .collect()
     }
 
+    /// How many requests reached each provider path since the last reset.
+    pub async fn counts(&self) -> Value {
+        let response = self.http.get(format!("{}/__test/counts", self.url)).send().await.expect("counts");
+        serde_json::from_slice(&response.bytes().await.expect("counts body")).expect("counts JSON")
+    }
+
+    /// Requests to `path` since the last reset.
+    pub async fn count(&self, path: &str) -> u64 {
+        self.counts().await[path].as_u64().unwrap_or(0)
+    }
+
+    /// Starts counting from zero.
+    pub async fn reset_counts(&self) {
+        self.test_route("/__test/counts/reset", json!({})).await;
+    }
+
+    /// Revokes a refresh token at the provider (RFC 7009).
+    pub async fn revoke(&self, token: &str) {
+        let form = [("token", token), ("client_id", &self.client_id), ("client_secret", &self.client_secret)];
+        let status = self
+            .http
+            .post(format!("{}/token/revocation", self.url))
+            .form(&form)
+            .send()
+            .await
+            .expect("revocation")
+            .status();
+        assert!(status.is_success(), "revocation answered {status}");
+    }
+
     /// Makes every provider answer `status` (0 to stop) after `delay_ms`.
     pub async fn faults(&self, status: u16, delay_ms: u64) {
         self.test_route("/__test/faults", json!({ "status": status, "delay_ms": delay_ms })).await;
@@ -157,4 +192,78 @@ impl Idp {
 
 fn idp_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../idp")
+}
+
+/// A browser for an app under test: no automatic redirects, a cookie jar.
+#[derive(Default)]
+pub struct Browser {
+    http: reqwest::Client,
+    /// The cookies held, in order.
+    pub jar: Vec<(String, String)>,
+}
+
+/// One response seen by [`Browser`].
+#[derive(Debug)]
+pub struct Page {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+    /// The `Set-Cookie` headers.
+    pub set_cookies: Vec<String>,
+    /// The body.
+    pub body: String,
+}
+
+impl Browser {
+    /// A browser with an empty jar.
+    pub fn new() -> Self {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            jar: Vec::new(),
+        }
+    }
+
+    /// GETs `url` with the jar's cookies and `headers`, and stores what the response sets.
+    pub async fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.http.get(url);
+        if !self.jar.is_empty() {
+            request = request.header("cookie", self.cookie_header());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the app answers");
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for line in &set_cookies {
+            let (pair, attrs) = line.split_once(';').unwrap_or((line, ""));
+            let Some((name, value)) = pair.split_once('=') else { continue };
+            self.jar.retain(|(n, _)| n != name);
+            if !attrs.contains("Max-Age=0") {
+                self.jar.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        let body = response.text().await.unwrap_or_default();
+        Page { status, location, set_cookies, body }
+    }
+
+    /// The `Cookie` header the jar sends.
+    pub fn cookie_header(&self) -> String {
+        self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// The names of the cookies held.
+    pub fn cookie_names(&self) -> Vec<String> {
+        self.jar.iter().map(|(n, _)| n.clone()).collect()
+    }
 }

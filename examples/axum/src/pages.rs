@@ -1,0 +1,66 @@
+//! The example's pages: a home page, a protected dashboard, an admin page gated on a
+//! role, and a JSON API that also takes bearer tokens.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::response::Html;
+use serde_json::{Value, json};
+
+use crate::auth::identity;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn layout(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>{title}</title>\
+         <style>body{{font-family:system-ui;max-width:42rem;margin:3rem auto}}nav a{{margin-right:1rem}}</style>\
+         </head><body><nav><a href=/>Home</a><a href=/dashboard>Dashboard</a><a href=/admin>Admin</a>\
+         <a href=/api/me>API</a></nav><h1>{title}</h1>{body}</body></html>"
+    ))
+}
+
+pub async fn home(request: Request) -> Html<String> {
+    match identity(&request) {
+        Some(me) => layout(
+            "scalekit-auth on axum",
+            &format!(
+                "<p>Signed in as <b>{}</b>.</p><p><a href=/auth/logout>Log out</a></p>",
+                escape(me.user.email.as_deref().unwrap_or(&me.user.id))
+            ),
+        ),
+        None => layout(
+            "scalekit-auth on axum",
+            "<p>You are not signed in.</p><p><a href=/auth/login>Log in</a> or <a href=/auth/signup>sign up</a></p>",
+        ),
+    }
+}
+
+pub async fn dashboard(request: Request) -> Html<String> {
+    let me = identity(&request).expect("the require middleware ran");
+    let claims = &me.claims;
+    layout(
+        "Dashboard",
+        &format!(
+            "<p>Hello <b>{}</b> ({})</p><ul><li>Organization: {}</li><li>Roles: {}</li><li>Permissions: {}</li>\
+             <li>Access token expires at: <span id=exp>{}</span></li></ul><p><a href=/auth/logout>Log out</a></p>",
+            escape(me.user.name.as_deref().unwrap_or("")),
+            escape(me.user.email.as_deref().unwrap_or(&me.user.id)),
+            escape(claims.oid.as_deref().unwrap_or("-")),
+            escape(&claims.roles.join(", ")),
+            escape(&claims.permissions.join(", ")),
+            claims.exp,
+        ),
+    )
+}
+
+pub async fn admin(request: Request) -> Html<String> {
+    let me = identity(&request).expect("the require middleware ran");
+    layout("Admin", &format!("<p>Welcome, administrator {}.</p>", escape(&me.user.id)))
+}
+
+pub async fn api_me(request: Request) -> Json<Value> {
+    let me = identity(&request).expect("the require middleware ran");
+    Json(json!({"user": me.user, "claims": me.claims.raw(), "source": me.source}))
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The demo: a local OpenID provider shaped like Scalekit and the example apps logging in
+# against it. No Scalekit account needed. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+IDP_PORT=${IDP_PORT:-9400}
+AXUM_PORT=${AXUM_PORT:-3000}
+run="$root/target/demo"
+mkdir -p "$run"
+
+if [ ! -d tests/idp/node_modules/oidc-provider ]; then
+  echo "Installing the local provider's packages..."
+  npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error
+fi
+echo "Building the axum example..."
+cargo build --quiet -p scalekit-auth-example-axum
+
+# One client for every example app, as one Scalekit environment would have.
+export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
+export SCALEKIT_CLIENT_ID=skc_local_demo
+export SCALEKIT_CLIENT_SECRET=local-demo-secret-change-me
+SCALEKIT_SESSION_SECRET=$(node -e "process.stdout.write(require('crypto').randomBytes(48).toString('base64url'))")
+export SCALEKIT_SESSION_SECRET
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  IDP_RUN_DIR="$run" tests/idp/stop.sh
+  echo "Demo stopped."
+}
+trap cleanup INT TERM EXIT
+
+IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
+  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback" \
+  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/" \
+  tests/idp/start.sh
+
+SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
+  SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$AXUM_PORT/" \
+  PORT=$AXUM_PORT "${CARGO_TARGET_DIR:-$root/target}/debug/scalekit-auth-example-axum" &
+pids+=($!)
+
+sleep 1
+cat <<MSG
+
+  scalekit-auth demo is running.
+
+  axum example       http://localhost:$AXUM_PORT
+  local provider     http://127.0.0.1:$IDP_PORT  (Scalekit's paths: /oauth/authorize, /oauth/token, /keys, /oidc/logout)
+
+  Open an app, click "Log in" and type any username:
+    admin   -> role admin (can open /admin)
+    viewer  -> role viewer
+    anyone  -> role member
+  Access tokens last ${IDP_ACCESS_TOKEN_TTL:-300} s and refresh transparently (IDP_ACCESS_TOKEN_TTL=10 to watch it).
+
+  Press Ctrl-C to stop everything.
+MSG
+wait -n "${pids[@]}"
