@@ -7,6 +7,7 @@ root=$(pwd)
 
 IDP_PORT=${IDP_PORT:-9400}
 AXUM_PORT=${AXUM_PORT:-3000}
+FASTAPI_PORT=${FASTAPI_PORT:-3001}
 run="$root/target/demo"
 mkdir -p "$run"
 
@@ -16,6 +17,10 @@ if [ ! -d tests/idp/node_modules/oidc-provider ]; then
 fi
 echo "Building the axum example..."
 cargo build --quiet -p scalekit-auth-example-axum
+echo "Installing the Python package for the FastAPI example (first run builds the Rust core)..."
+[ -x target/venv/bin/python ] || python3 -m venv target/venv
+target/venv/bin/python -m pip install --quiet --upgrade pip
+(cd examples/fastapi && "$root/target/venv/bin/python" -m pip install --quiet -r requirements.txt)
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
@@ -35,8 +40,8 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
-  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback" \
-  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/" \
+  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback" \
+  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/" \
   tests/idp/start.sh
 
 SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
@@ -44,12 +49,18 @@ SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
   PORT=$AXUM_PORT "${CARGO_TARGET_DIR:-$root/target}/debug/scalekit-auth-example-axum" &
 pids+=($!)
 
-sleep 1
+SCALEKIT_REDIRECT_URI="http://localhost:$FASTAPI_PORT/auth/callback" \
+  SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$FASTAPI_PORT/" \
+  PORT=$FASTAPI_PORT target/venv/bin/python examples/fastapi/app.py &
+pids+=($!)
+
+sleep 2
 cat <<MSG
 
   scalekit-auth demo is running.
 
   axum example       http://localhost:$AXUM_PORT
+  FastAPI example    http://localhost:$FASTAPI_PORT
   local provider     http://127.0.0.1:$IDP_PORT  (Scalekit's paths: /oauth/authorize, /oauth/token, /keys, /oidc/logout)
 
   Open an app, click "Log in" and type any username:

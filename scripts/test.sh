@@ -31,8 +31,21 @@ trap 'tests/idp/stop.sh' EXIT
 tests/idp/start.sh
 export SCALEKIT_E2E_IDP_URL="http://127.0.0.1:$IDP_PORT"
 
-step "Rust tests (core and end-to-end)"
-run_tests cargo test --workspace --all-features
+step "Rust tests (core, end-to-end, axum example)"
+run_tests cargo test --workspace --all-features --exclude scalekit-auth-python
+
+step "Python package (build, tests, types)"
+if [ ! -x target/venv/bin/python ]; then
+  python3 -m venv target/venv
+fi
+py=target/venv/bin/python
+"$py" -m pip install --quiet --upgrade pip
+"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]"
+"$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
+run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
+"$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
+"$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
 # One closing line for the whole suite, from every runner's own counts.
 python3 - "$log" <<'PY'
@@ -41,6 +54,13 @@ text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 passed = failed = 0
 for p, f in re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", text):
     passed, failed = passed + int(p), failed + int(f)
+# pytest's closing lines: "92 passed, 1 warning in 6.06s", "1 failed, 91 passed in 3.1s"
+for line in re.findall(r"^(?:=+ )?(\d+ (?:passed|failed).*) in [\d.]+s", text, re.M):
+    for count, kind in re.findall(r"(\d+) (passed|failed)", line):
+        if kind == "passed":
+            passed += int(count)
+        else:
+            failed += int(count)
 print(f"\nsuite: {passed} passed, {failed} failed")
 sys.exit(1 if failed or passed == 0 else 0)
 PY

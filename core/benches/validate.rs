@@ -1,5 +1,7 @@
 //! `validate_access_token` with cached keys against a bare `jsonwebtoken::decode` of the
-//! same RS256-2048 token (with the same issuer, audience and expiry checks).
+//! same RS256-2048 token (with the same issuer, audience and expiry checks), with and
+//! without the memory of verified tokens, plus the signature layer and claim parsing
+//! alone.
 //!
 //! Run: `cargo bench -p scalekit-auth --bench validate`
 
@@ -36,6 +38,11 @@ fn bench_validate(c: &mut Criterion) {
 
     let client = ScalekitAuth::new(Config::new(issuer.clone(), CLIENT_ID, "secret")).unwrap();
     rt.block_on(client.validate_access_token(&token)).expect("warm-up validation");
+    // The same, verifying the signature every time (no memory of verified tokens).
+    let cold =
+        ScalekitAuth::new(Config::new(issuer.clone(), CLIENT_ID, "secret").verified_token_cache_size(0))
+            .unwrap();
+    rt.block_on(cold.validate_access_token(&token)).expect("warm-up validation");
 
     let jwk = signer.jwk();
     let key =
@@ -51,8 +58,18 @@ fn bench_validate(c: &mut Criterion) {
         // With keys cached the future completes on its first poll: no runtime needed.
         b.iter(|| client.validate_access_token(&token).now_or_never().expect("cached path").unwrap())
     });
+    group.bench_function("scalekit_auth::validate_access_token (signature every time)", |b| {
+        b.iter(|| cold.validate_access_token(&token).now_or_never().expect("cached path").unwrap())
+    });
     group.bench_function("jsonwebtoken::decode", |b| {
         b.iter(|| jsonwebtoken::decode::<Value>(&token, &key, &validation).unwrap())
+    });
+    // The signature layer alone, to see what the claim checks cost on top.
+    let keys = scalekit_auth::JwkSet::from_json(signer.jwks_json().as_bytes()).unwrap();
+    group.bench_function("JwkSet::verify_jws", |b| b.iter(|| keys.verify_jws(&token).unwrap()));
+    let payload = keys.verify_jws(&token).unwrap();
+    group.bench_function("Claims::from_json", |b| {
+        b.iter(|| scalekit_auth::Claims::from_json(&payload).unwrap())
     });
     group.finish();
 }

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::http::HttpClient;
 use crate::jwks::cache::{JwksCache, JwksStatus};
 use crate::m2m::ClientTokenCache;
+use crate::token::cache::{Verified, VerifiedTokens};
 use crate::token::claims::Claims;
 use crate::token::compact::CompactJws;
 use crate::token::rules::{self, Expectations};
@@ -43,6 +44,7 @@ pub(crate) struct Inner {
     pub(crate) jwks: Arc<JwksCache>,
     pub(crate) http: HttpClient,
     pub(crate) client_token: ClientTokenCache,
+    pub(crate) verified: VerifiedTokens,
 }
 
 impl std::fmt::Debug for ScalekitAuth {
@@ -80,7 +82,8 @@ impl ScalekitAuth {
             config.jwks_refetch_cooldown,
         ));
         let client_token = ClientTokenCache::new();
-        Ok(ScalekitAuth { inner: Arc::new(Inner { config, discovery, jwks, http, client_token }) })
+        let verified = VerifiedTokens::new(config.verified_token_cache_size);
+        Ok(ScalekitAuth { inner: Arc::new(Inner { config, discovery, jwks, http, client_token, verified }) })
     }
 
     /// A client configured from `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_CLIENT_ID` and
@@ -129,11 +132,31 @@ impl ScalekitAuth {
         audiences: &[String],
         nonce: Option<&str>,
     ) -> Result<(Claims, Algorithm)> {
-        let (payload, alg) = self.verified_payload(token).await?;
-        let claims = Claims::from_json(&payload)?;
+        let Verified { claims, alg, .. } = self.verified_claims(token).await?;
         let issuers = self.issuers().await?;
         rules::check(&claims, &self.expectations(issuers.as_slice(), audiences, nonce))?;
         Ok((claims, alg))
+    }
+
+    /// The claims of a token whose signature verifies with a published key, from the
+    /// memory of verified tokens when it was seen before.
+    async fn verified_claims(&self, token: &str) -> Result<Verified> {
+        let max = self.inner.config.max_token_bytes;
+        if token.len() > max {
+            return Err(crate::Error::TokenTooLarge { size: token.len(), max });
+        }
+        let key = VerifiedTokens::key(token);
+        if let Some(hit) = self.inner.verified.get(&key) {
+            // The key must still be published: a withdrawn key ends its tokens at once.
+            self.inner.jwks.key_for(hit.kid.as_deref(), hit.alg).await?;
+            return Ok(hit);
+        }
+        let jws = CompactJws::parse(token, max)?;
+        let signing_key = self.inner.jwks.key_for(jws.header.kid.as_deref(), jws.alg).await?;
+        let claims = Claims::from_json(&jws.verify(&signing_key)?)?;
+        let verified = Verified { claims, alg: jws.alg, kid: jws.header.kid.clone() };
+        self.inner.verified.insert(key, verified.clone(), self.inner.config.clock.now_seconds());
+        Ok(verified)
     }
 
     /// Checks the structure and signature of a token and returns its payload.

@@ -41,6 +41,7 @@ pub struct Config {
     pub(crate) jwks_refetch_cooldown: Duration,
     pub(crate) http_timeout: Duration,
     pub(crate) max_token_bytes: usize,
+    pub(crate) verified_token_cache_size: usize,
     pub(crate) clock: SharedClock,
 }
 
@@ -64,6 +65,7 @@ impl Config {
             jwks_refetch_cooldown: Duration::from_secs(30),
             http_timeout: Duration::from_secs(10),
             max_token_bytes: 16 * 1024,
+            verified_token_cache_size: 1024,
             clock: SharedClock::default(),
         }
     }
@@ -145,6 +147,14 @@ impl Config {
     /// Tokens longer than this are rejected before any decoding (default 16384).
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
         self.max_token_bytes = bytes;
+        self
+    }
+
+    /// How many recently verified tokens skip signature verification when presented
+    /// again (default 1024; 0 turns it off). The key must still be published and every
+    /// claim rule runs again on each use.
+    pub fn verified_token_cache_size(mut self, entries: usize) -> Self {
+        self.verified_token_cache_size = entries;
         self
     }
 

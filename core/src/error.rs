@@ -381,16 +381,12 @@ impl Error {
     }
 }
 
-/// `Result` with this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One instance of every variant; the match makes adding a variant without listing
-    /// it here a compile error.
-    fn every_variant() -> Vec<Error> {
+impl Error {
+    /// One instance of every variant, in the order of [`Error::ALL_CODES`]; for tests
+    /// of the bindings' error mapping. The match below makes a new variant that is not
+    /// listed here a compile error.
+    #[doc(hidden)]
+    pub fn samples() -> Vec<Error> {
         let all = vec![
             Error::InvalidConfig(String::new()),
             Error::InvalidArgument(String::new()),
@@ -464,15 +460,29 @@ mod tests {
         all
     }
 
+    /// A sample error with this code (see [`Error::samples`]).
+    #[doc(hidden)]
+    pub fn sample_for_code(code: &str) -> Option<Error> {
+        Error::samples().into_iter().find(|e| e.code() == code)
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn all_codes_lists_every_code_once_in_order() {
-        let codes: Vec<&str> = every_variant().iter().map(Error::code).collect();
+        let codes: Vec<&str> = Error::samples().iter().map(Error::code).collect();
         assert_eq!(codes, Error::ALL_CODES);
     }
 
     #[test]
     fn codes_are_snake_case_and_statuses_are_http_errors() {
-        for e in every_variant() {
+        for e in Error::samples() {
             assert!(e.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", e.code());
             assert!((400..600).contains(&e.http_status()), "{}", e.code());
             assert!(!e.to_string().is_empty());

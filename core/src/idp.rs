@@ -2,12 +2,12 @@
 //! `?idp_initiated_login=<JWT>`; the app validates it and starts a normal login with the
 //! hints it carries.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::authorize::AuthorizationUrlOptions;
 use crate::error::{Error, Result};
-use crate::token::claims::Reader;
+use crate::token::read;
 use crate::token::rules::{self, Expectations};
 
 /// The hints of an IdP-initiated login.
@@ -50,21 +50,45 @@ pub(crate) fn claims_from_payload(
     payload: &[u8],
     expect: &Expectations<'_>,
 ) -> Result<IdpInitiatedLoginClaims> {
-    let raw: Map<String, Value> = serde_json::from_slice(payload)
-        .map_err(|e| Error::malformed(format!("the payload is not a JSON object ({e})")))?;
-    let r = Reader(&raw);
-    let iss = r.string("iss")?.ok_or(Error::TokenMissingClaim("iss"))?;
+    let text = std::str::from_utf8(payload).map_err(|_| Error::malformed("the payload is not UTF-8"))?;
+    let k: RawIdpClaims<'_> = read::object(text)?;
+    let iss = read::string(k.iss, "iss")?.ok_or(Error::TokenMissingClaim("iss"))?;
     rules::check_issuer(&iss, expect)?;
-    let aud = r.strings("aud")?;
+    let aud = read::strings(k.aud, "aud")?;
     if !aud.is_empty() {
-        rules::check_audience(&aud, r.string("azp")?.as_deref(), expect)?;
+        rules::check_audience(&aud, read::string(k.azp, "azp")?.as_deref(), expect)?;
     }
-    let exp = r.numeric_date("exp")?.ok_or(Error::TokenMissingClaim("exp"))?;
-    rules::check_times(exp, r.numeric_date("nbf")?, r.numeric_date("iat")?, expect)?;
+    let exp = read::numeric_date(k.exp, "exp")?.ok_or(Error::TokenMissingClaim("exp"))?;
+    rules::check_times(exp, read::numeric_date(k.nbf, "nbf")?, read::numeric_date(k.iat, "iat")?, expect)?;
     Ok(IdpInitiatedLoginClaims {
-        connection_id: r.string("connection_id")?,
-        organization_id: r.string("organization_id")?,
-        login_hint: r.string("login_hint")?,
-        relay_state: r.string("relay_state")?,
+        connection_id: read::string(k.connection_id, "connection_id")?,
+        organization_id: read::string(k.organization_id, "organization_id")?,
+        login_hint: read::string(k.login_hint, "login_hint")?,
+        relay_state: read::string(k.relay_state, "relay_state")?,
     })
+}
+
+/// The claims of an IdP-initiated login token, as raw JSON text.
+#[derive(Deserialize)]
+struct RawIdpClaims<'a> {
+    #[serde(borrow)]
+    iss: Option<&'a RawValue>,
+    #[serde(borrow)]
+    aud: Option<&'a RawValue>,
+    #[serde(borrow)]
+    azp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    exp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    nbf: Option<&'a RawValue>,
+    #[serde(borrow)]
+    iat: Option<&'a RawValue>,
+    #[serde(borrow)]
+    connection_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    organization_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    login_hint: Option<&'a RawValue>,
+    #[serde(borrow)]
+    relay_state: Option<&'a RawValue>,
 }

@@ -72,4 +72,6 @@ pub use session::{
     check as check_requirements, error_body, safe_return_to,
 };
 pub use token::claims::Claims;
-pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, sign_webhook};
+pub use webhook::{
+    WEBHOOK_TOLERANCE_SECONDS, sign_webhook, verify_interceptor_payload_at, verify_webhook_payload_at,
+};

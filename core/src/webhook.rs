@@ -107,6 +107,27 @@ fn signing_key(secret: &str) -> Result<hmac::Key> {
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &bytes))
 }
 
+/// Verifies a webhook at time `now` (seconds since the epoch), for callers that keep
+/// their own clock; [`crate::ScalekitAuth::verify_webhook_payload`] reads the client's.
+pub fn verify_webhook_payload_at<'a>(
+    secret: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+    now: i64,
+) -> Result<()> {
+    verify(Kind::Webhook, secret, headers, body, now)
+}
+
+/// Verifies an interceptor request at time `now`.
+pub fn verify_interceptor_payload_at<'a>(
+    secret: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+    now: i64,
+) -> Result<()> {
+    verify(Kind::Interceptor, secret, headers, body, now)
+}
+
 /// Signs a payload as the provider does: the `{prefix}-signature` header value. For
 /// tests of apps that receive webhooks, and for the shared test vectors.
 ///

@@ -177,3 +177,34 @@ async fn a_broken_key_set_does_not_replace_good_keys() {
 fn patched_exp(provider: &Provider, exp: i64) -> serde_json::Value {
     support::patched(&provider.claims(), json!({ "exp": exp, "iat": NOW, "nbf": NOW }))
 }
+
+#[tokio::test]
+async fn a_remembered_token_stops_validating_once_its_key_is_withdrawn() {
+    let provider = Provider::start().await;
+    let clock = ManualClock::at(NOW);
+    let client = provider.client(&clock);
+    let token = provider.signer.sign(&patched_exp(&provider, NOW + 100_000));
+    client.validate_access_token(&token).await.unwrap();
+    client.validate_access_token(&token).await.unwrap(); // answered from the memory of verified tokens
+
+    let other = TestSigner::new(Algorithm::RS256, "key-2");
+    provider.reset().await;
+    provider.mount_discovery().await;
+    provider.serve_keys(&[&other], Duration::ZERO).await;
+    clock.advance(601); // past the key cache's TTL: the next use refetches the key set
+    let err = client.validate_access_token(&token).await.unwrap_err();
+    assert_eq!(err.code(), "token_key_not_found");
+}
+
+#[tokio::test]
+async fn the_memory_of_verified_tokens_can_be_turned_off() {
+    let provider = Provider::start().await;
+    let clock = ManualClock::at(NOW);
+    let client = ScalekitAuth::new(provider.config(&clock).verified_token_cache_size(0)).unwrap();
+    let token = provider.signer.sign(&provider.claims());
+    for _ in 0..3 {
+        client.validate_access_token(&token).await.unwrap();
+    }
+    clock.advance(400);
+    assert_eq!(client.validate_access_token(&token).await.unwrap_err().code(), "token_expired");
+}

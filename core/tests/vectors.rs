@@ -78,3 +78,10 @@ fn webhook_vectors_get_their_expected_verdicts() {
         assert_eq!(verdict, case["expected"].as_str().unwrap(), "{}", case["name"]);
     }
 }
+
+#[test]
+fn the_error_codes_are_the_shared_list() {
+    let doc = load("error_codes.json");
+    let codes: Vec<&str> = doc["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(codes, scalekit_auth::Error::ALL_CODES);
+}

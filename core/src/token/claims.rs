@@ -1,8 +1,12 @@
 //! The typed claims of a validated token.
 
-use serde::Serialize;
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::read;
 use crate::error::{Error, Result};
 
 /// Claim names read into typed fields; everything else is reachable through
@@ -52,7 +56,7 @@ const KNOWN: &[&str] = &[
 /// assert_eq!(claims.get("tier").and_then(|v| v.as_str()), Some("gold"));
 /// # Ok::<(), scalekit_auth::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Claims {
     /// Subject: the user id (`usr_...`), or the client id for machine tokens.
@@ -109,77 +113,143 @@ pub struct Claims {
     pub xoid: Option<String>,
     /// External user id.
     pub xuid: Option<String>,
+    /// The payload as signed; every claim is read from it.
     #[serde(skip)]
-    raw: Map<String, Value>,
+    payload: Arc<str>,
+    /// Every claim as JSON, parsed on first use: most requests read typed fields only.
+    #[serde(skip)]
+    raw: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        // Every field is read from the payload: equal payloads, equal claims.
+        self.payload == other.payload
+    }
+}
+
+/// The known claims as raw JSON text, borrowed from the payload.
+#[derive(Deserialize)]
+struct KnownClaims<'a> {
+    #[serde(borrow)]
+    sub: Option<&'a RawValue>,
+    #[serde(borrow)]
+    iss: Option<&'a RawValue>,
+    #[serde(borrow)]
+    aud: Option<&'a RawValue>,
+    #[serde(borrow)]
+    exp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    iat: Option<&'a RawValue>,
+    #[serde(borrow)]
+    nbf: Option<&'a RawValue>,
+    #[serde(borrow)]
+    jti: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sid: Option<&'a RawValue>,
+    #[serde(borrow)]
+    oid: Option<&'a RawValue>,
+    #[serde(borrow)]
+    client_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    azp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    nonce: Option<&'a RawValue>,
+    #[serde(borrow)]
+    roles: Option<&'a RawValue>,
+    #[serde(borrow)]
+    permissions: Option<&'a RawValue>,
+    #[serde(borrow)]
+    scope: Option<&'a RawValue>,
+    #[serde(borrow)]
+    scopes: Option<&'a RawValue>,
+    #[serde(borrow)]
+    email: Option<&'a RawValue>,
+    #[serde(borrow)]
+    email_verified: Option<&'a RawValue>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    given_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    family_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    preferred_username: Option<&'a RawValue>,
+    #[serde(borrow)]
+    picture: Option<&'a RawValue>,
+    #[serde(borrow)]
+    locale: Option<&'a RawValue>,
+    #[serde(borrow)]
+    amr: Option<&'a RawValue>,
+    #[serde(borrow)]
+    at_hash: Option<&'a RawValue>,
+    #[serde(borrow)]
+    xoid: Option<&'a RawValue>,
+    #[serde(borrow)]
+    xuid: Option<&'a RawValue>,
 }
 
 impl Claims {
     /// Reads claims from a JSON payload, checking the type of every known claim.
     /// This checks shapes only; it is not validation (see `ScalekitAuth`).
     pub fn from_json(payload: &[u8]) -> Result<Self> {
-        let raw: Map<String, Value> = serde_json::from_slice(payload)
-            .map_err(|e| Error::malformed(format!("the payload is not a JSON object ({e})")))?;
-        Self::from_map(raw)
-    }
-
-    pub(crate) fn from_map(raw: Map<String, Value>) -> Result<Self> {
-        let r = Reader(&raw);
-        let (scope_string, scopes_array) = (r.string("scope")?, r.strings("scopes")?);
+        let text = std::str::from_utf8(payload).map_err(|_| Error::malformed("the payload is not UTF-8"))?;
+        let k: KnownClaims<'_> = read::object(text)?;
         let mut scopes: Vec<String> = Vec::new();
-        for s in scope_string
-            .iter()
-            .flat_map(|s| s.split_ascii_whitespace().map(str::to_owned))
-            .chain(scopes_array)
-        {
+        let scope_string = read::string(k.scope, "scope")?;
+        let from_string = scope_string.iter().flat_map(|s| s.split_ascii_whitespace().map(str::to_owned));
+        for s in from_string.chain(read::strings(k.scopes, "scopes")?) {
             if !scopes.contains(&s) {
                 scopes.push(s);
             }
         }
         Ok(Claims {
-            sub: r.string("sub")?.ok_or(Error::TokenMissingClaim("sub"))?,
-            iss: r.string("iss")?.ok_or(Error::TokenMissingClaim("iss"))?,
-            aud: r.strings("aud")?,
-            exp: r.numeric_date("exp")?.ok_or(Error::TokenMissingClaim("exp"))?,
-            iat: r.numeric_date("iat")?,
-            nbf: r.numeric_date("nbf")?,
-            jti: r.string("jti")?,
-            sid: r.string("sid")?,
-            oid: r.string("oid")?,
-            client_id: r.string("client_id")?,
-            azp: r.string("azp")?,
-            nonce: r.string("nonce")?,
-            roles: r.strings("roles")?,
-            permissions: r.strings("permissions")?,
+            sub: read::string(k.sub, "sub")?.ok_or(Error::TokenMissingClaim("sub"))?,
+            iss: read::string(k.iss, "iss")?.ok_or(Error::TokenMissingClaim("iss"))?,
+            aud: read::strings(k.aud, "aud")?,
+            exp: read::numeric_date(k.exp, "exp")?.ok_or(Error::TokenMissingClaim("exp"))?,
+            iat: read::numeric_date(k.iat, "iat")?,
+            nbf: read::numeric_date(k.nbf, "nbf")?,
+            jti: read::string(k.jti, "jti")?,
+            sid: read::string(k.sid, "sid")?,
+            oid: read::string(k.oid, "oid")?,
+            client_id: read::string(k.client_id, "client_id")?,
+            azp: read::string(k.azp, "azp")?,
+            nonce: read::string(k.nonce, "nonce")?,
+            roles: read::strings(k.roles, "roles")?,
+            permissions: read::strings(k.permissions, "permissions")?,
             scopes,
-            email: r.string("email")?,
-            email_verified: r.boolean("email_verified")?,
-            name: r.string("name")?,
-            given_name: r.string("given_name")?,
-            family_name: r.string("family_name")?,
-            preferred_username: r.string("preferred_username")?,
-            picture: r.string("picture")?,
-            locale: r.string("locale")?,
-            amr: r.strings("amr")?,
-            at_hash: r.string("at_hash")?,
-            xoid: r.string("xoid")?,
-            xuid: r.string("xuid")?,
-            raw,
+            email: read::string(k.email, "email")?,
+            email_verified: read::boolean(k.email_verified, "email_verified")?,
+            name: read::string(k.name, "name")?,
+            given_name: read::string(k.given_name, "given_name")?,
+            family_name: read::string(k.family_name, "family_name")?,
+            preferred_username: read::string(k.preferred_username, "preferred_username")?,
+            picture: read::string(k.picture, "picture")?,
+            locale: read::string(k.locale, "locale")?,
+            amr: read::strings(k.amr, "amr")?,
+            at_hash: read::string(k.at_hash, "at_hash")?,
+            xoid: read::string(k.xoid, "xoid")?,
+            xuid: read::string(k.xuid, "xuid")?,
+            payload: Arc::from(text),
+            raw: OnceLock::new(),
         })
     }
 
     /// Any claim by name, as JSON.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
+        self.raw().get(name)
     }
 
     /// Every claim of the token, as it was signed.
     pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
+        // from_json already parsed the payload as an object, so this parse succeeds.
+        self.raw.get_or_init(|| serde_json::from_str(&self.payload).unwrap_or_default())
     }
 
     /// The claims without a typed field (custom claims).
     pub fn extra(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.raw.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        self.raw().iter().filter(|(k, _)| !KNOWN.contains(&k.as_str()))
     }
 
     /// Whether the token grants every scope in `required`.
@@ -214,65 +284,6 @@ fn require<S: AsRef<str>>(kind: &'static str, granted: &[String], required: &[S]
     if missing.is_empty() { Ok(()) } else { Err(Error::InsufficientScope { kind, missing }) }
 }
 
-/// Typed access to the claims map, with errors that name the claim.
-pub(crate) struct Reader<'a>(pub(crate) &'a Map<String, Value>);
-
-impl Reader<'_> {
-    /// A present, non-null claim.
-    pub(crate) fn value(&self, name: &str) -> Option<&Value> {
-        self.0.get(name).filter(|v| !v.is_null())
-    }
-
-    pub(crate) fn string(&self, name: &str) -> Result<Option<String>> {
-        match self.value(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(Error::invalid_claim(name, "must be a string")),
-        }
-    }
-
-    /// A string or an array of strings (RFC 7519 allows both for `aud`).
-    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>> {
-        match self.value(name) {
-            None => Ok(Vec::new()),
-            Some(Value::String(s)) => Ok(vec![s.clone()]),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| Error::invalid_claim(name, "must be an array of strings")),
-            Some(_) => Err(Error::invalid_claim(name, "must be a string or an array of strings")),
-        }
-    }
-
-    /// RFC 7519 §2 NumericDate: a JSON number (fractions allowed, truncated). Strings are
-    /// refused: "1700000000" as a string is a classic way to slip past expiry checks.
-    pub(crate) fn numeric_date(&self, name: &str) -> Result<Option<i64>> {
-        let Some(value) = self.value(name) else { return Ok(None) };
-        let Value::Number(n) = value else {
-            return Err(Error::invalid_claim(name, "must be a number of seconds since the epoch"));
-        };
-        if let Some(i) = n.as_i64() {
-            return Ok(Some(i));
-        }
-        match n.as_f64() {
-            Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(Some(f.trunc() as i64)),
-            _ => Err(Error::invalid_claim(name, "is out of range")),
-        }
-    }
-
-    /// A boolean; the strings "true"/"false" are read too, as some providers send them.
-    pub(crate) fn boolean(&self, name: &str) -> Result<Option<bool>> {
-        match self.value(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::String(s)) if s == "true" => Ok(Some(true)),
-            Some(Value::String(s)) if s == "false" => Ok(Some(false)),
-            Some(_) => Err(Error::invalid_claim(name, "must be a boolean")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,7 +311,7 @@ mod tests {
     #[test]
     fn wrong_types_name_the_claim() {
         let err = parse(r#"{"sub":"s","iss":"i","exp":1,"aud":[1]}"#).unwrap_err();
-        assert_eq!(err, Error::invalid_claim("aud", "must be an array of strings"));
+        assert_eq!(err, Error::invalid_claim("aud", "must be a string or an array of strings"));
         let err = parse(r#"{"sub":5,"iss":"i","exp":1}"#).unwrap_err();
         assert_eq!(err.code(), "token_invalid_claim");
         assert!(parse("[1,2]").is_err());

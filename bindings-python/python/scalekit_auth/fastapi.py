@@ -1,0 +1,222 @@
+"""Login, logout, sessions and protected routes for FastAPI, on the Rust session engine.
+
+>>> from fastapi import Depends, FastAPI
+>>> from scalekit_auth import Identity
+>>> from scalekit_auth.fastapi import ScalekitFastAPI
+>>> app = FastAPI()
+>>> auth = ScalekitFastAPI.from_settings(
+...     environment_url="https://acme.scalekit.com", client_id="skc_1", client_secret="secret",
+...     redirect_uri="http://localhost:8000/auth/callback", session_secret="x" * 32)
+>>> auth.install(app)  # /auth/login, /auth/signup, /auth/callback, /auth/logout
+>>> @app.get("/dashboard")
+... async def dashboard(me: Identity = Depends(auth.require_user)) -> dict[str, str]:
+...     return {"hello": me.user.id}
+
+Every decision (redirect to login, 401/403 JSON, refreshed cookies) comes from the engine;
+this module only moves it between Starlette objects and the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _native
+from ._client import ScalekitAuth
+from ._native import Decision, Identity
+
+_COOKIES = "scalekit_set_cookies"
+
+
+class _DecisionReached(Exception):
+    """Raised by a dependency whose decision is not to run the route."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.kind)
+        self.decision = decision
+
+
+def _path_and_query(request: Request) -> str:
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+def _response(decision: Decision) -> Response:
+    response: Response
+    if decision.kind == "redirect" and decision.location is not None:
+        response = RedirectResponse(decision.location, status_code=302)
+    else:
+        response = Response(decision.body or "", status_code=decision.status, media_type="application/json")
+    for cookie in decision.set_cookies:
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+class _CookieWriter:
+    """ASGI middleware adding the cookies a dependency decided on (a refreshed session)
+    to whatever response the route returns."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookies: list[str] = scope.get("state", {}).get(_COOKIES, [])
+                if cookies:
+                    headers = list(message.get("headers", []))
+                    headers.extend((b"set-cookie", c.encode("latin-1")) for c in cookies)
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+class ScalekitFastAPI:
+    """Sessions for one FastAPI app. Build it once (``from_env()`` or
+    ``from_settings()``), call :meth:`install`, then protect routes with
+    ``Depends(auth.require_user)``, ``Depends(auth.optional_user)`` or
+    ``Depends(auth.require_roles("admin"))``."""
+
+    def __init__(self, client: ScalekitAuth, engine: _native.SessionEngine, *, prefix: str = "/auth") -> None:
+        self.client = client
+        self.engine = engine
+        self.router = APIRouter(prefix=prefix, tags=["auth"])
+        self.router.add_api_route("/login", self._login, methods=["GET"], include_in_schema=False)
+        self.router.add_api_route("/signup", self._signup, methods=["GET"], include_in_schema=False)
+        self.router.add_api_route("/callback", self._callback, methods=["GET"], include_in_schema=False)
+        self.router.add_api_route("/logout", self._logout, methods=["GET", "POST"], include_in_schema=False)
+
+    @classmethod
+    def from_env(cls, *, prefix: str = "/auth", **session_options: Any) -> ScalekitFastAPI:
+        """Configured from the ``SCALEKIT_*`` variables (environment URL, client id and
+        secret, ``SCALEKIT_REDIRECT_URI``, ``SCALEKIT_SESSION_SECRET``, optionally
+        ``SCALEKIT_POST_LOGOUT_REDIRECT_URI`` and ``SCALEKIT_SCOPES``)."""
+        client = ScalekitAuth.from_env()
+        options = {"login_path": f"{prefix}/login", **session_options}
+        return cls(client, _native.SessionEngine.from_env(client._native, options), prefix=prefix)
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        environment_url: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        session_secret: str | Sequence[str],
+        post_logout_redirect_uri: str | None = None,
+        scopes: Sequence[str] | None = None,
+        prefix: str = "/auth",
+        **options: Any,
+    ) -> ScalekitFastAPI:
+        """Configured from values (e.g. a pydantic settings object). ``session_secret``
+        may be a list for rotation: the first seals, all open. Other keyword arguments
+        are client options (``leeway_seconds``, ``audience``, ...) or session options
+        (``idle_timeout_seconds``, ``absolute_lifetime_seconds``,
+        ``refresh_window_seconds``, ``cookie_name``, ``secure_cookies``)."""
+        session_keys = {
+            "cookie_name", "secure_cookies", "absolute_lifetime_seconds",
+            "idle_timeout_seconds", "refresh_window_seconds",
+        }
+        session_options = {k: v for k, v in options.items() if k in session_keys}
+        client = ScalekitAuth(
+            environment_url, client_id, client_secret,
+            **{k: v for k, v in options.items() if k not in session_keys},
+        )
+        secrets = [session_secret] if isinstance(session_secret, str) else list(session_secret)
+        session_options.update(
+            post_logout_redirect_uri=post_logout_redirect_uri,
+            scopes=list(scopes) if scopes is not None else None,
+            login_path=f"{prefix}/login",
+        )
+        engine = _native.SessionEngine(client._native, redirect_uri, secrets, session_options)
+        return cls(client, engine, prefix=prefix)
+
+    def install(self, app: FastAPI) -> None:
+        """Adds the auth routes, the cookie writer and the handler that turns a denied
+        request into its redirect or JSON answer."""
+        app.include_router(self.router)
+        app.add_middleware(_CookieWriter)
+
+        async def handle(_request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, _DecisionReached)
+            return _response(exc.decision)
+
+        app.add_exception_handler(_DecisionReached, handle)
+
+    async def _login(self, request: Request) -> Response:
+        return _response(await self.engine.handle_login(_path_and_query(request), False))
+
+    async def _signup(self, request: Request) -> Response:
+        return _response(await self.engine.handle_login(_path_and_query(request), True))
+
+    async def _callback(self, request: Request) -> Response:
+        decision = await self.engine.handle_callback(_path_and_query(request), request.headers.get("cookie"))
+        return _response(decision)
+
+    async def _logout(self, request: Request) -> Response:
+        return _response(self.engine.handle_logout(_path_and_query(request), request.headers.get("cookie")))
+
+    async def _decide(
+        self, request: Request, roles: list[str], permissions: list[str], scopes: list[str]
+    ) -> Identity:
+        args = (
+            _path_and_query(request), request.headers.get("cookie"),
+            request.headers.get("authorization"), request.headers.get("accept"),
+            roles, permissions, scopes,
+        )
+        decision = self.engine.try_require_auth(*args)
+        if decision is None:
+            decision = await self.engine.require_auth(*args)
+        if decision.kind != "continue" or decision.identity is None:
+            raise _DecisionReached(decision)
+        if decision.set_cookies:
+            request.scope.setdefault("state", {})[_COOKIES] = decision.set_cookies
+        return decision.identity
+
+    async def require_user(self, request: Request) -> Identity:
+        """Dependency: the signed-in user. Browsers without a session are redirected
+        to log in (and come back here); API callers get 401 JSON with the error code."""
+        return await self._decide(request, [], [], [])
+
+    async def optional_user(self, request: Request) -> Identity | None:
+        """Dependency: the user if signed in, else ``None`` (a bad bearer token still
+        gets 401)."""
+        decision = await self.engine.optional_auth(
+            _path_and_query(request), request.headers.get("cookie"),
+            request.headers.get("authorization"), request.headers.get("accept"),
+        )
+        if decision.kind != "continue":
+            raise _DecisionReached(decision)
+        if decision.set_cookies:
+            request.scope.setdefault("state", {})[_COOKIES] = decision.set_cookies
+        return decision.identity
+
+    def _requiring(
+        self, roles: Sequence[str] = (), permissions: Sequence[str] = (), scopes: Sequence[str] = ()
+    ) -> Callable[[Request], Awaitable[Identity]]:
+        async def dependency(request: Request) -> Identity:
+            return await self._decide(request, list(roles), list(permissions), list(scopes))
+
+        return dependency
+
+    def require_roles(self, *roles: str) -> Callable[[Request], Awaitable[Identity]]:
+        """Dependency: a user holding every role (else 403 JSON ``insufficient_scope``)."""
+        return self._requiring(roles=roles)
+
+    def require_permissions(self, *permissions: str) -> Callable[[Request], Awaitable[Identity]]:
+        """Dependency: a user holding every permission."""
+        return self._requiring(permissions=permissions)
+
+    def require_scopes(self, *scopes: str) -> Callable[[Request], Awaitable[Identity]]:
+        """Dependency: a token granting every scope (for APIs with bearer tokens)."""
+        return self._requiring(scopes=scopes)

@@ -1,0 +1,426 @@
+//! `_native.Client`: the protocol client (validation, login URLs, code exchange,
+//! refresh, logout, client credentials, webhooks), with blocking and awaitable methods.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::item;
+use pyo3::types::{PyBytes, PyString};
+use scalekit_auth::{AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth};
+
+use crate::errors::to_py_err;
+use crate::runtime::{block_on, run_fast, try_now};
+use crate::types::{AuthResult, Claims, ClientToken, IdpInitiatedLoginClaims, LoginRequest};
+
+/// Options shared by the constructor and `from_env`.
+#[derive(Default)]
+pub(crate) struct Options {
+    issuer: Option<Vec<String>>,
+    audience: Option<Vec<String>>,
+    leeway_seconds: Option<u64>,
+    jwks_cache_ttl_seconds: Option<u64>,
+    jwks_refetch_cooldown_seconds: Option<u64>,
+    http_timeout_seconds: Option<u64>,
+    max_token_bytes: Option<usize>,
+    verified_token_cache_size: Option<usize>,
+}
+
+impl Options {
+    /// Reads the options from a dict of keyword arguments; absent or `None` keys keep
+    /// the default, an unknown key is an error.
+    pub(crate) fn from_dict(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let Some(options) = options else { return Ok(Self::default()) };
+        for key in options.keys() {
+            let key: String = key.extract()?;
+            if ![
+                "issuer",
+                "audience",
+                "leeway_seconds",
+                "jwks_cache_ttl_seconds",
+                "jwks_refetch_cooldown_seconds",
+                "http_timeout_seconds",
+                "max_token_bytes",
+                "verified_token_cache_size",
+            ]
+            .contains(&key.as_str())
+            {
+                return Err(PyTypeError::new_err(format!("unknown option {key:?}")));
+            }
+        }
+        Ok(Options {
+            issuer: item(options, "issuer")?,
+            audience: item(options, "audience")?,
+            leeway_seconds: item(options, "leeway_seconds")?,
+            jwks_cache_ttl_seconds: item(options, "jwks_cache_ttl_seconds")?,
+            jwks_refetch_cooldown_seconds: item(options, "jwks_refetch_cooldown_seconds")?,
+            http_timeout_seconds: item(options, "http_timeout_seconds")?,
+            max_token_bytes: item(options, "max_token_bytes")?,
+            verified_token_cache_size: item(options, "verified_token_cache_size")?,
+        })
+    }
+    fn apply(self, mut config: Config) -> Config {
+        if let Some(v) = self.issuer {
+            config = config.issuer(v);
+        }
+        if let Some(v) = self.audience {
+            config = config.audience(v);
+        }
+        if let Some(v) = self.leeway_seconds {
+            config = config.leeway_seconds(v);
+        }
+        if let Some(v) = self.jwks_cache_ttl_seconds {
+            config = config.jwks_cache_ttl_seconds(v);
+        }
+        if let Some(v) = self.jwks_refetch_cooldown_seconds {
+            config = config.jwks_refetch_cooldown_seconds(v);
+        }
+        if let Some(v) = self.http_timeout_seconds {
+            config = config.http_timeout_seconds(v);
+        }
+        if let Some(v) = self.max_token_bytes {
+            config = config.max_token_bytes(v);
+        }
+        if let Some(v) = self.verified_token_cache_size {
+            config = config.verified_token_cache_size(v);
+        }
+        config
+    }
+}
+
+#[pyclass(module = "scalekit_auth._native", frozen)]
+pub struct Client {
+    pub(crate) auth: ScalekitAuth,
+}
+
+/// Parameters of the authorization URL, as keyword arguments.
+#[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python API
+fn url_options(
+    scopes: Option<Vec<String>>,
+    state: Option<String>,
+    nonce: Option<String>,
+    login_hint: Option<String>,
+    domain_hint: Option<String>,
+    connection_id: Option<String>,
+    organization_id: Option<String>,
+    provider: Option<String>,
+    prompt: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+) -> AuthorizationUrlOptions {
+    AuthorizationUrlOptions {
+        scopes,
+        state,
+        nonce,
+        login_hint,
+        domain_hint,
+        connection_id,
+        organization_id,
+        provider,
+        prompt,
+        code_challenge,
+        code_challenge_method,
+    }
+}
+
+/// Header pairs from a mapping (`dict`, Starlette `Headers`) or a list of pairs.
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let items = if headers.hasattr("items")? { headers.call_method0("items")? } else { headers.clone() };
+    let mut pairs = Vec::new();
+    for item in items.try_iter()? {
+        let (name, value): (String, String) = item?.extract()?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// The raw body, from `bytes` or `str`.
+fn body_bytes(payload: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = payload.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(s) = payload.cast::<PyString>() {
+        return Ok(s.to_str()?.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err("payload must be the raw body as bytes or str"))
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (environment_url, client_id, client_secret, options=None))]
+    fn new(
+        environment_url: String,
+        client_id: String,
+        client_secret: String,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let config =
+            Options::from_dict(options)?.apply(Config::new(environment_url, client_id, client_secret));
+        Ok(Client { auth: ScalekitAuth::new(config).map_err(to_py_err)? })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (options=None))]
+    fn from_env(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let config = Config::from_env().map_err(to_py_err)?;
+        Ok(Client { auth: ScalekitAuth::new(Options::from_dict(options)?.apply(config)).map_err(to_py_err)? })
+    }
+
+    #[pyo3(signature = (redirect_uri, scopes=None, state=None, nonce=None, login_hint=None, domain_hint=None,
+        connection_id=None, organization_id=None, provider=None, prompt=None, code_challenge=None,
+        code_challenge_method=None))]
+    #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
+    fn get_authorization_url(
+        &self,
+        redirect_uri: &str,
+        scopes: Option<Vec<String>>,
+        state: Option<String>,
+        nonce: Option<String>,
+        login_hint: Option<String>,
+        domain_hint: Option<String>,
+        connection_id: Option<String>,
+        organization_id: Option<String>,
+        provider: Option<String>,
+        prompt: Option<String>,
+        code_challenge: Option<String>,
+        code_challenge_method: Option<String>,
+    ) -> PyResult<String> {
+        let options = url_options(
+            scopes,
+            state,
+            nonce,
+            login_hint,
+            domain_hint,
+            connection_id,
+            organization_id,
+            provider,
+            prompt,
+            code_challenge,
+            code_challenge_method,
+        );
+        self.auth.authorization_url(redirect_uri, &options).map_err(to_py_err)
+    }
+
+    #[pyo3(signature = (redirect_uri, scopes=None, state=None, nonce=None, login_hint=None, domain_hint=None,
+        connection_id=None, organization_id=None, provider=None, prompt=None))]
+    #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
+    fn create_login(
+        &self,
+        redirect_uri: &str,
+        scopes: Option<Vec<String>>,
+        state: Option<String>,
+        nonce: Option<String>,
+        login_hint: Option<String>,
+        domain_hint: Option<String>,
+        connection_id: Option<String>,
+        organization_id: Option<String>,
+        provider: Option<String>,
+        prompt: Option<String>,
+    ) -> PyResult<LoginRequest> {
+        let options = url_options(
+            scopes,
+            state,
+            nonce,
+            login_hint,
+            domain_hint,
+            connection_id,
+            organization_id,
+            provider,
+            prompt,
+            None,
+            None,
+        );
+        self.auth.create_login(redirect_uri, &options).map(LoginRequest::from).map_err(to_py_err)
+    }
+
+    #[pyo3(signature = (id_token_hint=None, post_logout_redirect_uri=None, state=None))]
+    fn get_logout_url(
+        &self,
+        id_token_hint: Option<String>,
+        post_logout_redirect_uri: Option<String>,
+        state: Option<String>,
+    ) -> String {
+        self.auth.logout_url(&LogoutUrlOptions { id_token_hint, post_logout_redirect_uri, state })
+    }
+
+    fn validate_access_token(&self, py: Python<'_>, token: &str) -> PyResult<Claims> {
+        let inner = run_fast(py, || self.auth.validate_access_token(token)).map_err(to_py_err)?;
+        Ok(Claims { inner })
+    }
+
+    /// The claims if validation completes without waiting for the network, `None` if it
+    /// would have to wait; errors raise as usual.
+    fn try_validate_access_token(&self, py: Python<'_>, token: &str) -> PyResult<Option<Claims>> {
+        match try_now(py, || self.auth.validate_access_token(token)) {
+            Some(result) => result.map(|inner| Some(Claims { inner })).map_err(to_py_err),
+            None => Ok(None),
+        }
+    }
+
+    fn validate_access_token_async<'py>(
+        &self,
+        py: Python<'py>,
+        token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            auth.validate_access_token(&token).await.map(|inner| Claims { inner }).map_err(to_py_err)
+        })
+    }
+
+    #[pyo3(signature = (token, nonce=None))]
+    fn validate_id_token(&self, py: Python<'_>, token: &str, nonce: Option<&str>) -> PyResult<Claims> {
+        let inner = run_fast(py, || self.auth.validate_id_token(token, nonce)).map_err(to_py_err)?;
+        Ok(Claims { inner })
+    }
+
+    #[pyo3(signature = (token, nonce=None))]
+    fn validate_id_token_async<'py>(
+        &self,
+        py: Python<'py>,
+        token: String,
+        nonce: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            auth.validate_id_token(&token, nonce.as_deref())
+                .await
+                .map(|inner| Claims { inner })
+                .map_err(to_py_err)
+        })
+    }
+
+    #[pyo3(signature = (code, redirect_uri, code_verifier=None, nonce=None))]
+    fn authenticate_with_code(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: Option<String>,
+        nonce: Option<String>,
+    ) -> PyResult<AuthResult> {
+        let options = AuthenticateOptions { code_verifier, nonce };
+        let result = block_on(py, self.auth.authenticate_with_code(code, redirect_uri, &options))
+            .map_err(to_py_err)?;
+        AuthResult::new(py, result)
+    }
+
+    #[pyo3(signature = (code, redirect_uri, code_verifier=None, nonce=None))]
+    fn authenticate_with_code_async<'py>(
+        &self,
+        py: Python<'py>,
+        code: String,
+        redirect_uri: String,
+        code_verifier: Option<String>,
+        nonce: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let options = AuthenticateOptions { code_verifier, nonce };
+            let result =
+                auth.authenticate_with_code(&code, &redirect_uri, &options).await.map_err(to_py_err)?;
+            Python::attach(|py| AuthResult::new(py, result))
+        })
+    }
+
+    fn refresh_access_token(&self, py: Python<'_>, refresh_token: &str) -> PyResult<AuthResult> {
+        let result = block_on(py, self.auth.refresh_access_token(refresh_token)).map_err(to_py_err)?;
+        AuthResult::new(py, result)
+    }
+
+    fn refresh_access_token_async<'py>(
+        &self,
+        py: Python<'py>,
+        refresh_token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = auth.refresh_access_token(&refresh_token).await.map_err(to_py_err)?;
+            Python::attach(|py| AuthResult::new(py, result))
+        })
+    }
+
+    fn get_client_token(&self, py: Python<'_>) -> PyResult<ClientToken> {
+        block_on(py, self.auth.client_credentials_token()).map(ClientToken::from).map_err(to_py_err)
+    }
+
+    fn get_client_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            auth.client_credentials_token().await.map(ClientToken::from).map_err(to_py_err)
+        })
+    }
+
+    fn get_idp_initiated_login_claims(
+        &self,
+        py: Python<'_>,
+        token: &str,
+    ) -> PyResult<IdpInitiatedLoginClaims> {
+        run_fast(py, || self.auth.idp_initiated_login_claims(token))
+            .map(IdpInitiatedLoginClaims::from)
+            .map_err(to_py_err)
+    }
+
+    fn get_idp_initiated_login_claims_async<'py>(
+        &self,
+        py: Python<'py>,
+        token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let auth = self.auth.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            auth.idp_initiated_login_claims(&token)
+                .await
+                .map(IdpInitiatedLoginClaims::from)
+                .map_err(to_py_err)
+        })
+    }
+
+    /// `now` (seconds since the epoch) replaces the system clock, for tests.
+    #[pyo3(signature = (secret, headers, payload, now=None))]
+    fn verify_webhook_payload(
+        &self,
+        secret: &str,
+        headers: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<bool> {
+        let pairs = header_pairs(headers)?;
+        let body = body_bytes(payload)?;
+        let refs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let result = match now {
+            Some(now) => scalekit_auth::verify_webhook_payload_at(secret, refs, &body, now),
+            None => self.auth.verify_webhook_payload(secret, refs, &body),
+        };
+        result.map(|()| true).map_err(to_py_err)
+    }
+
+    #[pyo3(signature = (secret, headers, payload, now=None))]
+    fn verify_interceptor_payload(
+        &self,
+        secret: &str,
+        headers: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<bool> {
+        let pairs = header_pairs(headers)?;
+        let body = body_bytes(payload)?;
+        let refs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let result = match now {
+            Some(now) => scalekit_auth::verify_interceptor_payload_at(secret, refs, &body, now),
+            None => self.auth.verify_interceptor_payload(secret, refs, &body),
+        };
+        result.map(|()| true).map_err(to_py_err)
+    }
+
+    /// The key cache's state: key ids, fetch attempts, last error code.
+    fn jwks_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let status = self.auth.jwks_status();
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("key_ids", status.key_ids)?;
+        d.set_item("fetched_at_millis", status.fetched_at_millis)?;
+        d.set_item("fetch_attempts", status.fetch_attempts)?;
+        d.set_item("last_error", status.last_error.map(|e| e.code()))?;
+        Ok(d)
+    }
+}

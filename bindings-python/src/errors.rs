@@ -1,0 +1,112 @@
+//! The exception hierarchy: one base class carrying the stable `code`, one subclass per
+//! error family. Every core error maps to exactly one class.
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use scalekit_auth::Error;
+
+create_exception!(
+    _native,
+    ScalekitAuthError,
+    PyException,
+    "Base of every scalekit-auth error; `.code` is stable."
+);
+create_exception!(_native, ConfigurationError, ScalekitAuthError, "Invalid configuration or argument.");
+create_exception!(_native, TokenError, ScalekitAuthError, "A token failed validation.");
+create_exception!(_native, TokenExpiredError, TokenError, "The token has expired.");
+create_exception!(
+    _native,
+    InsufficientScopeError,
+    ScalekitAuthError,
+    "A valid token lacks a required scope, role or permission."
+);
+create_exception!(
+    _native,
+    WebhookVerificationError,
+    ScalekitAuthError,
+    "A webhook or interceptor payload failed verification."
+);
+create_exception!(
+    _native,
+    SessionError,
+    ScalekitAuthError,
+    "No valid session, or a login callback was rejected."
+);
+create_exception!(
+    _native,
+    ProviderError,
+    ScalekitAuthError,
+    "The provider refused a request or could not be reached."
+);
+
+/// Converts a core error into the exception of its family, with `code`, `status` and,
+/// for OAuth errors, `oauth_error` and `description` attributes.
+pub(crate) fn to_py_err(err: Error) -> PyErr {
+    let message = err.to_string();
+    let py_err = match err.code() {
+        "invalid_config" | "invalid_argument" => ConfigurationError::new_err(message),
+        "token_expired" => TokenExpiredError::new_err(message),
+        "insufficient_scope" => InsufficientScopeError::new_err(message),
+        code if code.starts_with("token_") => TokenError::new_err(message),
+        code if code.starts_with("webhook_") => WebhookVerificationError::new_err(message),
+        "session_missing"
+        | "session_invalid"
+        | "session_expired"
+        | "state_mismatch"
+        | "login_expired"
+        | "callback_replayed"
+        | "callback_invalid_issuer"
+        | "authorization_denied" => SessionError::new_err(message),
+        _ => ProviderError::new_err(message),
+    };
+    Python::attach(|py| {
+        let value = py_err.value(py);
+        let _ = value.setattr("code", err.code());
+        let _ = value.setattr("status", err.http_status());
+        if let Error::ProviderError { error, description, .. }
+        | Error::AuthorizationDenied { error, description } = &err
+        {
+            let _ = value.setattr("oauth_error", error.as_str());
+            let _ = value.setattr("description", description.as_deref());
+        }
+    });
+    py_err
+}
+
+/// Raises the exception a core error with `code` maps to, so that the mapping of every
+/// code can be tested from Python.
+#[pyfunction]
+pub(crate) fn _raise_for_code(code: &str) -> PyResult<()> {
+    let sample = |e: Error| Err(to_py_err(e));
+    match code {
+        "provider_error" => sample(Error::ProviderError {
+            error: "invalid_grant".into(),
+            description: Some("d".into()),
+            status: 400,
+        }),
+        "authorization_denied" => {
+            sample(Error::AuthorizationDenied { error: "access_denied".into(), description: None })
+        }
+        _ => Err(to_py_err(
+            Error::sample_for_code(code)
+                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown code {code:?}")))?,
+        )),
+    }
+}
+
+/// Registers the classes on the module.
+pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = module.py();
+    module.add("ScalekitAuthError", py.get_type::<ScalekitAuthError>())?;
+    module.add("ConfigurationError", py.get_type::<ConfigurationError>())?;
+    module.add("TokenError", py.get_type::<TokenError>())?;
+    module.add("TokenExpiredError", py.get_type::<TokenExpiredError>())?;
+    module.add("InsufficientScopeError", py.get_type::<InsufficientScopeError>())?;
+    module.add("WebhookVerificationError", py.get_type::<WebhookVerificationError>())?;
+    module.add("SessionError", py.get_type::<SessionError>())?;
+    module.add("ProviderError", py.get_type::<ProviderError>())?;
+    module.add("ERROR_CODES", Error::ALL_CODES.to_vec())?;
+    module.add_function(pyo3::wrap_pyfunction!(_raise_for_code, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! The `scalekit_auth._native` extension module. It only converts between Python and
+//! the `scalekit-auth` core; the public API is the hand-written `scalekit_auth` package.
+
+mod client;
+mod convert;
+mod errors;
+mod runtime;
+mod session;
+mod testing;
+mod types;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(module)?;
+    module.add_class::<client::Client>()?;
+    module.add_class::<session::SessionEngine>()?;
+    module.add_class::<testing::TestSigner>()?;
+    module.add_class::<types::Claims>()?;
+    module.add_class::<types::User>()?;
+    module.add_class::<types::AuthResult>()?;
+    module.add_class::<types::LoginRequest>()?;
+    module.add_class::<types::ClientToken>()?;
+    module.add_class::<types::IdpInitiatedLoginClaims>()?;
+    module.add_class::<types::Identity>()?;
+    module.add_class::<types::Decision>()?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,450 @@
+//! The result types handed to Python: typed, read-only, with `to_dict()`.
+
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{map_to_dict, to_py};
+
+/// Validated token claims: typed attributes, and mapping access to every claim.
+#[pyclass(module = "scalekit_auth._native", frozen)]
+pub struct Claims {
+    pub(crate) inner: scalekit_auth::Claims,
+}
+
+#[pymethods]
+impl Claims {
+    #[getter]
+    fn sub(&self) -> String {
+        self.inner.sub.clone()
+    }
+
+    #[getter]
+    fn iss(&self) -> String {
+        self.inner.iss.clone()
+    }
+
+    #[getter]
+    fn aud(&self) -> Vec<String> {
+        self.inner.aud.clone()
+    }
+
+    #[getter]
+    fn exp(&self) -> i64 {
+        self.inner.exp
+    }
+
+    #[getter]
+    fn iat(&self) -> Option<i64> {
+        self.inner.iat
+    }
+
+    #[getter]
+    fn nbf(&self) -> Option<i64> {
+        self.inner.nbf
+    }
+
+    #[getter]
+    fn jti(&self) -> Option<String> {
+        self.inner.jti.clone()
+    }
+
+    #[getter]
+    fn sid(&self) -> Option<String> {
+        self.inner.sid.clone()
+    }
+
+    #[getter]
+    fn oid(&self) -> Option<String> {
+        self.inner.oid.clone()
+    }
+
+    #[getter]
+    fn client_id(&self) -> Option<String> {
+        self.inner.client_id.clone()
+    }
+
+    #[getter]
+    fn azp(&self) -> Option<String> {
+        self.inner.azp.clone()
+    }
+
+    #[getter]
+    fn nonce(&self) -> Option<String> {
+        self.inner.nonce.clone()
+    }
+
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.inner.roles.clone()
+    }
+
+    #[getter]
+    fn permissions(&self) -> Vec<String> {
+        self.inner.permissions.clone()
+    }
+
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.inner.scopes.clone()
+    }
+
+    #[getter]
+    fn email(&self) -> Option<String> {
+        self.inner.email.clone()
+    }
+
+    #[getter]
+    fn email_verified(&self) -> Option<bool> {
+        self.inner.email_verified
+    }
+
+    #[getter]
+    fn name(&self) -> Option<String> {
+        self.inner.name.clone()
+    }
+
+    #[getter]
+    fn given_name(&self) -> Option<String> {
+        self.inner.given_name.clone()
+    }
+
+    #[getter]
+    fn family_name(&self) -> Option<String> {
+        self.inner.family_name.clone()
+    }
+
+    #[getter]
+    fn preferred_username(&self) -> Option<String> {
+        self.inner.preferred_username.clone()
+    }
+
+    #[getter]
+    fn picture(&self) -> Option<String> {
+        self.inner.picture.clone()
+    }
+
+    #[getter]
+    fn locale(&self) -> Option<String> {
+        self.inner.locale.clone()
+    }
+
+    #[getter]
+    fn amr(&self) -> Vec<String> {
+        self.inner.amr.clone()
+    }
+
+    #[getter]
+    fn xoid(&self) -> Option<String> {
+        self.inner.xoid.clone()
+    }
+
+    #[getter]
+    fn xuid(&self) -> Option<String> {
+        self.inner.xuid.clone()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.get(key) {
+            Some(value) => to_py(py, value),
+            None => Err(PyKeyError::new_err(key.to_owned())),
+        }
+    }
+
+    #[pyo3(signature = (key, default=None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.get(key) {
+            Some(value) => to_py(py, value),
+            None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+        }
+    }
+
+    fn __contains__(&self, key: &str) -> bool {
+        self.inner.get(key).is_some()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.raw().len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.keys())?.into_any().try_iter().map(Bound::into_any)
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.inner.raw().keys().cloned().collect()
+    }
+
+    /// Every claim as a plain dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_dict(py, self.inner.raw())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Claims(sub={:?}, iss={:?}, aud={:?}, exp={})",
+            self.inner.sub, self.inner.iss, self.inner.aud, self.inner.exp
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Claims>().is_ok_and(|o| o.get().inner == self.inner)
+    }
+}
+
+/// The user of a login.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+#[derive(Clone)]
+pub struct User {
+    id: String,
+    email: Option<String>,
+    email_verified: Option<bool>,
+    name: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    username: Option<String>,
+    picture: Option<String>,
+    locale: Option<String>,
+    organization_id: Option<String>,
+    connection_id: Option<String>,
+}
+
+impl From<&scalekit_auth::User> for User {
+    fn from(u: &scalekit_auth::User) -> Self {
+        User {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            email_verified: u.email_verified,
+            name: u.name.clone(),
+            given_name: u.given_name.clone(),
+            family_name: u.family_name.clone(),
+            username: u.username.clone(),
+            picture: u.picture.clone(),
+            locale: u.locale.clone(),
+            organization_id: u.organization_id.clone(),
+            connection_id: u.connection_id.clone(),
+        }
+    }
+}
+
+#[pymethods]
+impl User {
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("id", &self.id)?;
+        d.set_item("email", &self.email)?;
+        d.set_item("email_verified", self.email_verified)?;
+        d.set_item("name", &self.name)?;
+        d.set_item("given_name", &self.given_name)?;
+        d.set_item("family_name", &self.family_name)?;
+        d.set_item("username", &self.username)?;
+        d.set_item("picture", &self.picture)?;
+        d.set_item("locale", &self.locale)?;
+        d.set_item("organization_id", &self.organization_id)?;
+        d.set_item("connection_id", &self.connection_id)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("User(id={:?}, email={:?})", self.id, self.email)
+    }
+}
+
+/// Tokens of a login or refresh, all validated.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct AuthResult {
+    user: Py<User>,
+    id_token: Option<String>,
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<u64>,
+    token_type: Option<String>,
+    access_token_claims: Py<Claims>,
+    id_token_claims: Option<Py<Claims>>,
+}
+
+impl AuthResult {
+    pub(crate) fn new(py: Python<'_>, r: scalekit_auth::AuthResult) -> PyResult<Self> {
+        Ok(AuthResult {
+            user: Py::new(py, User::from(&r.user))?,
+            id_token: r.id_token,
+            access_token: r.access_token,
+            refresh_token: r.refresh_token,
+            expires_in: r.expires_in,
+            token_type: r.token_type,
+            access_token_claims: Py::new(py, Claims { inner: r.access_token_claims })?,
+            id_token_claims: r.id_token_claims.map(|c| Py::new(py, Claims { inner: c })).transpose()?,
+        })
+    }
+}
+
+#[pymethods]
+impl AuthResult {
+    fn __repr__(&self) -> String {
+        // Tokens are credentials: never in a repr.
+        format!(
+            "AuthResult(expires_in={:?}, has_refresh_token={})",
+            self.expires_in,
+            self.refresh_token.is_some()
+        )
+    }
+}
+
+/// A started login: the URL and the secrets to keep until the callback.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct LoginRequest {
+    url: String,
+    state: String,
+    nonce: String,
+    code_verifier: String,
+}
+
+impl From<scalekit_auth::LoginRequest> for LoginRequest {
+    fn from(l: scalekit_auth::LoginRequest) -> Self {
+        LoginRequest { url: l.url, state: l.state, nonce: l.nonce, code_verifier: l.code_verifier }
+    }
+}
+
+#[pymethods]
+impl LoginRequest {
+    fn __repr__(&self) -> String {
+        format!("LoginRequest(url={:?}, state={:?})", self.url, self.state)
+    }
+}
+
+/// A client-credentials token.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct ClientToken {
+    access_token: String,
+    expires_in: Option<u64>,
+    expires_at: Option<i64>,
+    scopes: Vec<String>,
+    token_type: Option<String>,
+}
+
+impl From<scalekit_auth::ClientToken> for ClientToken {
+    fn from(t: scalekit_auth::ClientToken) -> Self {
+        ClientToken {
+            access_token: t.access_token,
+            expires_in: t.expires_in,
+            expires_at: t.expires_at,
+            scopes: t.scopes,
+            token_type: t.token_type,
+        }
+    }
+}
+
+/// The hints of an IdP-initiated login.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct IdpInitiatedLoginClaims {
+    connection_id: Option<String>,
+    organization_id: Option<String>,
+    login_hint: Option<String>,
+    relay_state: Option<String>,
+}
+
+impl From<scalekit_auth::IdpInitiatedLoginClaims> for IdpInitiatedLoginClaims {
+    fn from(c: scalekit_auth::IdpInitiatedLoginClaims) -> Self {
+        IdpInitiatedLoginClaims {
+            connection_id: c.connection_id,
+            organization_id: c.organization_id,
+            login_hint: c.login_hint,
+            relay_state: c.relay_state,
+        }
+    }
+}
+
+/// Who made a request.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct Identity {
+    user: Py<User>,
+    claims: Py<Claims>,
+    source: &'static str,
+    access_token: String,
+}
+
+impl Identity {
+    pub(crate) fn new(py: Python<'_>, identity: scalekit_auth::Identity) -> PyResult<Self> {
+        let source = match identity.source {
+            scalekit_auth::IdentitySource::Bearer => "bearer",
+            _ => "session",
+        };
+        Ok(Identity {
+            user: Py::new(py, User::from(&identity.user))?,
+            access_token: identity.access_token().to_owned(),
+            claims: Py::new(py, Claims { inner: identity.claims })?,
+            source,
+        })
+    }
+}
+
+#[pymethods]
+impl Identity {
+    fn __repr__(&self) -> String {
+        format!("Identity(source={:?})", self.source)
+    }
+}
+
+/// What an adapter must do with a request.
+#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+pub struct Decision {
+    /// `continue`, `redirect` or `respond`.
+    kind: &'static str,
+    location: Option<String>,
+    status: u16,
+    body: Option<String>,
+    set_cookies: Vec<String>,
+    identity: Option<Py<Identity>>,
+}
+
+impl Decision {
+    pub(crate) fn new(py: Python<'_>, decision: scalekit_auth::Decision) -> PyResult<Self> {
+        let set_cookies = decision.set_cookies;
+        Ok(match decision.action {
+            scalekit_auth::Action::Continue(identity) => Decision {
+                kind: "continue",
+                location: None,
+                status: 200,
+                body: None,
+                set_cookies,
+                identity: identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?,
+            },
+            scalekit_auth::Action::Redirect(location) => Decision {
+                kind: "redirect",
+                location: Some(location),
+                status: 302,
+                body: None,
+                set_cookies,
+                identity: None,
+            },
+            scalekit_auth::Action::Respond { status, body } => Decision {
+                kind: "respond",
+                location: None,
+                status,
+                body: Some(body),
+                set_cookies,
+                identity: None,
+            },
+            _ => Decision {
+                kind: "respond",
+                location: None,
+                status: 500,
+                body: Some(r#"{"error":"internal","message":"unknown decision"}"#.into()),
+                set_cookies,
+                identity: None,
+            },
+        })
+    }
+}
+
+#[pymethods]
+impl Decision {
+    fn __repr__(&self) -> String {
+        format!("Decision(kind={:?}, status={})", self.kind, self.status)
+    }
+}

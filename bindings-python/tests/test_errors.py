@@ -1,0 +1,59 @@
+"""Every error code maps to its exception family, with `.code` and `.status`, and the
+list of codes is the one every language shares."""
+
+from __future__ import annotations
+
+import pytest
+
+import scalekit_auth as sk
+from scalekit_auth import _native
+
+from .conftest import load_vectors
+
+FAMILY = {
+    "invalid_config": sk.ConfigurationError,
+    "invalid_argument": sk.ConfigurationError,
+    "token_expired": sk.TokenExpiredError,
+    "insufficient_scope": sk.InsufficientScopeError,
+    "session_missing": sk.SessionError,
+    "session_invalid": sk.SessionError,
+    "session_expired": sk.SessionError,
+    "state_mismatch": sk.SessionError,
+    "login_expired": sk.SessionError,
+    "callback_replayed": sk.SessionError,
+    "callback_invalid_issuer": sk.SessionError,
+    "authorization_denied": sk.SessionError,
+}
+
+
+def expected_family(code: str) -> type[sk.ScalekitAuthError]:
+    if code in FAMILY:
+        return FAMILY[code]
+    if code.startswith("token_"):
+        return sk.TokenError
+    if code.startswith("webhook_"):
+        return sk.WebhookVerificationError
+    return sk.ProviderError
+
+
+def test_the_codes_are_the_shared_list() -> None:
+    assert sk.ERROR_CODES == load_vectors("error_codes.json")["codes"]
+
+
+@pytest.mark.parametrize("code", sk.ERROR_CODES)
+def test_every_code_raises_its_family(code: str) -> None:
+    with pytest.raises(sk.ScalekitAuthError) as info:
+        _native._raise_for_code(code)
+    error = info.value
+    assert type(error) is expected_family(code)
+    assert error.code == code
+    assert 400 <= error.status < 600
+    assert str(error)
+
+
+def test_oauth_details_are_attributes() -> None:
+    with pytest.raises(sk.ProviderError) as info:
+        _native._raise_for_code("provider_error")
+    assert info.value.oauth_error == "invalid_grant"
+    assert info.value.description == "d"
+    assert issubclass(sk.TokenExpiredError, sk.TokenError)

@@ -1,0 +1,46 @@
+"""The FastAPI example (examples/fastapi/app.py) against the local provider."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import APP, REDIRECT_URI, ROOT, Idp
+
+
+def load_example(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    for name, value in {
+        "SCALEKIT_ENVIRONMENT_URL": idp.url,
+        "SCALEKIT_CLIENT_ID": idp.client_id,
+        "SCALEKIT_CLIENT_SECRET": idp.client_secret,
+        "SCALEKIT_REDIRECT_URI": REDIRECT_URI,
+        "SCALEKIT_POST_LOGOUT_REDIRECT_URI": f"{APP}/",
+        "SCALEKIT_SESSION_SECRET": "example-test-session-secret-0123456789",
+    }.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("fastapi_example", ROOT / "examples" / "fastapi" / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fastapi_example"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_example_logs_in_shows_pages_and_logs_out(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = load_example(idp, monkeypatch)
+    client = TestClient(example.app, base_url=APP, follow_redirects=False)
+    assert "Not signed in" in client.get("/").text
+    login = client.get("/auth/login?return_to=%2Fdashboard")
+    callback = idp.browse(login.headers["location"], "admin", "example")
+    assert client.get(callback.removeprefix(APP)).headers["location"] == "/dashboard"
+    dashboard = client.get("/dashboard")
+    assert dashboard.status_code == 200 and "admin@example.com" in dashboard.text
+    assert "administrator usr_admin" in client.get("/admin").text
+    assert client.get("/api/me").json()["user"]["id"] == "usr_admin"
+    assert client.get("/api/reports").json()["for"] == "usr_admin"
+    assert client.get("/auth/logout").status_code == 302
+    assert client.get("/api/me", headers={"accept": "application/json"}).status_code == 401

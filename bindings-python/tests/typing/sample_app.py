@@ -1,0 +1,78 @@
+"""A sample app using the whole public API; `mypy --strict` must accept it."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+import scalekit_auth as sk
+from scalekit_auth.fastapi import ScalekitFastAPI
+from scalekit_auth.testing import LocalProvider, TestSigner
+
+app = FastAPI()
+auth = ScalekitFastAPI.from_settings(
+    environment_url="http://127.0.0.1:9400",
+    client_id="skc_1",
+    client_secret="secret",
+    redirect_uri="http://localhost:8000/auth/callback",
+    session_secret=["a" * 32, "b" * 32],
+    post_logout_redirect_uri="http://localhost:8000/",
+    scopes=["openid", "email", "offline_access"],
+    idle_timeout_seconds=3600,
+)
+auth.install(app)
+
+
+@app.get("/me")
+async def me(identity: sk.Identity = Depends(auth.require_user)) -> dict[str, object]:
+    claims: sk.Claims = identity.claims
+    user: sk.User = identity.user
+    return {"id": user.id, "org": claims.oid, "roles": claims.roles, "custom": claims.get("tier")}
+
+
+@app.get("/admin")
+async def admin(identity: sk.Identity = Depends(auth.require_roles("admin"))) -> str:
+    return identity.source
+
+
+@app.get("/maybe")
+async def maybe(identity: sk.Identity | None = Depends(auth.optional_user)) -> bool:
+    return identity is not None
+
+
+def blocking(client: sk.ScalekitAuth, token: str) -> int:
+    url: str = client.get_authorization_url("https://app/cb", scopes=["openid"], state="s", prompt="login")
+    login: sk.LoginRequest = client.create_login("https://app/cb", organization_id="org_1")
+    logout: str = client.get_logout_url(post_logout_redirect_uri="https://app/", state=login.state)
+    try:
+        claims = client.validate_access_token(token)
+        id_claims = client.validate_id_token(token, nonce=login.nonce)
+        result: sk.AuthResult = client.authenticate_with_code("code", "https://app/cb", code_verifier=login.code_verifier)
+        refreshed = client.refresh_access_token(result.refresh_token or "")
+        hints: sk.IdpInitiatedLoginClaims = client.get_idp_initiated_login_claims(token)
+        m2m: str = client.get_client_access_token()
+        ok: bool = client.verify_webhook_payload("whsec_x", {"webhook-id": "1"}, b"{}")
+        return claims.exp + len(url + logout + m2m) + len(id_claims.aud) + int(ok) + len(hints.login_hint or "") + (
+            refreshed.expires_in or 0
+        )
+    except sk.TokenExpiredError as error:
+        return error.status
+    except sk.ScalekitAuthError as error:
+        return len(error.code)
+
+
+async def awaitable(client: sk.AsyncScalekitAuth, token: str) -> str:
+    claims = await client.validate_access_token(token)
+    result = await client.authenticate_with_code("code", "https://app/cb", nonce="n")
+    token_info: sk.ClientToken = await client.get_client_token()
+    return claims.sub + result.access_token + token_info.access_token + (await client.get_client_access_token())
+
+
+def testing() -> str:
+    with LocalProvider(client_id="skc_t") as provider:
+        client: sk.ScalekitAuth = provider.client(leeway_seconds=10)
+        signer: TestSigner = provider.signer
+        return client.validate_access_token(provider.mint("usr_1", roles=["a"])).sub + signer.kid
+
+
+def from_env() -> tuple[sk.ScalekitAuth, sk.AsyncScalekitAuth, ScalekitFastAPI]:
+    return sk.ScalekitAuth.from_env(), sk.AsyncScalekitAuth.from_env(audience=["api"]), ScalekitFastAPI.from_env()

@@ -1,0 +1,73 @@
+"""A FastAPI app on scalekit-auth: home page, protected dashboard, role-gated admin page
+and a JSON API that also accepts bearer tokens.
+
+Run: SCALEKIT_* variables set (see README.md), then `python app.py` (port from PORT).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
+
+from scalekit_auth import Identity
+from scalekit_auth.fastapi import ScalekitFastAPI
+
+app = FastAPI(title="scalekit-auth FastAPI example")
+auth = ScalekitFastAPI.from_env()
+auth.install(app)
+
+
+def page(title: str, body: str) -> HTMLResponse:
+    nav = '<a href="/">Home</a> <a href="/dashboard">Dashboard</a> <a href="/admin">Admin</a> <a href="/api/me">API</a>'
+    return HTMLResponse(
+        f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title>"
+        "<style>body{font-family:system-ui;max-width:42rem;margin:3rem auto}nav a{margin-right:1rem}</style>"
+        f"</head><body><nav>{nav}</nav><h1>{title}</h1>{body}</body></html>"
+    )
+
+
+@app.get("/", response_class=HTMLResponse)
+async def home(me: Identity | None = Depends(auth.optional_user)) -> HTMLResponse:
+    if me is None:
+        return page("scalekit-auth on FastAPI", '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or '
+                    '<a href="/auth/signup">sign up</a></p>')
+    who = html.escape(me.user.email or me.user.id)
+    return page("scalekit-auth on FastAPI", f'<p>Signed in as <b>{who}</b>.</p><p><a href="/auth/logout">Log out</a></p>')
+
+
+@app.get("/dashboard", response_class=HTMLResponse)
+async def dashboard(me: Identity = Depends(auth.require_user)) -> HTMLResponse:
+    c = me.claims
+    rows = "".join(
+        f"<li>{name}: {html.escape(str(value))}</li>"
+        for name, value in [
+            ("Email", me.user.email), ("Organization", c.oid), ("Roles", ", ".join(c.roles)),
+            ("Permissions", ", ".join(c.permissions)), ("Access token expires at", c.exp),
+        ]
+    )
+    return page("Dashboard", f"<p>Hello {html.escape(me.user.name or me.user.id)}</p><ul>{rows}</ul>"
+                '<p><a href="/auth/logout">Log out</a></p>')
+
+
+@app.get("/admin", response_class=HTMLResponse)
+async def admin(me: Identity = Depends(auth.require_roles("admin"))) -> HTMLResponse:
+    return page("Admin", f"<p>Welcome, administrator {html.escape(me.user.id)}.</p>")
+
+
+@app.get("/api/me")
+async def api_me(me: Identity = Depends(auth.require_user)) -> dict[str, object]:
+    return {"user": me.user.to_dict(), "claims": me.claims.to_dict(), "source": me.source}
+
+
+@app.get("/api/reports")
+async def reports(me: Identity = Depends(auth.require_permissions("users:read"))) -> dict[str, object]:
+    return {"reports": [], "for": me.user.id}
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ.get("PORT", "3001")), log_level="warning")
