@@ -8,6 +8,7 @@ root=$(pwd)
 IDP_PORT=${IDP_PORT:-9400}
 AXUM_PORT=${AXUM_PORT:-3000}
 FASTAPI_PORT=${FASTAPI_PORT:-3001}
+EXPRESS_PORT=${EXPRESS_PORT:-3002}
 run="$root/target/demo"
 mkdir -p "$run"
 
@@ -21,6 +22,10 @@ echo "Installing the Python package for the FastAPI example (first run builds th
 [ -x target/venv/bin/python ] || python3 -m venv target/venv
 target/venv/bin/python -m pip install --quiet --upgrade pip
 (cd examples/fastapi && "$root/target/venv/bin/python" -m pip install --quiet -r requirements.txt)
+echo "Building the Node package for the Express example..."
+npm ci --prefix bindings-node --no-audit --no-fund --loglevel=error
+(cd bindings-node && npm run --silent build)
+npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
@@ -40,8 +45,8 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
-  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback" \
-  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/" \
+  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback,http://localhost:$EXPRESS_PORT/auth/callback" \
+  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/,http://localhost:$EXPRESS_PORT/" \
   tests/idp/start.sh
 
 SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
@@ -54,6 +59,11 @@ SCALEKIT_REDIRECT_URI="http://localhost:$FASTAPI_PORT/auth/callback" \
   PORT=$FASTAPI_PORT target/venv/bin/python examples/fastapi/app.py &
 pids+=($!)
 
+SCALEKIT_REDIRECT_URI="http://localhost:$EXPRESS_PORT/auth/callback" \
+  SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$EXPRESS_PORT/" \
+  PORT=$EXPRESS_PORT node examples/express/server.js &
+pids+=($!)
+
 sleep 2
 cat <<MSG
 
@@ -61,6 +71,7 @@ cat <<MSG
 
   axum example       http://localhost:$AXUM_PORT
   FastAPI example    http://localhost:$FASTAPI_PORT
+  Express example    http://localhost:$EXPRESS_PORT
   local provider     http://127.0.0.1:$IDP_PORT  (Scalekit's paths: /oauth/authorize, /oauth/token, /keys, /oidc/logout)
 
   Open an app, click "Log in" and type any username:

@@ -32,7 +32,7 @@ tests/idp/start.sh
 export SCALEKIT_E2E_IDP_URL="http://127.0.0.1:$IDP_PORT"
 
 step "Rust tests (core, end-to-end, axum example)"
-run_tests cargo test --workspace --all-features --exclude scalekit-auth-python
+run_tests cargo test --workspace --all-features --exclude scalekit-auth-python --exclude scalekit-auth-node
 
 step "Python package (build, tests, types)"
 if [ ! -x target/venv/bin/python ]; then
@@ -47,6 +47,18 @@ run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scal
 "$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
+step "Node package (build, tests, types)"
+npm ci --prefix bindings-node --no-audit --no-fund --loglevel=error
+(cd bindings-node && npm run --silent build)
+if ! git diff --quiet -- bindings-node/native.d.ts bindings-node/native.js; then
+  git diff --stat -- bindings-node/native.d.ts bindings-node/native.js
+  echo "The generated bindings changed with this build: commit bindings-node/native.d.ts and native.js." >&2
+  exit 1
+fi
+npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
+run_tests node --test bindings-node/test/
+(cd bindings-node && npx tsc -p test/types/tsconfig.json)
+
 # One closing line for the whole suite, from every runner's own counts.
 python3 - "$log" <<'PY'
 import re, sys
@@ -54,6 +66,12 @@ text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 passed = failed = 0
 for p, f in re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", text):
     passed, failed = passed + int(p), failed + int(f)
+# node --test's closing lines: "# pass 21", "# fail 0"
+for kind, count in re.findall(r"^# (pass|fail) (\d+)$", text, re.M):
+    if kind == "pass":
+        passed += int(count)
+    else:
+        failed += int(count)
 # pytest's closing lines: "92 passed, 1 warning in 6.06s", "1 failed, 91 passed in 3.1s"
 for line in re.findall(r"^(?:=+ )?(\d+ (?:passed|failed).*) in [\d.]+s", text, re.M):
     for count, kind in re.findall(r"(\d+) (passed|failed)", line):

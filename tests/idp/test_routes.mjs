@@ -66,11 +66,16 @@ async function browse(state, { url, username = 'jane', browser = 'default' }) {
       request = { url: new URL(loginForm[1], origin).href, method: 'POST', body: new URLSearchParams({ username }).toString() };
       continue;
     }
-    const logoutForm = body.match(/<form[^>]*id="op.logoutForm"[^>]*>/);
+    // The logout confirmation, in either of oidc-provider's pages (with or without a
+    // session): submit its hidden fields, confirming.
+    const logoutForm = body.match(/<form[^>]*action="([^"]*\/logout\/confirm)"[^>]*>/);
     if (response.status === 200 && logoutForm) {
-      const action = logoutForm[0].match(/action="([^"]+)"/)[1];
-      const xsrf = body.match(/name="xsrf" value="([^"]+)"/)[1];
-      request = { url: new URL(action, origin).href, method: 'POST', body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() };
+      const fields = new URLSearchParams();
+      for (const [, name, value] of body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)) {
+        fields.set(name, value);
+      }
+      fields.set('logout', 'yes');
+      request = { url: new URL(logoutForm[1], origin).href, method: 'POST', body: fields.toString() };
       continue;
     }
     return { url: request.url, status: response.status, body };

@@ -1,0 +1,77 @@
+'use strict'
+// Error classes with a stable `.code`. The native module reports a core error as the
+// JSON `{code, message, status, oauthError?, description?}` in the thrown error's
+// message; `toScalekitError` turns that into the class of its family.
+
+/** Base class of every scalekit-auth error. `code` is stable; `status` is an HTTP hint. */
+class ScalekitAuthError extends Error {
+  constructor(message, { code, status, oauthError, description, cause } = {}) {
+    super(message, cause ? { cause } : undefined)
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    if (oauthError !== undefined) this.oauthError = oauthError
+    if (description !== undefined) this.description = description
+  }
+}
+class ConfigurationError extends ScalekitAuthError {}
+class TokenError extends ScalekitAuthError {}
+class TokenExpiredError extends TokenError {}
+class InsufficientScopeError extends ScalekitAuthError {}
+class WebhookVerificationError extends ScalekitAuthError {}
+class SessionError extends ScalekitAuthError {}
+class ProviderError extends ScalekitAuthError {}
+
+const SESSION_CODES = new Set([
+  'session_missing', 'session_invalid', 'session_expired', 'state_mismatch', 'login_expired',
+  'callback_replayed', 'callback_invalid_issuer', 'authorization_denied',
+])
+
+/** The error class of a code. */
+function classForCode(code) {
+  if (code === 'invalid_config' || code === 'invalid_argument') return ConfigurationError
+  if (code === 'token_expired') return TokenExpiredError
+  if (code === 'insufficient_scope') return InsufficientScopeError
+  if (code.startsWith('token_')) return TokenError
+  if (code.startsWith('webhook_')) return WebhookVerificationError
+  if (SESSION_CODES.has(code)) return SessionError
+  return ProviderError
+}
+
+/** Converts an error thrown by the native module; other errors pass through. */
+function toScalekitError(error) {
+  if (!(error instanceof Error) || typeof error.message !== 'string' || !error.message.startsWith('{"code"')) {
+    return error
+  }
+  let detail
+  try {
+    detail = JSON.parse(error.message)
+  } catch {
+    return error
+  }
+  const ErrorClass = classForCode(detail.code)
+  return new ErrorClass(detail.message, { ...detail })
+}
+
+/** Calls `fn`, rethrowing native errors as scalekit-auth errors. */
+function translate(fn) {
+  try {
+    return fn()
+  } catch (error) {
+    throw toScalekitError(error)
+  }
+}
+
+/** Awaits `promise`, rethrowing native errors as scalekit-auth errors. */
+async function translateAsync(promise) {
+  try {
+    return await promise
+  } catch (error) {
+    throw toScalekitError(error)
+  }
+}
+
+module.exports = {
+  ScalekitAuthError, ConfigurationError, TokenError, TokenExpiredError, InsufficientScopeError,
+  WebhookVerificationError, SessionError, ProviderError, classForCode, toScalekitError, translate, translateAsync,
+}

@@ -1,0 +1,5 @@
+// ESM entry point of scalekit-auth/express.
+import cjs from './express.js'
+
+export const { createScalekitExpress } = cjs
+export default cjs

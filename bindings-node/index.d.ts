@@ -1,0 +1,198 @@
+/**
+ * scalekit-auth: authentication for web apps on Scalekit, on a Rust core.
+ *
+ * @example
+ * ```ts
+ * import { ScalekitAuth, TokenError } from 'scalekit-auth'
+ * const auth = ScalekitAuth.fromEnv()            // no network call
+ * try {
+ *   const claims = await auth.validateAccessToken(token)
+ *   console.log(claims.sub, claims.oid, claims.roles)
+ * } catch (error) {
+ *   if (error instanceof TokenError) console.log(error.code) // 'token_expired', ...
+ * }
+ * ```
+ */
+
+/** Options of the client (all optional but the three credentials). */
+export interface ScalekitAuthOptions {
+  /** The environment URL, e.g. https://yourapp.scalekit.com (http only for loopback). */
+  environmentUrl: string
+  clientId: string
+  clientSecret: string
+  /** Accepted `iss` values instead of the one discovery announces. */
+  issuer?: string | string[]
+  /** Further accepted `aud` values for access tokens (the client id always is). */
+  audience?: string | string[]
+  /** Clock skew tolerated on exp/nbf/iat (default 60, at most 300). */
+  leewaySeconds?: number
+  /** How long fetched keys are trusted (default 600). */
+  jwksCacheTtlSeconds?: number
+  /** Least time between key fetches for unknown kids (default 30). */
+  jwksRefetchCooldownSeconds?: number
+  /** Time limit of each request to the provider (default 10). */
+  httpTimeoutSeconds?: number
+  /** Tokens longer than this are refused undecoded (default 16384). */
+  maxTokenBytes?: number
+  /** Recently verified tokens that skip the signature step when seen again (default 1024; 0 = off). */
+  verifiedTokenCacheSize?: number
+}
+
+/** Validated claims: every claim of the token, with arrays normalised. */
+export interface Claims {
+  sub: string
+  iss: string
+  /** Always an array. */
+  aud: string[]
+  exp: number
+  iat?: number
+  nbf?: number
+  jti?: string
+  sid?: string
+  /** Organization id. */
+  oid?: string
+  client_id?: string
+  azp?: string
+  nonce?: string
+  roles: string[]
+  permissions: string[]
+  /** `scope` (space-separated) and `scopes` merged. */
+  scopes: string[]
+  amr: string[]
+  email?: string
+  email_verified?: boolean
+  name?: string
+  given_name?: string
+  family_name?: string
+  preferred_username?: string
+  picture?: string
+  locale?: string
+  /** Custom claims. */
+  [claim: string]: unknown
+}
+
+export interface User {
+  id: string
+  email?: string | null
+  emailVerified?: boolean | null
+  name?: string | null
+  givenName?: string | null
+  familyName?: string | null
+  username?: string | null
+  picture?: string | null
+  locale?: string | null
+  organizationId?: string | null
+  connectionId?: string | null
+}
+
+export interface AuthResult {
+  user: User
+  idToken?: string | null
+  accessToken: string
+  refreshToken?: string | null
+  expiresIn?: number | null
+  tokenType?: string | null
+  accessTokenClaims: Claims
+  idTokenClaims?: Claims | null
+}
+
+export interface AuthorizationUrlOptions {
+  scopes?: string[]
+  state?: string
+  nonce?: string
+  loginHint?: string
+  domainHint?: string
+  connectionId?: string
+  organizationId?: string
+  provider?: string
+  /** `login`, `create` (sign-up), `select_account`, `consent`. */
+  prompt?: string
+  codeChallenge?: string
+  /** Only `S256`. */
+  codeChallengeMethod?: string
+}
+
+export interface LoginRequest {
+  url: string
+  state: string
+  nonce: string
+  codeVerifier: string
+}
+
+export interface LogoutUrlOptions {
+  idTokenHint?: string | null
+  postLogoutRedirectUri?: string
+  state?: string
+}
+
+export interface ClientToken {
+  accessToken: string
+  expiresIn?: number | null
+  expiresAt?: number | null
+  scopes: string[]
+  tokenType?: string | null
+}
+
+export interface IdpInitiatedLoginClaims {
+  connectionId?: string | null
+  organizationId?: string | null
+  loginHint?: string | null
+  relayState?: string | null
+}
+
+/** Who made a request (set as `req.auth` by the Express integration). */
+export interface Identity {
+  user: User
+  claims: Claims
+  source: 'session' | 'bearer'
+  accessToken: string
+}
+
+export interface JwksStatus {
+  keyIds: string[]
+  fetchedAtMillis: number | null
+  fetchAttempts: number
+  lastError: string | null
+}
+
+export type Headers = Record<string, string | string[] | undefined> | Iterable<[string, string]>
+
+export declare class ScalekitAuth {
+  constructor(options: ScalekitAuthOptions)
+  /** A client from SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID, SCALEKIT_CLIENT_SECRET. */
+  static fromEnv(options?: Partial<Omit<ScalekitAuthOptions, 'environmentUrl' | 'clientId' | 'clientSecret'>>): ScalekitAuth
+  getAuthorizationUrl(redirectUri: string, options?: AuthorizationUrlOptions): string
+  createLogin(redirectUri: string, options?: Omit<AuthorizationUrlOptions, 'codeChallenge' | 'codeChallengeMethod'>): LoginRequest
+  authenticateWithCode(code: string, redirectUri: string, options?: { codeVerifier?: string; nonce?: string }): Promise<AuthResult>
+  validateAccessToken(token: string): Promise<Claims>
+  validateIdToken(token: string, options?: { nonce?: string }): Promise<Claims>
+  refreshAccessToken(refreshToken: string): Promise<AuthResult>
+  getLogoutUrl(options?: LogoutUrlOptions): string
+  verifyWebhookPayload(secret: string, headers: Headers, payload: string | Uint8Array): true
+  verifyInterceptorPayload(secret: string, headers: Headers, payload: string | Uint8Array): true
+  getIdpInitiatedLoginClaims(token: string): Promise<IdpInitiatedLoginClaims>
+  getClientAccessToken(): Promise<string>
+  getClientToken(): Promise<ClientToken>
+  jwksStatus(): JwksStatus
+}
+
+/** Every error code, in the same order in every language. */
+export declare const ERROR_CODES: readonly string[]
+
+/** Base class of every scalekit-auth error. */
+export declare class ScalekitAuthError extends Error {
+  /** Stable snake_case code, e.g. `token_expired`. */
+  readonly code: string
+  /** HTTP status an app should answer with. */
+  readonly status: number
+  /** The OAuth `error` of provider refusals and denied logins. */
+  readonly oauthError?: string
+  readonly description?: string | null
+}
+export declare class ConfigurationError extends ScalekitAuthError {}
+export declare class TokenError extends ScalekitAuthError {}
+export declare class TokenExpiredError extends TokenError {}
+export declare class InsufficientScopeError extends ScalekitAuthError {}
+export declare class WebhookVerificationError extends ScalekitAuthError {}
+export declare class SessionError extends ScalekitAuthError {}
+export declare class ProviderError extends ScalekitAuthError {}

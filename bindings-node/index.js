@@ -1,0 +1,147 @@
+'use strict'
+// scalekit-auth: authentication for web apps on Scalekit, on a Rust core.
+//
+//   const { ScalekitAuth } = require('scalekit-auth')
+//   const auth = new ScalekitAuth({ environmentUrl, clientId, clientSecret }) // no network call
+//   const claims = await auth.validateAccessToken(token) // or throws a TokenError with .code
+
+const native = require('./native.js')
+const errors = require('./errors.js')
+
+const { translate, translateAsync } = errors
+
+function toList(value) {
+  if (value === undefined || value === null) return undefined
+  return typeof value === 'string' ? [value] : Array.from(value)
+}
+
+function clientOptions(options = {}) {
+  return {
+    issuer: toList(options.issuer),
+    audience: toList(options.audience),
+    leewaySeconds: options.leewaySeconds,
+    jwksCacheTtlSeconds: options.jwksCacheTtlSeconds,
+    jwksRefetchCooldownSeconds: options.jwksRefetchCooldownSeconds,
+    httpTimeoutSeconds: options.httpTimeoutSeconds,
+    maxTokenBytes: options.maxTokenBytes,
+    verifiedTokenCacheSize: options.verifiedTokenCacheSize,
+  }
+}
+
+function headerPairs(headers) {
+  if (headers === null || headers === undefined) return []
+  const entries = typeof headers.entries === 'function' && !Array.isArray(headers)
+    ? Array.from(headers.entries())
+    : Array.isArray(headers) ? headers : Object.entries(headers)
+  return entries
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([name, value]) => [String(name), Array.isArray(value) ? value.join(', ') : String(value)])
+}
+
+function bodyBytes(payload) {
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8')
+  if (payload instanceof Uint8Array) return payload
+  throw new errors.ConfigurationError('payload must be the raw body as a string, Buffer or Uint8Array', {
+    code: 'invalid_argument', status: 400,
+  })
+}
+
+/**
+ * A client of one Scalekit environment. Construction checks the configuration and makes
+ * no network call; discovery and keys are fetched on first use. Share one instance.
+ */
+class ScalekitAuth {
+  constructor(options = {}) {
+    const { environmentUrl, clientId, clientSecret } = options
+    this._native = translate(() => new native.NativeClient(
+      String(environmentUrl ?? ''), String(clientId ?? ''), String(clientSecret ?? ''), clientOptions(options),
+    ))
+  }
+
+  /** A client from SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. */
+  static fromEnv(options = {}) {
+    const client = Object.create(ScalekitAuth.prototype)
+    client._native = translate(() => native.NativeClient.fromEnv(clientOptions(options)))
+    return client
+  }
+
+  /** The URL that sends a browser to log in (the official SDK's parameters). No network call. */
+  getAuthorizationUrl(redirectUri, options = {}) {
+    return translate(() => this._native.getAuthorizationUrl(redirectUri, options))
+  }
+
+  /** Starts a login with random state and nonce (unless given) and a PKCE S256 pair. */
+  createLogin(redirectUri, options = {}) {
+    return translate(() => this._native.createLogin(redirectUri, options))
+  }
+
+  /** Exchanges the callback's code for tokens and validates them all. */
+  authenticateWithCode(code, redirectUri, options = {}) {
+    return translateAsync(this._native.authenticateWithCode(code, redirectUri, options.codeVerifier, options.nonce))
+  }
+
+  /** Validates an access token; resolves to its claims or rejects with a TokenError. */
+  async validateAccessToken(token) {
+    const claims = translate(() => this._native.tryValidateAccessToken(String(token)))
+    if (claims !== null) return JSON.parse(claims)
+    return JSON.parse(await translateAsync(this._native.validateAccessToken(String(token))))
+  }
+
+  /** Validates an ID token (audience: the client id; `nonce` when given). */
+  validateIdToken(token, options = {}) {
+    return translateAsync(this._native.validateIdToken(String(token), options.nonce))
+  }
+
+  /** New tokens for a refresh token (which rotates: keep the returned one). */
+  refreshAccessToken(refreshToken) {
+    return translateAsync(this._native.refreshAccessToken(String(refreshToken)))
+  }
+
+  /** The provider's logout URL. No network call. */
+  getLogoutUrl(options = {}) {
+    return this._native.getLogoutUrl(options)
+  }
+
+  /** Verifies a webhook from Scalekit; returns true or throws WebhookVerificationError. */
+  verifyWebhookPayload(secret, headers, payload) {
+    return translate(() => this._native.verifyWebhookPayload(String(secret), headerPairs(headers), bodyBytes(payload)))
+  }
+
+  /** Like verifyWebhookPayload, with interceptor-* headers. */
+  verifyInterceptorPayload(secret, headers, payload) {
+    return translate(() => this._native.verifyInterceptorPayload(String(secret), headerPairs(headers), bodyBytes(payload)))
+  }
+
+  /** Validates an idp_initiated_login token and resolves to its hints. */
+  getIdpInitiatedLoginClaims(token) {
+    return translateAsync(this._native.getIdpInitiatedLoginClaims(String(token)))
+  }
+
+  /** A client-credentials access token, cached until shortly before it expires. */
+  async getClientAccessToken() {
+    return (await this.getClientToken()).accessToken
+  }
+
+  /** Like getClientAccessToken, with expiry and scopes. */
+  getClientToken() {
+    return translateAsync(this._native.getClientToken())
+  }
+
+  /** The signing-key cache (key ids, fetch attempts, last error code). */
+  jwksStatus() {
+    return this._native.jwksStatus()
+  }
+}
+
+module.exports = {
+  ScalekitAuth,
+  ERROR_CODES: native.errorCodes(),
+  ScalekitAuthError: errors.ScalekitAuthError,
+  ConfigurationError: errors.ConfigurationError,
+  TokenError: errors.TokenError,
+  TokenExpiredError: errors.TokenExpiredError,
+  InsufficientScopeError: errors.InsufficientScopeError,
+  WebhookVerificationError: errors.WebhookVerificationError,
+  SessionError: errors.SessionError,
+  ProviderError: errors.ProviderError,
+}

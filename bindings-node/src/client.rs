@@ -1,0 +1,279 @@
+//! `NativeClient`: the protocol client for JavaScript.
+
+use futures_util::FutureExt;
+use napi::bindgen_prelude::within_runtime_if_available;
+use napi_derive::napi;
+use scalekit_auth::{AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth};
+use serde_json::Value;
+
+use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, LoginRequest, claims};
+use crate::errors::to_napi;
+
+#[napi(object)]
+#[derive(Default)]
+pub struct ClientOptions {
+    pub issuer: Option<Vec<String>>,
+    pub audience: Option<Vec<String>>,
+    pub leeway_seconds: Option<u32>,
+    pub jwks_cache_ttl_seconds: Option<u32>,
+    pub jwks_refetch_cooldown_seconds: Option<u32>,
+    pub http_timeout_seconds: Option<u32>,
+    pub max_token_bytes: Option<u32>,
+    pub verified_token_cache_size: Option<u32>,
+}
+
+impl ClientOptions {
+    fn apply(self, mut c: Config) -> Config {
+        if let Some(v) = self.issuer {
+            c = c.issuer(v);
+        }
+        if let Some(v) = self.audience {
+            c = c.audience(v);
+        }
+        if let Some(v) = self.leeway_seconds {
+            c = c.leeway_seconds(v.into());
+        }
+        if let Some(v) = self.jwks_cache_ttl_seconds {
+            c = c.jwks_cache_ttl_seconds(v.into());
+        }
+        if let Some(v) = self.jwks_refetch_cooldown_seconds {
+            c = c.jwks_refetch_cooldown_seconds(v.into());
+        }
+        if let Some(v) = self.http_timeout_seconds {
+            c = c.http_timeout_seconds(v.into());
+        }
+        if let Some(v) = self.max_token_bytes {
+            c = c.max_token_bytes(v as usize);
+        }
+        if let Some(v) = self.verified_token_cache_size {
+            c = c.verified_token_cache_size(v as usize);
+        }
+        c
+    }
+}
+
+#[napi(object)]
+#[derive(Default)]
+pub struct UrlOptions {
+    pub scopes: Option<Vec<String>>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub login_hint: Option<String>,
+    pub domain_hint: Option<String>,
+    pub connection_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub provider: Option<String>,
+    pub prompt: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+}
+
+impl From<UrlOptions> for AuthorizationUrlOptions {
+    fn from(o: UrlOptions) -> Self {
+        AuthorizationUrlOptions {
+            scopes: o.scopes,
+            state: o.state,
+            nonce: o.nonce,
+            login_hint: o.login_hint,
+            domain_hint: o.domain_hint,
+            connection_id: o.connection_id,
+            organization_id: o.organization_id,
+            provider: o.provider,
+            prompt: o.prompt,
+            code_challenge: o.code_challenge,
+            code_challenge_method: o.code_challenge_method,
+        }
+    }
+}
+
+#[napi(object)]
+#[derive(Default)]
+pub struct LogoutOptions {
+    pub id_token_hint: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+#[napi]
+pub struct NativeClient {
+    pub(crate) auth: ScalekitAuth,
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(constructor)]
+    pub fn new(
+        environment_url: String,
+        client_id: String,
+        client_secret: String,
+        options: Option<ClientOptions>,
+    ) -> napi::Result<Self> {
+        let config =
+            options.unwrap_or_default().apply(Config::new(environment_url, client_id, client_secret));
+        Ok(NativeClient { auth: ScalekitAuth::new(config).map_err(to_napi)? })
+    }
+
+    #[napi(factory)]
+    pub fn from_env(options: Option<ClientOptions>) -> napi::Result<Self> {
+        let config = options.unwrap_or_default().apply(Config::from_env().map_err(to_napi)?);
+        Ok(NativeClient { auth: ScalekitAuth::new(config).map_err(to_napi)? })
+    }
+
+    #[napi]
+    pub fn get_authorization_url(
+        &self,
+        redirect_uri: String,
+        options: Option<UrlOptions>,
+    ) -> napi::Result<String> {
+        let options: AuthorizationUrlOptions = options.unwrap_or_default().into();
+        self.auth.authorization_url(&redirect_uri, &options).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn create_login(
+        &self,
+        redirect_uri: String,
+        options: Option<UrlOptions>,
+    ) -> napi::Result<LoginRequest> {
+        let options: AuthorizationUrlOptions = options.unwrap_or_default().into();
+        let l = self.auth.create_login(&redirect_uri, &options).map_err(to_napi)?;
+        Ok(LoginRequest { url: l.url, state: l.state, nonce: l.nonce, code_verifier: l.code_verifier })
+    }
+
+    #[napi]
+    pub fn get_logout_url(&self, options: Option<LogoutOptions>) -> String {
+        let o = options.unwrap_or_default();
+        self.auth.logout_url(&LogoutUrlOptions {
+            id_token_hint: o.id_token_hint,
+            post_logout_redirect_uri: o.post_logout_redirect_uri,
+            state: o.state,
+        })
+    }
+
+    /// The claims, as JSON text, when validation completes without waiting for the
+    /// network (keys cached); `null` when it would have to wait; errors throw. JSON text
+    /// because one `JSON.parse` builds the object faster than setting its properties
+    /// one by one across the boundary.
+    #[napi]
+    pub fn try_validate_access_token(&self, token: String) -> napi::Result<Option<String>> {
+        let outcome = within_runtime_if_available(|| self.auth.validate_access_token(&token).now_or_never());
+        match outcome {
+            Some(result) => result.map(|c| Some(claims(&c).to_string())).map_err(to_napi),
+            None => Ok(None),
+        }
+    }
+
+    /// The claims as JSON text (see `tryValidateAccessToken`).
+    #[napi]
+    pub async fn validate_access_token(&self, token: String) -> napi::Result<String> {
+        let auth = self.auth.clone();
+        auth.validate_access_token(&token).await.map(|c| claims(&c).to_string()).map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn validate_id_token(&self, token: String, nonce: Option<String>) -> napi::Result<Value> {
+        let auth = self.auth.clone();
+        auth.validate_id_token(&token, nonce.as_deref()).await.map(|c| claims(&c)).map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn authenticate_with_code(
+        &self,
+        code: String,
+        redirect_uri: String,
+        code_verifier: Option<String>,
+        nonce: Option<String>,
+    ) -> napi::Result<AuthResult> {
+        let auth = self.auth.clone();
+        let options = AuthenticateOptions { code_verifier, nonce };
+        auth.authenticate_with_code(&code, &redirect_uri, &options)
+            .await
+            .map(AuthResult::from)
+            .map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn refresh_access_token(&self, refresh_token: String) -> napi::Result<AuthResult> {
+        let auth = self.auth.clone();
+        auth.refresh_access_token(&refresh_token).await.map(AuthResult::from).map_err(to_napi)
+    }
+
+    #[napi]
+    pub async fn get_client_token(&self) -> napi::Result<ClientToken> {
+        let auth = self.auth.clone();
+        let t = auth.client_credentials_token().await.map_err(to_napi)?;
+        Ok(ClientToken {
+            access_token: t.access_token,
+            expires_in: t.expires_in.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+            expires_at: t.expires_at,
+            scopes: t.scopes,
+            token_type: t.token_type,
+        })
+    }
+
+    #[napi]
+    pub async fn get_idp_initiated_login_claims(
+        &self,
+        token: String,
+    ) -> napi::Result<IdpInitiatedLoginClaims> {
+        let auth = self.auth.clone();
+        let c = auth.idp_initiated_login_claims(&token).await.map_err(to_napi)?;
+        Ok(IdpInitiatedLoginClaims {
+            connection_id: c.connection_id,
+            organization_id: c.organization_id,
+            login_hint: c.login_hint,
+            relay_state: c.relay_state,
+        })
+    }
+
+    /// `headers` are `[name, value]` pairs; `now` (seconds) replaces the clock in tests.
+    #[napi]
+    pub fn verify_webhook_payload(
+        &self,
+        secret: String,
+        headers: Vec<Vec<String>>,
+        payload: &[u8],
+        now: Option<i64>,
+    ) -> napi::Result<bool> {
+        let pairs = pairs(&headers);
+        let result = match now {
+            Some(now) => scalekit_auth::verify_webhook_payload_at(&secret, pairs, payload, now),
+            None => self.auth.verify_webhook_payload(&secret, pairs, payload),
+        };
+        result.map(|()| true).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn verify_interceptor_payload(
+        &self,
+        secret: String,
+        headers: Vec<Vec<String>>,
+        payload: &[u8],
+        now: Option<i64>,
+    ) -> napi::Result<bool> {
+        let pairs = pairs(&headers);
+        let result = match now {
+            Some(now) => scalekit_auth::verify_interceptor_payload_at(&secret, pairs, payload, now),
+            None => self.auth.verify_interceptor_payload(&secret, pairs, payload),
+        };
+        result.map(|()| true).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn jwks_status(&self) -> Value {
+        let s = self.auth.jwks_status();
+        serde_json::json!({
+            "keyIds": s.key_ids,
+            "fetchedAtMillis": s.fetched_at_millis,
+            "fetchAttempts": s.fetch_attempts,
+            "lastError": s.last_error.map(|e| e.code()),
+        })
+    }
+}
+
+fn pairs(headers: &[Vec<String>]) -> impl Iterator<Item = (&str, &str)> {
+    headers.iter().filter_map(|pair| match pair.as_slice() {
+        [name, value] => Some((name.as_str(), value.as_str())),
+        _ => None,
+    })
+}

@@ -1,0 +1,28 @@
+//! The native module of the `scalekit-auth` npm package. It only converts between
+//! JavaScript and the `scalekit-auth` core; the public API is the hand-written
+//! `index.js` / `express.js` / `testing.js` around it.
+
+#![deny(clippy::all)]
+
+mod client;
+mod convert;
+mod errors;
+mod session;
+mod testing;
+
+use napi_derive::napi;
+
+/// Every error code, in the core's order.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    scalekit_auth::Error::ALL_CODES.to_vec()
+}
+
+/// Throws the error a core error with `code` maps to (for the mapping tests).
+#[napi]
+pub fn raise_for_code(code: String) -> napi::Result<()> {
+    match scalekit_auth::Error::sample_for_code(&code) {
+        Some(err) => Err(errors::to_napi(err)),
+        None => Err(errors::invalid_argument(format!("unknown code {code:?}"))),
+    }
+}

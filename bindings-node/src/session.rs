@@ -1,0 +1,168 @@
+//! `NativeSessionEngine`: the session engine for JavaScript frameworks.
+
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use napi::bindgen_prelude::within_runtime_if_available;
+use napi_derive::napi;
+use scalekit_auth::{RequestInfo, Requirements, SessionConfig};
+
+use crate::client::NativeClient;
+use crate::convert::Decision;
+use crate::errors::to_napi;
+
+#[napi(object)]
+#[derive(Default)]
+pub struct SessionOptions {
+    pub post_logout_redirect_uri: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub cookie_name: Option<String>,
+    pub login_path: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub absolute_lifetime_seconds: Option<u32>,
+    pub idle_timeout_seconds: Option<u32>,
+    pub refresh_window_seconds: Option<u32>,
+}
+
+impl SessionOptions {
+    fn apply(self, mut c: SessionConfig) -> SessionConfig {
+        if let Some(v) = self.post_logout_redirect_uri {
+            c = c.post_logout_redirect_uri(v);
+        }
+        if let Some(v) = self.scopes {
+            c = c.scopes(v);
+        }
+        if let Some(v) = self.cookie_name {
+            c = c.cookie_name(v);
+        }
+        if let Some(v) = self.login_path {
+            c = c.login_path(v);
+        }
+        if let Some(v) = self.secure_cookies {
+            c = c.secure_cookies(v);
+        }
+        if let Some(v) = self.absolute_lifetime_seconds {
+            c = c.absolute_lifetime_seconds(v.into());
+        }
+        if let Some(v) = self.idle_timeout_seconds {
+            c = c.idle_timeout_seconds(v.into());
+        }
+        if let Some(v) = self.refresh_window_seconds {
+            c = c.refresh_window_seconds(v.into());
+        }
+        c
+    }
+}
+
+/// The parts of a request the engine reads.
+#[napi(object)]
+#[derive(Clone, Default)]
+pub struct RequestParts {
+    pub path_and_query: String,
+    pub cookie: Option<String>,
+    pub authorization: Option<String>,
+    pub accept: Option<String>,
+}
+
+impl RequestParts {
+    fn info(&self) -> RequestInfo<'_> {
+        RequestInfo {
+            path_and_query: &self.path_and_query,
+            cookie: self.cookie.as_deref(),
+            authorization: self.authorization.as_deref(),
+            accept: self.accept.as_deref(),
+        }
+    }
+}
+
+#[napi(object)]
+#[derive(Clone, Default)]
+pub struct RouteRequirements {
+    pub roles: Option<Vec<String>>,
+    pub permissions: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+}
+
+fn to_requirements(r: Option<RouteRequirements>) -> Requirements {
+    let r = r.unwrap_or_default();
+    Requirements {
+        roles: r.roles.unwrap_or_default(),
+        permissions: r.permissions.unwrap_or_default(),
+        scopes: r.scopes.unwrap_or_default(),
+    }
+}
+
+#[napi]
+pub struct NativeSessionEngine {
+    engine: Arc<scalekit_auth::SessionEngine>,
+}
+
+#[napi]
+impl NativeSessionEngine {
+    #[napi(constructor)]
+    pub fn new(
+        client: &NativeClient,
+        redirect_uri: String,
+        session_secrets: Vec<String>,
+        options: Option<SessionOptions>,
+    ) -> napi::Result<Self> {
+        let config = options.unwrap_or_default().apply(SessionConfig::new(redirect_uri, session_secrets));
+        let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
+        Ok(NativeSessionEngine { engine: Arc::new(engine) })
+    }
+
+    #[napi(factory)]
+    pub fn from_env(client: &NativeClient, options: Option<SessionOptions>) -> napi::Result<Self> {
+        let config = options.unwrap_or_default().apply(SessionConfig::from_env().map_err(to_napi)?);
+        let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
+        Ok(NativeSessionEngine { engine: Arc::new(engine) })
+    }
+
+    /// The decision for a protected route when it needs no wait for the provider;
+    /// `null` otherwise (then call `requireAuth`).
+    #[napi]
+    pub fn try_require_auth(
+        &self,
+        request: RequestParts,
+        requirements: Option<RouteRequirements>,
+    ) -> Option<Decision> {
+        let requirements = to_requirements(requirements);
+        let info = request.info();
+        within_runtime_if_available(|| self.engine.require_auth(&info, &requirements).now_or_never())
+            .map(Decision::from)
+    }
+
+    #[napi]
+    pub async fn require_auth(
+        &self,
+        request: RequestParts,
+        requirements: Option<RouteRequirements>,
+    ) -> Decision {
+        let engine = self.engine.clone();
+        let requirements = to_requirements(requirements);
+        Decision::from(engine.require_auth(&request.info(), &requirements).await)
+    }
+
+    #[napi]
+    pub async fn optional_auth(&self, request: RequestParts) -> Decision {
+        let engine = self.engine.clone();
+        Decision::from(engine.optional_auth(&request.info()).await)
+    }
+
+    #[napi]
+    pub async fn handle_login(&self, request: RequestParts, signup: bool) -> Decision {
+        let engine = self.engine.clone();
+        Decision::from(engine.handle_login(&request.info(), signup).await)
+    }
+
+    #[napi]
+    pub async fn handle_callback(&self, request: RequestParts) -> Decision {
+        let engine = self.engine.clone();
+        Decision::from(engine.handle_callback(&request.info()).await)
+    }
+
+    #[napi]
+    pub fn handle_logout(&self, request: RequestParts) -> Decision {
+        Decision::from(self.engine.handle_logout(&request.info()))
+    }
+}

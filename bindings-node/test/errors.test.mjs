@@ -1,0 +1,46 @@
+// Every error code maps to its class with .code and .status; the list of codes is the
+// one every language shares.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+
+import * as sk from '../index.mjs'
+import { loadVectors } from './helpers.mjs'
+
+const require = createRequire(import.meta.url)
+const native = require('../native.js')
+const { toScalekitError } = require('../errors.js')
+
+const SESSION = new Set(['session_missing', 'session_invalid', 'session_expired', 'state_mismatch', 'login_expired',
+  'callback_replayed', 'callback_invalid_issuer', 'authorization_denied'])
+
+function expectedClass(code) {
+  if (code === 'invalid_config' || code === 'invalid_argument') return sk.ConfigurationError
+  if (code === 'token_expired') return sk.TokenExpiredError
+  if (code === 'insufficient_scope') return sk.InsufficientScopeError
+  if (code.startsWith('token_')) return sk.TokenError
+  if (code.startsWith('webhook_')) return sk.WebhookVerificationError
+  if (SESSION.has(code)) return sk.SessionError
+  return sk.ProviderError
+}
+
+test('the codes are the shared list', () => {
+  assert.deepEqual([...sk.ERROR_CODES], loadVectors('error_codes.json').codes)
+})
+
+test('every code becomes its error class', () => {
+  for (const code of sk.ERROR_CODES) {
+    let error
+    try {
+      native.raiseForCode(code)
+    } catch (e) {
+      error = toScalekitError(e)
+    }
+    assert.ok(error instanceof sk.ScalekitAuthError, code)
+    assert.equal(error.constructor, expectedClass(code), code)
+    assert.equal(error.code, code)
+    assert.ok(error.status >= 400 && error.status < 600, code)
+    assert.ok(error.message.length > 0)
+  }
+  assert.ok(sk.TokenExpiredError.prototype instanceof sk.TokenError)
+})

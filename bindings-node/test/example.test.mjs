@@ -1,0 +1,40 @@
+// The Express example (examples/express) against the local provider.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+
+import { Browser, ROOT, startIdp } from './helpers.mjs'
+
+const require = createRequire(import.meta.url)
+const { createApp } = require(path.join(ROOT, 'examples', 'express', 'app.js'))
+let cleanup = () => {}
+after(() => cleanup())
+
+test('the example logs in, shows its pages and logs out', async () => {
+  let app
+  const server = http.createServer((req, res) => app(req, res))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${server.address().port}`
+  const idp = await startIdp({ redirectUris: [`${base}/auth/callback`], postLogoutUris: [`${base}/`] })
+  cleanup = () => { idp.stop(); server.closeAllConnections(); server.close() }
+  app = createApp({
+    environmentUrl: idp.url, clientId: idp.clientId, clientSecret: idp.clientSecret,
+    redirectUri: `${base}/auth/callback`, postLogoutRedirectUri: `${base}/`,
+    sessionSecret: 'example-test-session-secret-0123456789',
+  })
+  const browser = new Browser(base)
+  assert.match((await browser.get('/')).body, /Not signed in/)
+  const login = await browser.get('/auth/login?return_to=%2Fdashboard')
+  const callback = await idp.browse(login.location, 'admin', 'example')
+  assert.equal((await browser.get(callback)).location, '/dashboard')
+  const dashboard = await browser.get('/dashboard')
+  assert.equal(dashboard.status, 200)
+  assert.match(dashboard.body, /admin@example.com/)
+  assert.match((await browser.get('/admin')).body, /administrator usr_admin/)
+  assert.equal(JSON.parse((await browser.get('/api/me')).body).user.id, 'usr_admin')
+  assert.equal(JSON.parse((await browser.get('/api/reports')).body).for, 'usr_admin')
+  assert.equal((await browser.get('/auth/logout')).status, 302)
+  assert.equal((await browser.get('/api/me', { accept: 'application/json' })).status, 401)
+})

@@ -1,0 +1,50 @@
+'use strict'
+// An Express app on scalekit-auth: home page, protected dashboard, an admin page for the
+// `admin` role, and a JSON API that also accepts bearer tokens.
+const express = require('express')
+const { createScalekitExpress } = require('scalekit-auth/express')
+
+const escape = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+function page(title, body) {
+  return `<!doctype html><html><head><meta charset=utf-8><title>${title}</title>
+<style>body{font-family:system-ui;max-width:42rem;margin:3rem auto}nav a{margin-right:1rem}</style></head>
+<body><nav><a href="/">Home</a><a href="/dashboard">Dashboard</a><a href="/admin">Admin</a><a href="/api/me">API</a></nav>
+<h1>${title}</h1>${body}</body></html>`
+}
+
+/** The app; settings from the SCALEKIT_* variables unless `options` gives them. */
+function createApp(options = {}) {
+  const app = express()
+  const auth = createScalekitExpress(options)
+  app.use(auth.router)
+
+  app.get('/', auth.optionalAuth(), (req, res) => {
+    res.send(req.auth
+      ? page('scalekit-auth on Express', `<p>Signed in as <b>${escape(req.auth.user.email ?? req.auth.user.id)}</b>.</p><p><a href="/auth/logout">Log out</a></p>`)
+      : page('scalekit-auth on Express', '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or <a href="/auth/signup">sign up</a></p>'))
+  })
+
+  app.get('/dashboard', auth.requireAuth(), (req, res) => {
+    const { user, claims } = req.auth
+    const rows = [['Email', user.email], ['Organization', claims.oid], ['Roles', claims.roles.join(', ')],
+      ['Permissions', claims.permissions.join(', ')], ['Access token expires at', claims.exp]]
+      .map(([name, value]) => `<li>${name}: ${escape(value)}</li>`).join('')
+    res.send(page('Dashboard', `<p>Hello ${escape(user.name ?? user.id)}</p><ul>${rows}</ul><p><a href="/auth/logout">Log out</a></p>`))
+  })
+
+  app.get('/admin', auth.requireRoles('admin'), (req, res) => {
+    res.send(page('Admin', `<p>Welcome, administrator ${escape(req.auth.user.id)}.</p>`))
+  })
+
+  app.get('/api/me', auth.requireAuth(), (req, res) => {
+    res.json({ user: req.auth.user, claims: req.auth.claims, source: req.auth.source })
+  })
+
+  app.get('/api/reports', auth.requirePermissions('users:read'), (req, res) => {
+    res.json({ reports: [], for: req.auth.user.id })
+  })
+  return app
+}
+
+module.exports = { createApp }
