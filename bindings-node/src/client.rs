@@ -3,7 +3,9 @@
 use futures_util::FutureExt;
 use napi::bindgen_prelude::within_runtime_if_available;
 use napi_derive::napi;
-use scalekit_auth::{AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth};
+use scalekit_auth::{
+    AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
+};
 use serde_json::Value;
 
 use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, LoginRequest, claims};
@@ -235,12 +237,7 @@ impl NativeClient {
         payload: &[u8],
         now: Option<i64>,
     ) -> napi::Result<bool> {
-        let pairs = pairs(&headers);
-        let result = match now {
-            Some(now) => scalekit_auth::verify_webhook_payload_at(&secret, pairs, payload, now),
-            None => self.auth.verify_webhook_payload(&secret, pairs, payload),
-        };
-        result.map(|()| true).map_err(to_napi)
+        self.verify_payload(WebhookKind::Webhook, &secret, &headers, payload, now)
     }
 
     #[napi]
@@ -251,12 +248,7 @@ impl NativeClient {
         payload: &[u8],
         now: Option<i64>,
     ) -> napi::Result<bool> {
-        let pairs = pairs(&headers);
-        let result = match now {
-            Some(now) => scalekit_auth::verify_interceptor_payload_at(&secret, pairs, payload, now),
-            None => self.auth.verify_interceptor_payload(&secret, pairs, payload),
-        };
-        result.map(|()| true).map_err(to_napi)
+        self.verify_payload(WebhookKind::Interceptor, &secret, &headers, payload, now)
     }
 
     #[napi]
@@ -268,6 +260,22 @@ impl NativeClient {
             "fetchAttempts": s.fetch_attempts,
             "lastError": s.last_error.map(|e| e.code()),
         })
+    }
+}
+
+impl NativeClient {
+    fn verify_payload(
+        &self,
+        kind: WebhookKind,
+        secret: &str,
+        headers: &[Vec<String>],
+        payload: &[u8],
+        now: Option<i64>,
+    ) -> napi::Result<bool> {
+        let now = now.unwrap_or_else(|| self.auth.now_seconds());
+        scalekit_auth::verify_payload_at(kind, secret, pairs(headers), payload, now)
+            .map(|()| true)
+            .map_err(to_napi)
     }
 }
 

@@ -7,7 +7,9 @@ use pyo3::types::PyDict;
 
 use crate::convert::item;
 use pyo3::types::{PyBytes, PyString};
-use scalekit_auth::{AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth};
+use scalekit_auth::{
+    AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
+};
 
 use crate::errors::to_py_err;
 use crate::runtime::{block_on, run_fast, try_now};
@@ -143,6 +145,23 @@ fn body_bytes(payload: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         return Ok(s.to_str()?.as_bytes().to_vec());
     }
     Err(PyTypeError::new_err("payload must be the raw body as bytes or str"))
+}
+
+impl Client {
+    fn verify_payload(
+        &self,
+        kind: WebhookKind,
+        secret: &str,
+        headers: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<bool> {
+        let pairs = header_pairs(headers)?;
+        let body = body_bytes(payload)?;
+        let refs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let now = now.unwrap_or_else(|| self.auth.now_seconds());
+        scalekit_auth::verify_payload_at(kind, secret, refs, &body, now).map(|()| true).map_err(to_py_err)
+    }
 }
 
 #[pymethods]
@@ -385,14 +404,7 @@ impl Client {
         payload: &Bound<'_, PyAny>,
         now: Option<i64>,
     ) -> PyResult<bool> {
-        let pairs = header_pairs(headers)?;
-        let body = body_bytes(payload)?;
-        let refs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let result = match now {
-            Some(now) => scalekit_auth::verify_webhook_payload_at(secret, refs, &body, now),
-            None => self.auth.verify_webhook_payload(secret, refs, &body),
-        };
-        result.map(|()| true).map_err(to_py_err)
+        self.verify_payload(WebhookKind::Webhook, secret, headers, payload, now)
     }
 
     #[pyo3(signature = (secret, headers, payload, now=None))]
@@ -403,14 +415,7 @@ impl Client {
         payload: &Bound<'_, PyAny>,
         now: Option<i64>,
     ) -> PyResult<bool> {
-        let pairs = header_pairs(headers)?;
-        let body = body_bytes(payload)?;
-        let refs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let result = match now {
-            Some(now) => scalekit_auth::verify_interceptor_payload_at(secret, refs, &body, now),
-            None => self.auth.verify_interceptor_payload(secret, refs, &body),
-        };
-        result.map(|()| true).map_err(to_py_err)
+        self.verify_payload(WebhookKind::Interceptor, secret, headers, payload, now)
     }
 
     /// The key cache's state: key ids, fetch attempts, last error code.

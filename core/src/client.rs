@@ -102,6 +102,11 @@ impl ScalekitAuth {
         self.inner.discovery.environment()
     }
 
+    /// The current time of the client's clock, in seconds since the epoch.
+    pub fn now_seconds(&self) -> i64 {
+        self.inner.config.clock.now_seconds()
+    }
+
     /// The provider's endpoints and issuer, fetched on first use.
     pub async fn provider_metadata(&self) -> Result<Arc<ProviderMetadata>> {
         self.inner.discovery.metadata().await

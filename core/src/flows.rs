@@ -8,7 +8,7 @@ use crate::exchange::{AuthResult, TokenResponse, User, check_at_hash};
 use crate::idp::{self, IdpInitiatedLoginClaims};
 use crate::m2m::ClientToken;
 use crate::query::build_url;
-use crate::webhook::{self, Kind};
+use crate::webhook::{self, WebhookKind};
 
 /// Scalekit's fixed paths, used to build URLs without a network call (as the official
 /// SDKs do); the token endpoint comes from discovery.
@@ -241,7 +241,7 @@ impl ScalekitAuth {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: &[u8],
     ) -> Result<()> {
-        webhook::verify(Kind::Webhook, secret, headers, body, self.inner.config.clock.now_seconds())
+        webhook::verify(WebhookKind::Webhook, secret, headers, body, self.inner.config.clock.now_seconds())
     }
 
     /// Verifies an interceptor request: the same scheme with `interceptor-*` headers.
@@ -251,7 +251,13 @@ impl ScalekitAuth {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: &[u8],
     ) -> Result<()> {
-        webhook::verify(Kind::Interceptor, secret, headers, body, self.inner.config.clock.now_seconds())
+        webhook::verify(
+            WebhookKind::Interceptor,
+            secret,
+            headers,
+            body,
+            self.inner.config.clock.now_seconds(),
+        )
     }
 
     /// Validates the `idp_initiated_login` token of an IdP-initiated login and returns

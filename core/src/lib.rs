@@ -72,6 +72,4 @@ pub use session::{
     check as check_requirements, error_body, safe_return_to,
 };
 pub use token::claims::Claims;
-pub use webhook::{
-    WEBHOOK_TOLERANCE_SECONDS, sign_webhook, verify_interceptor_payload_at, verify_webhook_payload_at,
-};
+pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, WebhookKind, sign_webhook, verify_payload_at};

@@ -17,24 +17,26 @@ use crate::error::{Error, Result};
 /// Seconds a webhook timestamp may differ from now.
 pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
 
-/// Which family of headers to read.
+/// Which family of headers a signed payload carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum WebhookKind {
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature`.
     Webhook,
+    /// `interceptor-id`, `interceptor-timestamp`, `interceptor-signature`.
     Interceptor,
 }
 
-impl Kind {
+impl WebhookKind {
     fn prefix(self) -> &'static str {
         match self {
-            Kind::Webhook => "webhook",
-            Kind::Interceptor => "interceptor",
+            WebhookKind::Webhook => "webhook",
+            WebhookKind::Interceptor => "interceptor",
         }
     }
 }
 
 /// Verifies a payload against its headers at time `now`.
-pub(crate) fn verify<'a, H>(kind: Kind, secret: &str, headers: H, body: &[u8], now: i64) -> Result<()>
+pub(crate) fn verify<'a, H>(kind: WebhookKind, secret: &str, headers: H, body: &[u8], now: i64) -> Result<()>
 where
     H: IntoIterator<Item = (&'a str, &'a str)>,
 {
@@ -107,25 +109,17 @@ fn signing_key(secret: &str) -> Result<hmac::Key> {
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &bytes))
 }
 
-/// Verifies a webhook at time `now` (seconds since the epoch), for callers that keep
-/// their own clock; [`crate::ScalekitAuth::verify_webhook_payload`] reads the client's.
-pub fn verify_webhook_payload_at<'a>(
+/// Verifies a webhook or interceptor payload at time `now` (seconds since the epoch),
+/// for callers that keep their own clock; [`crate::ScalekitAuth::verify_webhook_payload`]
+/// reads the client's.
+pub fn verify_payload_at<'a>(
+    kind: WebhookKind,
     secret: &str,
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     body: &[u8],
     now: i64,
 ) -> Result<()> {
-    verify(Kind::Webhook, secret, headers, body, now)
-}
-
-/// Verifies an interceptor request at time `now`.
-pub fn verify_interceptor_payload_at<'a>(
-    secret: &str,
-    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
-    body: &[u8],
-    now: i64,
-) -> Result<()> {
-    verify(Kind::Interceptor, secret, headers, body, now)
+    verify(kind, secret, headers, body, now)
 }
 
 /// Signs a payload as the provider does: the `{prefix}-signature` header value. For
@@ -158,7 +152,7 @@ mod tests {
     }
 
     fn check(h: &[(&str, String)], body: &[u8], now: i64) -> Result<()> {
-        verify(Kind::Webhook, SECRET, h.iter().map(|(k, v)| (*k, v.as_str())), body, now)
+        verify(WebhookKind::Webhook, SECRET, h.iter().map(|(k, v)| (*k, v.as_str())), body, now)
     }
 
     #[test]
@@ -180,7 +174,7 @@ mod tests {
         let err = check(&headers(&sig)[..2], b"x", NOW).unwrap_err();
         assert_eq!(err.code(), "webhook_malformed");
         assert!(err.to_string().contains("webhook-signature"));
-        let bad_secret = verify(Kind::Webhook, "whsec_", [("webhook-id", "1")], b"", NOW).unwrap_err();
+        let bad_secret = verify(WebhookKind::Webhook, "whsec_", [("webhook-id", "1")], b"", NOW).unwrap_err();
         assert_eq!(bad_secret.code(), "invalid_config");
     }
 }
