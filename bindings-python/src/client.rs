@@ -95,34 +95,42 @@ pub struct Client {
     pub(crate) auth: ScalekitAuth,
 }
 
-/// Parameters of the authorization URL, as keyword arguments.
-#[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python API
-fn url_options(
-    scopes: Option<Vec<String>>,
-    state: Option<String>,
-    nonce: Option<String>,
-    login_hint: Option<String>,
-    domain_hint: Option<String>,
-    connection_id: Option<String>,
-    organization_id: Option<String>,
-    provider: Option<String>,
-    prompt: Option<String>,
-    code_challenge: Option<String>,
-    code_challenge_method: Option<String>,
-) -> AuthorizationUrlOptions {
-    AuthorizationUrlOptions {
-        scopes,
-        state,
-        nonce,
-        login_hint,
-        domain_hint,
-        connection_id,
-        organization_id,
-        provider,
-        prompt,
-        code_challenge,
-        code_challenge_method,
+/// The authorization-URL parameters from a dict of keyword arguments (`None` values and
+/// absent keys are left out; an unknown key is an error).
+fn url_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<AuthorizationUrlOptions> {
+    const KEYS: [&str; 11] = [
+        "scopes",
+        "state",
+        "nonce",
+        "login_hint",
+        "domain_hint",
+        "connection_id",
+        "organization_id",
+        "provider",
+        "prompt",
+        "code_challenge",
+        "code_challenge_method",
+    ];
+    let Some(o) = options else { return Ok(AuthorizationUrlOptions::default()) };
+    for key in o.keys() {
+        let key: String = key.extract()?;
+        if !KEYS.contains(&key.as_str()) {
+            return Err(PyTypeError::new_err(format!("unknown option {key:?}")));
+        }
     }
+    Ok(AuthorizationUrlOptions {
+        scopes: item(o, "scopes")?,
+        state: item(o, "state")?,
+        nonce: item(o, "nonce")?,
+        login_hint: item(o, "login_hint")?,
+        domain_hint: item(o, "domain_hint")?,
+        connection_id: item(o, "connection_id")?,
+        organization_id: item(o, "organization_id")?,
+        provider: item(o, "provider")?,
+        prompt: item(o, "prompt")?,
+        code_challenge: item(o, "code_challenge")?,
+        code_challenge_method: item(o, "code_challenge_method")?,
+    })
 }
 
 /// Header pairs from a mapping (`dict`, Starlette `Headers`) or a list of pairs.
@@ -186,71 +194,25 @@ impl Client {
         Ok(Client { auth: ScalekitAuth::new(Options::from_dict(options)?.apply(config)).map_err(to_py_err)? })
     }
 
-    #[pyo3(signature = (redirect_uri, scopes=None, state=None, nonce=None, login_hint=None, domain_hint=None,
-        connection_id=None, organization_id=None, provider=None, prompt=None, code_challenge=None,
-        code_challenge_method=None))]
-    #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
+    #[pyo3(signature = (redirect_uri, options=None))]
     fn get_authorization_url(
         &self,
         redirect_uri: &str,
-        scopes: Option<Vec<String>>,
-        state: Option<String>,
-        nonce: Option<String>,
-        login_hint: Option<String>,
-        domain_hint: Option<String>,
-        connection_id: Option<String>,
-        organization_id: Option<String>,
-        provider: Option<String>,
-        prompt: Option<String>,
-        code_challenge: Option<String>,
-        code_challenge_method: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
-        let options = url_options(
-            scopes,
-            state,
-            nonce,
-            login_hint,
-            domain_hint,
-            connection_id,
-            organization_id,
-            provider,
-            prompt,
-            code_challenge,
-            code_challenge_method,
-        );
-        self.auth.authorization_url(redirect_uri, &options).map_err(to_py_err)
+        self.auth.authorization_url(redirect_uri, &url_options(options)?).map_err(to_py_err)
     }
 
-    #[pyo3(signature = (redirect_uri, scopes=None, state=None, nonce=None, login_hint=None, domain_hint=None,
-        connection_id=None, organization_id=None, provider=None, prompt=None))]
-    #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
+    #[pyo3(signature = (redirect_uri, options=None))]
     fn create_login(
         &self,
         redirect_uri: &str,
-        scopes: Option<Vec<String>>,
-        state: Option<String>,
-        nonce: Option<String>,
-        login_hint: Option<String>,
-        domain_hint: Option<String>,
-        connection_id: Option<String>,
-        organization_id: Option<String>,
-        provider: Option<String>,
-        prompt: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<LoginRequest> {
-        let options = url_options(
-            scopes,
-            state,
-            nonce,
-            login_hint,
-            domain_hint,
-            connection_id,
-            organization_id,
-            provider,
-            prompt,
-            None,
-            None,
-        );
-        self.auth.create_login(redirect_uri, &options).map(LoginRequest::from).map_err(to_py_err)
+        self.auth
+            .create_login(redirect_uri, &url_options(options)?)
+            .map(LoginRequest::from)
+            .map_err(to_py_err)
     }
 
     #[pyo3(signature = (id_token_hint=None, post_logout_redirect_uri=None, state=None))]

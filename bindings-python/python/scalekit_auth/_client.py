@@ -116,11 +116,12 @@ class _ClientBase:
         >>> auth.get_authorization_url("https://app.example/cb", state="xyz")[:60]
         'https://acme.scalekit.com/oauth/authorize?response_type=code'
         """
-        return self._native.get_authorization_url(
-            redirect_uri, list(scopes) if scopes is not None else None, state, nonce, login_hint,
-            domain_hint, connection_id, organization_id, provider, prompt, code_challenge,
-            code_challenge_method,
-        )
+        return self._native.get_authorization_url(redirect_uri, {
+            "scopes": list(scopes) if scopes is not None else None, "state": state, "nonce": nonce,
+            "login_hint": login_hint, "domain_hint": domain_hint, "connection_id": connection_id,
+            "organization_id": organization_id, "provider": provider, "prompt": prompt,
+            "code_challenge": code_challenge, "code_challenge_method": code_challenge_method,
+        })
 
     def create_login(
         self,
@@ -139,10 +140,11 @@ class _ClientBase:
         """Starts a login the safe way: random ``state`` and ``nonce`` (unless given) and
         a PKCE S256 pair. Keep ``state``, ``nonce`` and ``code_verifier`` until the
         callback."""
-        return self._native.create_login(
-            redirect_uri, list(scopes) if scopes is not None else None, state, nonce, login_hint,
-            domain_hint, connection_id, organization_id, provider, prompt,
-        )
+        return self._native.create_login(redirect_uri, {
+            "scopes": list(scopes) if scopes is not None else None, "state": state, "nonce": nonce,
+            "login_hint": login_hint, "domain_hint": domain_hint, "connection_id": connection_id,
+            "organization_id": organization_id, "provider": provider, "prompt": prompt,
+        })
 
     def get_logout_url(
         self,

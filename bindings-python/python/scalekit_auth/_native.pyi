@@ -206,34 +206,8 @@ class Client:
     ) -> Client: ...
     @staticmethod
     def from_env(options: Mapping[str, Any] | None = None) -> Client: ...
-    def get_authorization_url(
-        self,
-        redirect_uri: str,
-        scopes: list[str] | None = None,
-        state: str | None = None,
-        nonce: str | None = None,
-        login_hint: str | None = None,
-        domain_hint: str | None = None,
-        connection_id: str | None = None,
-        organization_id: str | None = None,
-        provider: str | None = None,
-        prompt: str | None = None,
-        code_challenge: str | None = None,
-        code_challenge_method: str | None = None,
-    ) -> str: ...
-    def create_login(
-        self,
-        redirect_uri: str,
-        scopes: list[str] | None = None,
-        state: str | None = None,
-        nonce: str | None = None,
-        login_hint: str | None = None,
-        domain_hint: str | None = None,
-        connection_id: str | None = None,
-        organization_id: str | None = None,
-        provider: str | None = None,
-        prompt: str | None = None,
-    ) -> LoginRequest: ...
+    def get_authorization_url(self, redirect_uri: str, options: Mapping[str, Any] | None = None) -> str: ...
+    def create_login(self, redirect_uri: str, options: Mapping[str, Any] | None = None) -> LoginRequest: ...
     def get_logout_url(
         self, id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None, state: str | None = None
     ) -> str: ...
