@@ -38,8 +38,17 @@ function classForCode(code) {
   return ProviderError
 }
 
+// napi-rs reports a JavaScript value of the wrong type with these codes.
+const NAPI_ARGUMENT_CODES = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected', 'NumberExpected',
+  'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected', 'ArrayBufferExpected',
+])
+
 /** Converts an error thrown by the native module; other errors pass through. */
 function toScalekitError(error) {
+  if (error instanceof Error && NAPI_ARGUMENT_CODES.has(error.code)) {
+    return new ConfigurationError(`invalid argument: ${error.message}`, { code: 'invalid_argument', status: 400, cause: error })
+  }
   if (!(error instanceof Error) || typeof error.message !== 'string' || !error.message.startsWith('{"code"')) {
     return error
   }
@@ -62,10 +71,11 @@ function translate(fn) {
   }
 }
 
-/** Awaits `promise`, rethrowing native errors as scalekit-auth errors. */
-async function translateAsync(promise) {
+/** Calls `start` and awaits its promise, rethrowing native errors (thrown at once or
+ * rejected later) as scalekit-auth errors. */
+async function translateAsync(start) {
   try {
-    return await promise
+    return await start()
   } catch (error) {
     throw toScalekitError(error)
   }

@@ -10,15 +10,19 @@ const errors = require('./errors.js')
 
 const { translate, translateAsync } = errors
 
-function toList(value) {
+function toList(value, name) {
   if (value === undefined || value === null) return undefined
-  return typeof value === 'string' ? [value] : Array.from(value)
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value
+  throw new errors.ConfigurationError(`invalid argument: ${name} must be a string or an array of strings`, {
+    code: 'invalid_argument', status: 400,
+  })
 }
 
 function clientOptions(options = {}) {
   return {
-    issuer: toList(options.issuer),
-    audience: toList(options.audience),
+    issuer: toList(options.issuer, 'issuer'),
+    audience: toList(options.audience, 'audience'),
     leewaySeconds: options.leewaySeconds,
     jwksCacheTtlSeconds: options.jwksCacheTtlSeconds,
     jwksRefetchCooldownSeconds: options.jwksRefetchCooldownSeconds,
@@ -77,24 +81,24 @@ class ScalekitAuth {
 
   /** Exchanges the callback's code for tokens and validates them all. */
   authenticateWithCode(code, redirectUri, options = {}) {
-    return translateAsync(this._native.authenticateWithCode(code, redirectUri, options.codeVerifier, options.nonce))
+    return translateAsync(() => this._native.authenticateWithCode(code, redirectUri, options.codeVerifier, options.nonce))
   }
 
   /** Validates an access token; resolves to its claims or rejects with a TokenError. */
   async validateAccessToken(token) {
     const claims = translate(() => this._native.tryValidateAccessToken(String(token)))
     if (claims !== null) return JSON.parse(claims)
-    return JSON.parse(await translateAsync(this._native.validateAccessToken(String(token))))
+    return JSON.parse(await translateAsync(() => this._native.validateAccessToken(String(token))))
   }
 
   /** Validates an ID token (audience: the client id; `nonce` when given). */
   validateIdToken(token, options = {}) {
-    return translateAsync(this._native.validateIdToken(String(token), options.nonce))
+    return translateAsync(() => this._native.validateIdToken(String(token), options.nonce))
   }
 
   /** New tokens for a refresh token (which rotates: keep the returned one). */
   refreshAccessToken(refreshToken) {
-    return translateAsync(this._native.refreshAccessToken(String(refreshToken)))
+    return translateAsync(() => this._native.refreshAccessToken(String(refreshToken)))
   }
 
   /** The provider's logout URL. No network call. */
@@ -114,7 +118,7 @@ class ScalekitAuth {
 
   /** Validates an idp_initiated_login token and resolves to its hints. */
   getIdpInitiatedLoginClaims(token) {
-    return translateAsync(this._native.getIdpInitiatedLoginClaims(String(token)))
+    return translateAsync(() => this._native.getIdpInitiatedLoginClaims(String(token)))
   }
 
   /** A client-credentials access token, cached until shortly before it expires. */
@@ -124,7 +128,7 @@ class ScalekitAuth {
 
   /** Like getClientAccessToken, with expiry and scopes. */
   getClientToken() {
-    return translateAsync(this._native.getClientToken())
+    return translateAsync(() => this._native.getClientToken())
   }
 
   /** The signing-key cache (key ids, fetch attempts, last error code). */

@@ -9,23 +9,23 @@ use scalekit_auth::{
 use serde_json::Value;
 
 use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, LoginRequest, claims};
-use crate::errors::to_napi;
+use crate::errors::{to_napi, whole};
 
 #[napi(object)]
 #[derive(Default)]
 pub struct ClientOptions {
     pub issuer: Option<Vec<String>>,
     pub audience: Option<Vec<String>>,
-    pub leeway_seconds: Option<u32>,
-    pub jwks_cache_ttl_seconds: Option<u32>,
-    pub jwks_refetch_cooldown_seconds: Option<u32>,
-    pub http_timeout_seconds: Option<u32>,
-    pub max_token_bytes: Option<u32>,
-    pub verified_token_cache_size: Option<u32>,
+    pub leeway_seconds: Option<i64>,
+    pub jwks_cache_ttl_seconds: Option<i64>,
+    pub jwks_refetch_cooldown_seconds: Option<i64>,
+    pub http_timeout_seconds: Option<i64>,
+    pub max_token_bytes: Option<i64>,
+    pub verified_token_cache_size: Option<i64>,
 }
 
 impl ClientOptions {
-    fn apply(self, mut c: Config) -> Config {
+    fn apply(self, mut c: Config) -> napi::Result<Config> {
         if let Some(v) = self.issuer {
             c = c.issuer(v);
         }
@@ -33,24 +33,24 @@ impl ClientOptions {
             c = c.audience(v);
         }
         if let Some(v) = self.leeway_seconds {
-            c = c.leeway_seconds(v.into());
+            c = c.leeway_seconds(whole(v, "leeway_seconds")?);
         }
         if let Some(v) = self.jwks_cache_ttl_seconds {
-            c = c.jwks_cache_ttl_seconds(v.into());
+            c = c.jwks_cache_ttl_seconds(whole(v, "jwks_cache_ttl_seconds")?);
         }
         if let Some(v) = self.jwks_refetch_cooldown_seconds {
-            c = c.jwks_refetch_cooldown_seconds(v.into());
+            c = c.jwks_refetch_cooldown_seconds(whole(v, "jwks_refetch_cooldown_seconds")?);
         }
         if let Some(v) = self.http_timeout_seconds {
-            c = c.http_timeout_seconds(v.into());
+            c = c.http_timeout_seconds(whole(v, "http_timeout_seconds")?);
         }
         if let Some(v) = self.max_token_bytes {
-            c = c.max_token_bytes(v as usize);
+            c = c.max_token_bytes(whole(v, "max_token_bytes")? as usize);
         }
         if let Some(v) = self.verified_token_cache_size {
-            c = c.verified_token_cache_size(v as usize);
+            c = c.verified_token_cache_size(whole(v, "verified_token_cache_size")? as usize);
         }
-        c
+        Ok(c)
     }
 }
 
@@ -111,13 +111,13 @@ impl NativeClient {
         options: Option<ClientOptions>,
     ) -> napi::Result<Self> {
         let config =
-            options.unwrap_or_default().apply(Config::new(environment_url, client_id, client_secret));
+            options.unwrap_or_default().apply(Config::new(environment_url, client_id, client_secret))?;
         Ok(NativeClient { auth: ScalekitAuth::new(config).map_err(to_napi)? })
     }
 
     #[napi(factory)]
     pub fn from_env(options: Option<ClientOptions>) -> napi::Result<Self> {
-        let config = options.unwrap_or_default().apply(Config::from_env().map_err(to_napi)?);
+        let config = options.unwrap_or_default().apply(Config::from_env().map_err(to_napi)?)?;
         Ok(NativeClient { auth: ScalekitAuth::new(config).map_err(to_napi)? })
     }
 

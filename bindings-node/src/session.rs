@@ -9,7 +9,7 @@ use scalekit_auth::{RequestInfo, Requirements, SessionConfig};
 
 use crate::client::NativeClient;
 use crate::convert::Decision;
-use crate::errors::to_napi;
+use crate::errors::{to_napi, whole};
 
 #[napi(object)]
 #[derive(Default)]
@@ -19,13 +19,13 @@ pub struct SessionOptions {
     pub cookie_name: Option<String>,
     pub login_path: Option<String>,
     pub secure_cookies: Option<bool>,
-    pub absolute_lifetime_seconds: Option<u32>,
-    pub idle_timeout_seconds: Option<u32>,
-    pub refresh_window_seconds: Option<u32>,
+    pub absolute_lifetime_seconds: Option<i64>,
+    pub idle_timeout_seconds: Option<i64>,
+    pub refresh_window_seconds: Option<i64>,
 }
 
 impl SessionOptions {
-    fn apply(self, mut c: SessionConfig) -> SessionConfig {
+    fn apply(self, mut c: SessionConfig) -> napi::Result<SessionConfig> {
         if let Some(v) = self.post_logout_redirect_uri {
             c = c.post_logout_redirect_uri(v);
         }
@@ -42,15 +42,15 @@ impl SessionOptions {
             c = c.secure_cookies(v);
         }
         if let Some(v) = self.absolute_lifetime_seconds {
-            c = c.absolute_lifetime_seconds(v.into());
+            c = c.absolute_lifetime_seconds(whole(v, "absolute_lifetime_seconds")?);
         }
         if let Some(v) = self.idle_timeout_seconds {
-            c = c.idle_timeout_seconds(v.into());
+            c = c.idle_timeout_seconds(whole(v, "idle_timeout_seconds")?);
         }
         if let Some(v) = self.refresh_window_seconds {
-            c = c.refresh_window_seconds(v.into());
+            c = c.refresh_window_seconds(whole(v, "refresh_window_seconds")?);
         }
-        c
+        Ok(c)
     }
 }
 
@@ -106,14 +106,14 @@ impl NativeSessionEngine {
         session_secrets: Vec<String>,
         options: Option<SessionOptions>,
     ) -> napi::Result<Self> {
-        let config = options.unwrap_or_default().apply(SessionConfig::new(redirect_uri, session_secrets));
+        let config = options.unwrap_or_default().apply(SessionConfig::new(redirect_uri, session_secrets))?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
         Ok(NativeSessionEngine { engine: Arc::new(engine) })
     }
 
     #[napi(factory)]
     pub fn from_env(client: &NativeClient, options: Option<SessionOptions>) -> napi::Result<Self> {
-        let config = options.unwrap_or_default().apply(SessionConfig::from_env().map_err(to_napi)?);
+        let config = options.unwrap_or_default().apply(SessionConfig::from_env().map_err(to_napi)?)?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
         Ok(NativeSessionEngine { engine: Arc::new(engine) })
     }

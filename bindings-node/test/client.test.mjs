@@ -137,3 +137,19 @@ test('login, refresh, replay, logout and client credentials against the provider
   assert.equal((await auth.getClientToken()).accessToken, token)
   await assert.rejects(auth.authenticateWithCode('bad-code', REDIRECT), sk.ProviderError)
 })
+
+test('bad argument types and values are typed errors, never crashes', async () => {
+  const base = { environmentUrl: 'https://a.scalekit.com', clientId: 'c', clientSecret: 's' }
+  for (const options of [{ leewaySeconds: 'x' }, { leewaySeconds: -5 }, { audience: 7 }, { maxTokenBytes: -1 }]) {
+    assert.throws(() => new sk.ScalekitAuth({ ...base, ...options }),
+      (e) => e instanceof sk.ConfigurationError && e.code === 'invalid_argument', JSON.stringify(options))
+  }
+  assert.throws(() => new sk.ScalekitAuth(), (e) => e instanceof sk.ConfigurationError && e.code === 'invalid_config')
+  const auth = provider.client()
+  assert.throws(() => auth.getAuthorizationUrl(undefined), (e) => e.code === 'invalid_argument')
+  assert.throws(() => auth.getAuthorizationUrl('https://app/cb', { scopes: 'openid' }), (e) => e.code === 'invalid_argument')
+  await assert.rejects(auth.authenticateWithCode(undefined, 'https://app/cb'), (e) => e.code === 'invalid_argument')
+  await assert.rejects(auth.validateAccessToken(123), (e) => e.code === 'token_malformed')
+  assert.throws(() => auth.verifyWebhookPayload('whsec_c2VjcmV0', null, '{}'), (e) => e.code === 'webhook_malformed')
+  assert.equal((await auth.validateAccessToken(provider.mint())).sub, 'usr_test', 'the client still works')
+})

@@ -47,7 +47,9 @@ impl Options {
             ]
             .contains(&key.as_str())
             {
-                return Err(PyTypeError::new_err(format!("unknown option {key:?}")));
+                return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!(
+                    "unknown option {key:?}"
+                ))));
             }
         }
         Ok(Options {
@@ -115,7 +117,7 @@ fn url_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<AuthorizationUrl
     for key in o.keys() {
         let key: String = key.extract()?;
         if !KEYS.contains(&key.as_str()) {
-            return Err(PyTypeError::new_err(format!("unknown option {key:?}")));
+            return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!("unknown option {key:?}"))));
         }
     }
     Ok(AuthorizationUrlOptions {

@@ -3,7 +3,10 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scalekit_auth::Error;
 use serde_json::{Map, Number, Value};
+
+use crate::errors::to_py_err;
 
 /// A JSON value as the Python object `json.loads` would give.
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -84,7 +87,7 @@ pub(crate) fn item<'py, T: pyo3::conversion::FromPyObjectOwned<'py>>(
             Ok(value) => Ok(Some(value)),
             Err(e) => {
                 let err: PyErr = e.into();
-                Err(PyTypeError::new_err(format!("option {key:?}: {err}")))
+                Err(to_py_err(Error::InvalidArgument(format!("option {key:?}: {err}"))))
             }
         },
         _ => Ok(None),

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -47,7 +46,9 @@ impl SessionOptions {
             ]
             .contains(&key.as_str())
             {
-                return Err(PyTypeError::new_err(format!("unknown option {key:?}")));
+                return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!(
+                    "unknown option {key:?}"
+                ))));
             }
         }
         Ok(SessionOptions {

@@ -190,3 +190,28 @@ async def test_async_login_refresh_and_client_credentials(idp: Idp) -> None:
     assert (await auth.get_client_token()).expires_at is not None
     with pytest.raises(sk.ProviderError):
         await auth.authenticate_with_code("bad-code", REDIRECT_URI)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"leeway_seconds": "x"}, {"leeway_seconds": -5}, {"audience": 7}, {"max_token_bytes": 1.5}],
+)
+def test_bad_option_values_are_configuration_errors(options: dict[str, object]) -> None:
+    with pytest.raises(sk.ConfigurationError) as info:
+        sk.ScalekitAuth("https://a.scalekit.com", "c", "s", **options)  # type: ignore[arg-type]
+    assert info.value.code == "invalid_argument"
+
+
+def test_bad_argument_types_raise_and_never_crash(provider: LocalProvider) -> None:
+    auth = provider.client()
+    with pytest.raises(TypeError):
+        auth.validate_access_token(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        auth.verify_webhook_payload("whsec_c2VjcmV0", None, b"{}")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        auth.verify_webhook_payload("whsec_c2VjcmV0", {}, 42)  # type: ignore[arg-type]
+    with pytest.raises(sk.ConfigurationError):
+        auth.get_authorization_url("not a url")
+    with pytest.raises(sk.ConfigurationError):
+        auth.get_authorization_url("https://app/cb", scopes=[])
+    assert auth.validate_access_token(provider.mint()).sub == "usr_test", "the client still works"

@@ -27,8 +27,14 @@ def _options(
     max_token_bytes: int | None,
     verified_token_cache_size: int | None,
 ) -> dict[str, Any]:
-    def as_list(value: str | Sequence[str] | None) -> list[str] | None:
-        return [value] if isinstance(value, str) else (list(value) if value is not None else None)
+    def as_list(value: Any) -> Any:
+        # Anything else goes through as is, and the native side reports it as an
+        # invalid_argument ConfigurationError naming the option.
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return value
 
     return {
         "issuer": as_list(issuer),
