@@ -150,8 +150,10 @@ impl ScalekitAuth {
         if token.len() > max {
             return Err(crate::Error::TokenTooLarge { size: token.len(), max });
         }
-        let key = VerifiedTokens::key(token);
-        if let Some(hit) = self.inner.verified.get(&key) {
+        let memory = &self.inner.verified;
+        // No hashing when the memory is off: that work would buy nothing.
+        let key = memory.enabled().then(|| VerifiedTokens::key(token));
+        if let Some(hit) = key.as_ref().and_then(|k| memory.get(k)) {
             // The key must still be published: a withdrawn key ends its tokens at once.
             self.inner.jwks.key_for(hit.kid.as_deref(), hit.alg).await?;
             return Ok(hit);
@@ -160,7 +162,9 @@ impl ScalekitAuth {
         let signing_key = self.inner.jwks.key_for(jws.header.kid.as_deref(), jws.alg).await?;
         let claims = Claims::from_json(&jws.verify(&signing_key)?)?;
         let verified = Verified { claims, alg: jws.alg, kid: jws.header.kid.clone() };
-        self.inner.verified.insert(key, verified.clone(), self.inner.config.clock.now_seconds());
+        if let Some(key) = key {
+            memory.insert(key, verified.clone(), self.inner.config.clock.now_seconds());
+        }
         Ok(verified)
     }
 

@@ -40,10 +40,12 @@ impl VerifiedTokens {
         key
     }
 
+    /// Whether tokens are remembered at all (capacity above zero).
+    pub(crate) fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
     pub(crate) fn get(&self, key: &TokenHash) -> Option<Verified> {
-        if self.capacity == 0 {
-            return None;
-        }
         self.entries.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
     }
 
