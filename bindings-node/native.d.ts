@@ -35,6 +35,21 @@ export declare class NativeClient {
   jwksStatus(): any
 }
 
+/**
+ * Discovery and a JWKS on 127.0.0.1 (served on the Rust runtime), and tokens its
+ * clients accept.
+ */
+export declare class NativeLocalProvider {
+  constructor(clientId: string, clientSecret: string, algorithm?: string | undefined | null)
+  get url(): string
+  get kid(): string
+  /** A signed access token; `claims` add, replace or (with `null`) remove claims. */
+  mint(claims?: any | undefined | null, expiresIn?: number | undefined | null): string
+  /** The JWKS document the provider serves. */
+  jwks(): any
+  stop(): void
+}
+
 export declare class NativeSessionEngine {
   constructor(client: NativeClient, redirectUri: string, sessionSecrets: Array<string>, options?: SessionOptions | undefined | null)
   static fromEnv(client: NativeClient, options?: SessionOptions | undefined | null): NativeSessionEngine

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeLocalProvider = nativeBinding.NativeLocalProvider
 module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.errorCodes = nativeBinding.errorCodes

@@ -23,9 +23,12 @@ export declare class LocalProvider {
   constructor(options?: { clientId?: string; clientSecret?: string; algorithm?: string })
   readonly clientId: string
   readonly clientSecret: string
-  readonly signer: TestSigner
+  readonly algorithm: string
   /** The issuer URL, once started. */
-  url: string | undefined
+  readonly url: string | undefined
+  /** The `kid` of the signing key, once started. */
+  readonly kid: string | undefined
+  jwks(): { keys: Record<string, unknown>[] }
   start(): Promise<this>
   stop(): Promise<void>
   client(options?: Partial<ScalekitAuthOptions>): ScalekitAuth

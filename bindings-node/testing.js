@@ -9,7 +9,6 @@
 //   await provider.client().validateAccessToken(token)
 //   await provider.stop()
 
-const http = require('node:http')
 const native = require('./native.js')
 const { ScalekitAuth } = require('./index.js')
 const { translate } = require('./errors.js')
@@ -30,41 +29,28 @@ class LocalProvider {
   constructor({ clientId = 'skc_test', clientSecret = 'test-secret', algorithm = 'RS256' } = {}) {
     this.clientId = clientId
     this.clientSecret = clientSecret
-    this.signer = new TestSigner(algorithm, 'local-test-key')
-    this.url = undefined
-    this._server = undefined
+    this.algorithm = algorithm
+    this._native = undefined
   }
 
+  /** The issuer URL, once started. */
+  get url() { return this._native?.url }
+
+  /** The `kid` of the signing key, once started. */
+  get kid() { return this._native?.kid }
+
   async start() {
-    this._server = http.createServer((req, res) => {
-      let body
-      if (req.url === '/.well-known/openid-configuration') {
-        body = {
-          issuer: this.url,
-          authorization_endpoint: `${this.url}/oauth/authorize`,
-          token_endpoint: `${this.url}/oauth/token`,
-          jwks_uri: `${this.url}/keys`,
-          end_session_endpoint: `${this.url}/oidc/logout`,
-        }
-      } else if (req.url === '/keys') {
-        body = this.signer.jwks()
-      } else {
-        res.writeHead(404).end()
-        return
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-    })
-    await new Promise((resolve) => this._server.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${this._server.address().port}`
+    this._native = translate(() => new native.NativeLocalProvider(this.clientId, this.clientSecret, this.algorithm))
     return this
   }
 
   async stop() {
-    if (!this._server) return
-    this._server.closeAllConnections?.()
-    await new Promise((resolve) => this._server.close(resolve))
-    this._server = undefined
+    this._native?.stop()
+    this._native = undefined
   }
+
+  /** The JWKS document the provider serves. */
+  jwks() { return this._native.jwks() }
 
   /** A client of this provider. */
   client(options = {}) {
@@ -72,16 +58,8 @@ class LocalProvider {
   }
 
   /** A signed access token for this provider's client; `claims` add or override claims. */
-  mint({ sub = 'usr_test', expiresIn = 300, roles, permissions, scopes, oid = 'org_test', ...claims } = {}) {
-    const now = Math.floor(Date.now() / 1000)
-    const payload = {
-      iss: this.url, sub, aud: [this.clientId], iat: now, nbf: now, exp: now + expiresIn, client_id: this.clientId,
-    }
-    if (oid !== null) payload.oid = oid
-    if (roles) payload.roles = roles
-    if (permissions) payload.permissions = permissions
-    if (scopes) payload.scopes = scopes
-    return this.signer.sign({ ...payload, ...claims })
+  mint({ sub = 'usr_test', expiresIn = 300, oid = 'org_test', ...claims } = {}) {
+    return this._native.mint({ sub, oid, ...claims }, expiresIn)
   }
 }
 

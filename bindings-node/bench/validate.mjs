@@ -27,7 +27,7 @@ try {
   const cold = provider.client({ verifiedTokenCacheSize: 0 })
   await auth.validateAccessToken(token)
   await cold.validateAccessToken(token)
-  const key = await importJWK(provider.signer.jwks().keys[0], 'RS256')
+  const key = await importJWK(provider.jwks().keys[0], 'RS256')
   const options = { algorithms: ['RS256'], audience: 'skc_bench', issuer: provider.url, clockTolerance: 60 }
   await jwtVerify(token, key, options)
 

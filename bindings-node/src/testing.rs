@@ -48,3 +48,54 @@ impl NativeTestSigner {
         serde_json::json!({ "keys": [self.signer.jwk()] })
     }
 }
+
+/// Discovery and a JWKS on 127.0.0.1 (served on the Rust runtime), and tokens its
+/// clients accept.
+#[napi]
+pub struct NativeLocalProvider {
+    provider: scalekit_auth::testing::LocalProvider,
+}
+
+#[napi]
+impl NativeLocalProvider {
+    #[napi(constructor)]
+    pub fn new(client_id: String, client_secret: String, algorithm: Option<String>) -> napi::Result<Self> {
+        let name = algorithm.unwrap_or_else(|| "RS256".into());
+        let alg = Algorithm::from_name(&name)
+            .ok_or_else(|| invalid_argument(format!("unsupported algorithm {name:?}")))?;
+        let provider = napi::bindgen_prelude::block_on(scalekit_auth::testing::LocalProvider::start(
+            &client_id,
+            &client_secret,
+            alg,
+        ))
+        .map_err(|e| napi::Error::from_reason(format!("cannot start the local provider: {e}")))?;
+        Ok(NativeLocalProvider { provider })
+    }
+
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.provider.url().to_owned()
+    }
+
+    #[napi(getter)]
+    pub fn kid(&self) -> String {
+        self.provider.signer().kid().to_owned()
+    }
+
+    /// A signed access token; `claims` add, replace or (with `null`) remove claims.
+    #[napi]
+    pub fn mint(&self, claims: Option<Value>, expires_in: Option<i64>) -> String {
+        self.provider.mint(&claims.unwrap_or(Value::Null), expires_in.unwrap_or(300))
+    }
+
+    /// The JWKS document the provider serves.
+    #[napi]
+    pub fn jwks(&self) -> Value {
+        serde_json::json!({ "keys": [self.provider.signer().jwk()] })
+    }
+
+    #[napi]
+    pub fn stop(&self) {
+        self.provider.stop();
+    }
+}

@@ -36,7 +36,7 @@ def main() -> None:
         auth.validate_access_token(token)
         cold = provider.client(verified_token_cache_size=0)
         cold.validate_access_token(token)
-        jwk = provider.signer.jwks()["keys"][0]
+        jwk = provider.jwks()["keys"][0]
         key = jwt.PyJWK.from_json(json.dumps(jwk)).key
 
         def ours() -> object:

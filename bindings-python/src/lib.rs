@@ -17,6 +17,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<testing::TestSigner>()?;
+    module.add_class::<testing::LocalProvider>()?;
     module.add_class::<types::Claims>()?;
     module.add_class::<types::User>()?;
     module.add_class::<types::AuthResult>()?;

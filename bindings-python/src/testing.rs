@@ -52,3 +52,52 @@ impl TestSigner {
         self.signer.jwks_json()
     }
 }
+
+/// `_native.LocalProvider`: discovery and a JWKS on 127.0.0.1 (served by the shared
+/// runtime while Python runs), and tokens its clients accept.
+#[pyclass(module = "scalekit_auth._native", frozen)]
+pub struct LocalProvider {
+    provider: scalekit_auth::testing::LocalProvider,
+}
+
+#[pymethods]
+impl LocalProvider {
+    #[new]
+    #[pyo3(signature = (client_id, client_secret, algorithm="RS256"))]
+    fn new(py: Python<'_>, client_id: &str, client_secret: &str, algorithm: &str) -> PyResult<Self> {
+        let alg = Algorithm::from_name(algorithm)
+            .ok_or_else(|| PyValueError::new_err(format!("unsupported algorithm {algorithm:?}")))?;
+        let provider = crate::runtime::block_on(
+            py,
+            scalekit_auth::testing::LocalProvider::start(client_id, client_secret, alg),
+        )
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        Ok(LocalProvider { provider })
+    }
+
+    #[getter]
+    fn url(&self) -> String {
+        self.provider.url().to_owned()
+    }
+
+    #[getter]
+    fn kid(&self) -> String {
+        self.provider.signer().kid().to_owned()
+    }
+
+    /// A signed access token; `claims` add, replace or (with `None`) remove claims.
+    #[pyo3(signature = (claims=None, expires_in=300))]
+    fn mint(&self, claims: Option<&Bound<'_, PyDict>>, expires_in: i64) -> PyResult<String> {
+        let claims = claims.map(|c| from_py(c.as_any())).transpose()?.unwrap_or_default();
+        Ok(self.provider.mint(&claims, expires_in))
+    }
+
+    /// The JWKS document the provider serves, as a dict.
+    fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &serde_json::json!({ "keys": [self.provider.signer().jwk()] }))
+    }
+
+    fn stop(&self) {
+        self.provider.stop();
+    }
+}

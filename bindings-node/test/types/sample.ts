@@ -48,10 +48,10 @@ app.get('/maybe', scalekit.optionalAuth(), (req, res) => { res.json({ signedIn: 
 
 async function testing(): Promise<string> {
   const provider = await new LocalProvider({ clientId: 'skc_t' }).start()
-  const signer: TestSigner = provider.signer
+  const signer: TestSigner = new TestSigner('ES256', 'k')
   const claims = await provider.client({ leewaySeconds: 0 }).validateAccessToken(provider.mint({ sub: 'u', roles: ['a'] }))
   await provider.stop()
-  return claims.sub + signer.kid
+  return claims.sub + signer.kid + (provider.kid ?? '') + provider.jwks().keys.length
 }
 
 export { flows, testing, fromEnv }

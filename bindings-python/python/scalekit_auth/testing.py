@@ -12,12 +12,9 @@ routes can be tested without Scalekit.
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
 from ._native import TestSigner
 
@@ -32,62 +29,42 @@ class LocalProvider:
     def __init__(self, client_id: str = "skc_test", client_secret: str = "test-secret", algorithm: str = "RS256") -> None:
         self.client_id = client_id
         self.client_secret = client_secret
-        self.signer = TestSigner(algorithm, "local-test-key")
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self.algorithm = algorithm
+        self._native: _native.LocalProvider | None = None
 
     @property
     def url(self) -> str:
         """The environment URL (the issuer)."""
-        if self._server is None:
+        return self._started().url
+
+    @property
+    def kid(self) -> str:
+        """The ``kid`` of the signing key."""
+        return self._started().kid
+
+    def _started(self) -> _native.LocalProvider:
+        if self._native is None:
             raise RuntimeError("the local provider is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._native
 
     def start(self) -> LocalProvider:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                if self.path == "/.well-known/openid-configuration":
-                    body = json.dumps({
-                        "issuer": provider.url,
-                        "authorization_endpoint": f"{provider.url}/oauth/authorize",
-                        "token_endpoint": f"{provider.url}/oauth/token",
-                        "jwks_uri": f"{provider.url}/keys",
-                        "end_session_endpoint": f"{provider.url}/oidc/logout",
-                    })
-                elif self.path == "/keys":
-                    body = provider.signer.jwks_json()
-                else:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._native = _native.LocalProvider(self.client_id, self.client_secret, self.algorithm)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._native is not None:
+            self._native.stop()
+            self._native = None
 
     def __enter__(self) -> LocalProvider:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def jwks(self) -> dict[str, Any]:
+        """The JWKS document the provider serves."""
+        return self._started().jwks()
 
     def client(self, **options: Any) -> ScalekitAuth:
         """A blocking client of this provider."""
@@ -110,15 +87,9 @@ class LocalProvider:
     ) -> str:
         """A signed access token for this provider's client; keyword arguments add or
         override claims (``aud=...``, ``exp=...``, custom ones)."""
-        now = int(time.time())
-        payload: dict[str, Any] = {
-            "iss": self.url, "sub": sub, "aud": [self.client_id], "iat": now, "nbf": now,
-            "exp": now + expires_in, "client_id": self.client_id,
-        }
-        if oid is not None:
-            payload["oid"] = oid
+        payload: dict[str, Any] = {"sub": sub, "oid": oid}
         for name, value in (("roles", roles), ("permissions", permissions), ("scopes", scopes)):
             if value is not None:
                 payload[name] = value
         payload.update(claims)
-        return self.signer.sign(payload)
+        return self._started().mint(payload, expires_in)

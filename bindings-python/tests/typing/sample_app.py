@@ -70,8 +70,8 @@ async def awaitable(client: sk.AsyncScalekitAuth, token: str) -> str:
 def testing() -> str:
     with LocalProvider(client_id="skc_t") as provider:
         client: sk.ScalekitAuth = provider.client(leeway_seconds=10)
-        signer: TestSigner = provider.signer
-        return client.validate_access_token(provider.mint("usr_1", roles=["a"])).sub + signer.kid
+        signer = TestSigner("ES256", "k")
+        return client.validate_access_token(provider.mint("usr_1", roles=["a"])).sub + signer.kid + provider.kid
 
 
 def from_env() -> tuple[sk.ScalekitAuth, sk.AsyncScalekitAuth, ScalekitFastAPI]:

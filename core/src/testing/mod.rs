@@ -1,5 +1,6 @@
 //! Helpers for testing apps built on this crate without a provider: a local signer that
-//! mints tokens and publishes its JWKS, and a clock the test moves by hand.
+//! mints tokens and publishes its JWKS, a [`LocalProvider`] serving that JWKS on
+//! 127.0.0.1, and a clock the test moves by hand.
 //!
 //! Enabled by the `testing` feature. Never use these keys outside tests.
 //!
@@ -28,6 +29,10 @@ use serde_json::{Value, json};
 
 use crate::algorithm::Algorithm;
 use crate::clock::Clock;
+
+mod provider;
+
+pub use provider::LocalProvider;
 
 enum Private {
     Rsa(RsaKeyPair),
