@@ -7,11 +7,17 @@
 //! exchange, refresh, logout URLs, client credentials, webhook verification and
 //! IdP-initiated login.
 //!
+//! [`SessionEngine`] gives web apps sessions: sealed cookies, login transactions,
+//! transparent refresh and logout, decided from a request's cookies and headers so that
+//! every framework adapter (axum, FastAPI, Express) is only a translation. The
+//! `testing` feature adds a token signer and a local provider for apps' own tests.
+//!
 //! # I/O boundary
 //! Network calls happen only inside the async methods of [`ScalekitAuth`] (discovery,
 //! key fetches, the token endpoint), through one `reqwest` client with the configured
 //! timeout; URL builders and webhook verification are synchronous and make none. Building a
-//! client makes no call. Time is read from the configured [`Clock`].
+//! client makes no call. The session engine does no I/O of its own beyond those calls.
+//! Time is read from the configured [`Clock`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), scalekit_auth::Error> {
