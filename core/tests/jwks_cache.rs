@@ -208,3 +208,26 @@ async fn the_memory_of_verified_tokens_can_be_turned_off() {
     clock.advance(400);
     assert_eq!(client.validate_access_token(&token).await.unwrap_err().code(), "token_expired");
 }
+
+#[tokio::test]
+async fn a_cold_client_backs_off_after_a_failed_fetch() {
+    let provider = Provider::start().await;
+    provider.reset().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .mount(&provider.server)
+        .await;
+    let clock = ManualClock::at(NOW);
+    let client = provider.client(&clock);
+    let token = provider.signer.sign(&provider.claims());
+    for _ in 0..20 {
+        assert_eq!(client.validate_access_token(&token).await.unwrap_err().code(), "jwks_unavailable");
+    }
+    assert_eq!(provider.hits("/.well-known/openid-configuration").await, 1, "one attempt, then the backoff");
+    // After the backoff the provider is tried again, and works once it is back.
+    provider.reset().await;
+    provider.mount_discovery().await;
+    provider.serve_keys(&[&provider.signer], Duration::ZERO).await;
+    clock.advance(2);
+    client.validate_access_token(&token).await.unwrap();
+}

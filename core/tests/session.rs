@@ -485,3 +485,28 @@ async fn invalid_session_configuration_is_reported() {
     let err = SessionEngine::new(auth, SessionConfig::new(CALLBACK, ["too-short"])).unwrap_err();
     assert_eq!(err.code(), "invalid_config");
 }
+
+#[tokio::test]
+async fn a_reused_refresh_result_never_hands_out_an_expired_access_token() {
+    let f = fixture().await;
+    let jar = logged_in(&f).await;
+    // The refresh returns an access token that lives 20 s only.
+    let mut body = f.provider.login_response("unused", Some("rt-2"));
+    body["access_token"] =
+        json!(f.provider.signer.sign(&patched(&f.provider.claims(), json!({"exp": NOW + 270}))));
+    body["id_token"] = serde_json::Value::Null;
+    f.provider.reset().await;
+    f.provider.mount_discovery().await;
+    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
+    f.provider.token_answers(200, body).await;
+    f.clock.advance(250);
+    assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
+    // 25 s later a request still carrying the old cookie: the remembered result's token
+    // has expired, so it is not reused; the old refresh token goes to the provider again.
+    f.provider.reset().await;
+    f.provider.mount_discovery().await;
+    f.provider.token_answers(400, json!({"error": "invalid_grant"})).await;
+    f.clock.advance(25);
+    let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+    assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+}

@@ -6,7 +6,8 @@
 //!    `jwks_refetch_cooldown`, so a flood of forged kids cannot flood the provider.
 //! 3. Concurrent callers share one fetch; no lock is held across the network call.
 //! 4. When a fetch fails, the last good keys keep serving and the failure is reported
-//!    through [`JwksCache::status`].
+//!    through [`JwksCache::status`]; a client that never had keys waits 2 s (at most the
+//!    cooldown) before trying again.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -51,6 +52,10 @@ pub(crate) struct JwksCache {
     state: Mutex<State>,
     flight: SingleFlight<Arc<JwkSet>>,
 }
+
+/// How long a client that has never fetched keys waits after a failed fetch before it
+/// tries again (at most the refetch cooldown).
+const COLD_RETRY_MILLIS: i64 = 2_000;
 
 /// What a caller should do after reading the state under the lock.
 enum Plan {
@@ -109,10 +114,19 @@ impl JwksCache {
     fn plan(&self, kid: Option<&str>, alg: Algorithm) -> Plan {
         let now = self.clock.now_millis();
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let since_attempt = |t: i64| now.saturating_sub(t);
         let Some(keys) = state.keys.clone() else {
-            return Plan::Fetch { fallback: None };
+            // Never fetched successfully. After a failure, wait a little before trying
+            // again, so that an outage does not turn every request into a fetch.
+            let backoff = self.cooldown_millis.min(COLD_RETRY_MILLIS);
+            return match (&state.last_error, state.last_attempt) {
+                (Some(err), Some(t)) if since_attempt(t) < backoff => {
+                    Plan::Fail(Error::JwksUnavailable(err.to_string()))
+                }
+                _ => Plan::Fetch { fallback: None },
+            };
         };
-        let may_refetch = state.last_attempt.is_none_or(|t| now.saturating_sub(t) >= self.cooldown_millis);
+        let may_refetch = state.last_attempt.is_none_or(|t| since_attempt(t) >= self.cooldown_millis);
         let fresh = now.saturating_sub(state.fetched_at) < self.ttl_millis;
         match keys.lookup(kid, alg) {
             Lookup::Found(key) if fresh || !may_refetch => Plan::Use(Arc::clone(key)),

@@ -55,8 +55,13 @@ impl Refresher {
         Ok(result)
     }
 
+    /// A result still worth handing out: within the reuse window, and with an access
+    /// token that has not expired meanwhile (short-lived tokens can outlive neither).
     fn recent_result(&self, key: &TokenKey, now: i64) -> Option<AuthResult> {
         let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        recent.get(key).filter(|(until, _)| *until > now).map(|(_, r)| r.clone())
+        recent
+            .get(key)
+            .filter(|(until, r)| *until > now && r.access_token_claims.exp > now)
+            .map(|(_, r)| r.clone())
     }
 }
