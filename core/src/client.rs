@@ -53,6 +53,15 @@ impl std::fmt::Debug for ScalekitAuth {
     }
 }
 
+/// Which kind of token a validation expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// An access token: the configured audiences count, other token types are refused.
+    Access,
+    /// An ID token: the audience is the client id alone.
+    Id,
+}
+
 /// The accepted issuers: configured, or the one discovery announced.
 enum Issuers<'a> {
     Configured(&'a [String]),
@@ -73,7 +82,7 @@ impl ScalekitAuth {
     pub fn new(config: Config) -> Result<Self> {
         let environment: Url = config.validate()?;
         let http = HttpClient::new(config.http_timeout)?;
-        let discovery = Arc::new(Discovery::new(environment, http.clone()));
+        let discovery = Arc::new(Discovery::new(environment, config.issuer.clone(), http.clone()));
         let jwks = Arc::new(JwksCache::new(
             Arc::clone(&discovery),
             http.clone(),
@@ -117,34 +126,46 @@ impl ScalekitAuth {
         self.inner.jwks.status()
     }
 
-    /// Validates an access token: signature with a provider key, `iss`, `aud` (the
-    /// client id or a configured audience), `azp`, `exp`, `nbf`, `iat`. Returns the
-    /// claims, or an error whose [`code`](crate::Error::code) says what failed.
+    /// Validates an access token: signature with a provider key, its type (an ID token
+    /// or a logout token is refused with `token_wrong_type`, however valid), `iss`, `aud`
+    /// (the client id or a configured audience), `azp`, `exp`, `nbf`, `iat`. Returns
+    /// the claims, or an error whose [`code`](crate::Error::code) says what failed.
     pub async fn validate_access_token(&self, token: &str) -> Result<Claims> {
-        Ok(self.validate(token, &self.inner.config.audience, None).await?.0)
+        Ok(self.validate(token, TokenKind::Access, None).await?.0)
     }
 
     /// Validates an ID token like an access token, except that the audience must be the
     /// client id itself; when `nonce` is given the token's `nonce` must equal it.
     pub async fn validate_id_token(&self, token: &str, nonce: Option<&str>) -> Result<Claims> {
-        Ok(self.validate(token, &[], nonce).await?.0)
+        Ok(self.validate(token, TokenKind::Id, nonce).await?.0)
     }
 
     /// Validates and returns the claims with the token's algorithm.
     pub(crate) async fn validate(
         &self,
         token: &str,
-        audiences: &[String],
+        kind: TokenKind,
         nonce: Option<&str>,
     ) -> Result<(Claims, Algorithm)> {
-        let Verified { claims, alg, .. } = self.verified_claims(token).await?;
+        let Verified { claims, alg, header_type, .. } = self.verified_claims(token).await?;
+        let audiences: &[String] = match kind {
+            TokenKind::Access => {
+                // Token types do not mix: an ID token leaks through logout URLs and
+                // browser history, and must never open an API.
+                if let Some(other) = header_type.or_else(|| claims.other_token_type()) {
+                    return Err(crate::Error::TokenWrongType(other));
+                }
+                &self.inner.config.audience
+            }
+            TokenKind::Id => &[],
+        };
         let issuers = self.issuers().await?;
         rules::check(&claims, &self.expectations(issuers.as_slice(), audiences, nonce))?;
         Ok((claims, alg))
     }
 
     /// The claims of a token whose signature verifies with a published key, from the
-    /// memory of verified tokens when it was seen before.
+    /// memory of verified tokens when it was seen before under the same key material.
     async fn verified_claims(&self, token: &str) -> Result<Verified> {
         let max = self.inner.config.max_token_bytes;
         if token.len() > max {
@@ -155,13 +176,22 @@ impl ScalekitAuth {
         let key = memory.enabled().then(|| VerifiedTokens::key(token));
         if let Some(hit) = key.as_ref().and_then(|k| memory.get(k)) {
             // The key must still be published: a withdrawn key ends its tokens at once.
-            self.inner.jwks.key_for(hit.kid.as_deref(), hit.alg).await?;
-            return Ok(hit);
+            let current = self.inner.jwks.key_for(hit.kid.as_deref(), hit.alg).await?;
+            if current.thumbprint == hit.thumbprint {
+                return Ok(hit);
+            }
+            // The kid now names other key material: verify again, against that key.
         }
         let jws = CompactJws::parse(token, max)?;
         let signing_key = self.inner.jwks.key_for(jws.header.kid.as_deref(), jws.alg).await?;
         let claims = Claims::from_json(&jws.verify(&signing_key)?)?;
-        let verified = Verified { claims, alg: jws.alg, kid: jws.header.kid.clone() };
+        let verified = Verified {
+            claims,
+            alg: jws.alg,
+            kid: jws.header.kid.clone(),
+            thumbprint: signing_key.thumbprint,
+            header_type: jws.header.other_token_type(),
+        };
         if let Some(key) = key {
             memory.insert(key, verified.clone(), self.inner.config.clock.now_seconds());
         }

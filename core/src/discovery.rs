@@ -57,19 +57,38 @@ impl ProviderMetadata {
         }
     }
 
-    fn from_document(environment: &Url, doc: DiscoveryDocument) -> Result<Self> {
+    /// Reads a discovery document, whose issuer must be the environment URL itself or
+    /// one of the configured `issuers`.
+    fn from_document(environment: &Url, issuers: &[String], doc: DiscoveryDocument) -> Result<Self> {
         let defaults = Self::scalekit_defaults(environment);
         let url = join(environment, DISCOVERY_PATH);
         let endpoint = |name: &str, value: Option<String>, default: String| -> Result<String> {
             match value {
                 None => Ok(default),
-                Some(v) => check_endpoint(&url, name, v),
+                Some(v) => check_endpoint(environment, &url, name, v),
             }
         };
         if doc.issuer.trim().is_empty() {
             return Err(Error::ProviderInvalidResponse {
                 url,
                 reason: "discovery document has an empty issuer".into(),
+            });
+        }
+        // OpenID Connect Discovery §4.3: the issuer in the document MUST be identical to
+        // the URL it was fetched under; a mismatch means a misrouted or hostile answer.
+        let announced = doc.issuer.trim_end_matches('/');
+        let accepted = announced == origin_string(environment)
+            || issuers.iter().any(|i| i.trim_end_matches('/') == announced);
+        if !accepted {
+            let mut expected = vec![origin_string(environment)];
+            expected.extend(issuers.iter().cloned());
+            return Err(Error::ProviderInvalidResponse {
+                url,
+                reason: format!(
+                    "discovery document names issuer {:?}, expected {expected:?}; set the issuer option if the \
+                     environment uses another issuer URL",
+                    doc.issuer
+                ),
             });
         }
         Ok(ProviderMetadata {
@@ -88,7 +107,7 @@ impl ProviderMetadata {
             )?,
             userinfo_endpoint: doc
                 .userinfo_endpoint
-                .map(|v| check_endpoint(&url, "userinfo_endpoint", v))
+                .map(|v| check_endpoint(environment, &url, "userinfo_endpoint", v))
                 .transpose()?,
             from_discovery: true,
         })
@@ -106,12 +125,21 @@ struct DiscoveryDocument {
 }
 
 /// An endpoint from the discovery document must be an absolute https URL (http only on
-/// loopback): a document that points elsewhere in clear text would downgrade us.
-fn check_endpoint(doc_url: &str, name: &str, value: String) -> Result<String> {
+/// loopback): a document that points elsewhere in clear text would downgrade us. When
+/// the environment itself is a public https URL, a loopback endpoint is refused too: it
+/// would send codes and secrets to whatever listens on this machine.
+fn check_endpoint(environment: &Url, doc_url: &str, name: &str, value: String) -> Result<String> {
     let parsed = Url::parse(&value).map_err(|e| Error::ProviderInvalidResponse {
         url: doc_url.to_owned(),
         reason: format!("{name} {value:?} is not a URL ({e})"),
     })?;
+    let public_environment = environment.scheme() == "https" && !is_loopback(environment);
+    if public_environment && (parsed.scheme() != "https" || is_loopback(&parsed)) {
+        return Err(Error::ProviderInvalidResponse {
+            url: doc_url.to_owned(),
+            reason: format!("{name} {value:?} is not a public https URL, as the environment URL is"),
+        });
+    }
     let secure = parsed.scheme() == "https" || (parsed.scheme() == "http" && is_loopback(&parsed));
     if !secure {
         return Err(Error::ProviderInvalidResponse {
@@ -134,14 +162,15 @@ fn join(base: &Url, path: &str) -> String {
 /// result. A failed fetch is not kept: the next caller tries again.
 pub(crate) struct Discovery {
     environment: Url,
+    issuers: Vec<String>,
     http: HttpClient,
     known: Mutex<Option<Arc<ProviderMetadata>>>,
     flight: SingleFlight<Arc<ProviderMetadata>>,
 }
 
 impl Discovery {
-    pub(crate) fn new(environment: Url, http: HttpClient) -> Self {
-        Discovery { environment, http, known: Mutex::new(None), flight: SingleFlight::new() }
+    pub(crate) fn new(environment: Url, issuers: Vec<String>, http: HttpClient) -> Self {
+        Discovery { environment, issuers, http, known: Mutex::new(None), flight: SingleFlight::new() }
     }
 
     pub(crate) fn environment(&self) -> &Url {
@@ -165,11 +194,65 @@ impl Discovery {
     async fn fetch(&self) -> Result<Arc<ProviderMetadata>> {
         let url = join(&self.environment, DISCOVERY_PATH);
         let metadata = match self.http.get_json::<DiscoveryDocument>(&url).await? {
-            Some(doc) => ProviderMetadata::from_document(&self.environment, doc)?,
+            Some(doc) => ProviderMetadata::from_document(&self.environment, &self.issuers, doc)?,
             None => ProviderMetadata::scalekit_defaults(&self.environment),
         };
         let metadata = Arc::new(metadata);
         *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&metadata));
         Ok(metadata)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(issuer: &str, token_endpoint: &str) -> DiscoveryDocument {
+        DiscoveryDocument {
+            issuer: issuer.into(),
+            authorization_endpoint: None,
+            token_endpoint: Some(token_endpoint.into()),
+            jwks_uri: None,
+            end_session_endpoint: None,
+            userinfo_endpoint: None,
+        }
+    }
+
+    #[test]
+    fn a_public_environment_never_uses_loopback_or_plain_http_endpoints() {
+        let env = Url::parse("https://acme.scalekit.com").unwrap();
+        for endpoint in [
+            "http://127.0.0.1:8080/oauth/token",
+            "https://localhost/oauth/token",
+            "http://acme.scalekit.com/t",
+        ] {
+            let err =
+                ProviderMetadata::from_document(&env, &[], document("https://acme.scalekit.com", endpoint));
+            assert_eq!(err.unwrap_err().code(), "provider_invalid_response", "{endpoint}");
+        }
+        let ok = ProviderMetadata::from_document(
+            &env,
+            &[],
+            document("https://acme.scalekit.com/", "https://acme.scalekit.com/oauth/token"),
+        );
+        assert!(ok.is_ok());
+        // A loopback environment (the local provider) may use loopback endpoints.
+        let local = Url::parse("http://127.0.0.1:9411").unwrap();
+        let ok = ProviderMetadata::from_document(
+            &local,
+            &[],
+            document("http://127.0.0.1:9411", "http://127.0.0.1:9411/token"),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn the_issuer_must_be_the_environment_or_the_configured_one() {
+        let env = Url::parse("https://acme.scalekit.com").unwrap();
+        let other = document("https://other.scalekit.com", "https://acme.scalekit.com/oauth/token");
+        assert!(ProviderMetadata::from_document(&env, &[], other).is_err());
+        let configured = ["https://id.acme.com".to_owned()];
+        let custom = document("https://id.acme.com", "https://acme.scalekit.com/oauth/token");
+        assert!(ProviderMetadata::from_document(&env, &configured, custom).is_ok());
     }
 }

@@ -114,6 +114,12 @@ pub enum Error {
     #[error("ID token nonce does not match the nonce of the login request")]
     TokenInvalidNonce,
 
+    /// The token is of another type than the one expected: an ID token (it carries
+    /// `nonce` or `at_hash`) or a logout token (`events`, `typ: logout+jwt`) presented
+    /// as an access token. Its signature and audience do not matter.
+    #[error("token is {0}, not an access token")]
+    TokenWrongType(&'static str),
+
     /// A claim that must be present is absent.
     #[error("token has no {0:?} claim, which is required")]
     TokenMissingClaim(&'static str),
@@ -170,6 +176,11 @@ pub enum Error {
     /// refused to refresh it.
     #[error("the session has ended ({0}); the user must log in again")]
     SessionExpired(String),
+
+    /// A request that changes the session came from another site (`Sec-Fetch-Site:
+    /// cross-site`): a link or form elsewhere must not log the user out.
+    #[error("refused a {0} request coming from another site")]
+    CrossSiteRequest(&'static str),
 
     /// The callback's `state` does not match a login this browser started.
     #[error("login callback rejected: {0}")]
@@ -269,6 +280,7 @@ impl Error {
         "token_invalid_issuer",
         "token_invalid_audience",
         "token_invalid_nonce",
+        "token_wrong_type",
         "token_missing_claim",
         "token_invalid_claim",
         "insufficient_scope",
@@ -278,6 +290,7 @@ impl Error {
         "session_missing",
         "session_invalid",
         "session_expired",
+        "cross_site_request",
         "state_mismatch",
         "login_expired",
         "callback_replayed",
@@ -306,6 +319,7 @@ impl Error {
             Error::TokenInvalidIssuer { .. } => "token_invalid_issuer",
             Error::TokenInvalidAudience { .. } => "token_invalid_audience",
             Error::TokenInvalidNonce => "token_invalid_nonce",
+            Error::TokenWrongType(_) => "token_wrong_type",
             Error::TokenMissingClaim(_) => "token_missing_claim",
             Error::TokenInvalidClaim { .. } => "token_invalid_claim",
             Error::InsufficientScope { .. } => "insufficient_scope",
@@ -315,6 +329,7 @@ impl Error {
             Error::SessionMissing => "session_missing",
             Error::SessionInvalid(_) => "session_invalid",
             Error::SessionExpired(_) => "session_expired",
+            Error::CrossSiteRequest(_) => "cross_site_request",
             Error::StateMismatch(_) => "state_mismatch",
             Error::LoginExpired(_) => "login_expired",
             Error::CallbackReplayed => "callback_replayed",
@@ -347,10 +362,12 @@ impl Error {
             | Error::SessionInvalid(_)
             | Error::SessionExpired(_)
             | Error::AuthorizationDenied { .. } => 401,
-            Error::InsufficientScope { .. } => 403,
+            Error::InsufficientScope { .. } | Error::CrossSiteRequest(_) => 403,
             Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } => 503,
             Error::ProviderTimeout { .. } => 504,
             Error::ProviderUnreachable { .. } | Error::ProviderInvalidResponse { .. } => 502,
+            // A 5xx with an OAuth body (`temporarily_unavailable`) is an outage, not a verdict.
+            Error::ProviderError { .. } if self.is_provider_outage() => 503,
             // An OAuth error on a code or refresh token means the user must log in again.
             Error::ProviderError { .. } => 401,
             Error::TokenTooLarge { .. }
@@ -363,8 +380,81 @@ impl Error {
             | Error::TokenInvalidIssuer { .. }
             | Error::TokenInvalidAudience { .. }
             | Error::TokenInvalidNonce
+            | Error::TokenWrongType(_)
             | Error::TokenMissingClaim(_)
             | Error::TokenInvalidClaim { .. } => 401,
+        }
+    }
+
+    /// Whether the provider (or the network to it) failed, rather than refusing: a 5xx,
+    /// a timeout, an unreachable host, an unreadable answer, or an OAuth error that says
+    /// so (`temporarily_unavailable`, `server_error`). A session survives these while its
+    /// access token is valid; only a refusal (a 4xx grant or client error) ends it.
+    pub fn is_provider_outage(&self) -> bool {
+        match self {
+            Error::ProviderError { error, status, .. } => {
+                *status >= 500 || error == "temporarily_unavailable" || error == "server_error"
+            }
+            Error::ProviderUnavailable { .. }
+            | Error::ProviderTimeout { .. }
+            | Error::ProviderUnreachable { .. }
+            | Error::ProviderInvalidResponse { .. }
+            | Error::JwksUnavailable(_) => true,
+            _ => false,
+        }
+    }
+
+    /// A short message for the client that made the request: it says what happened
+    /// without the details meant for logs ([`Error`]'s `Display`: configured issuers
+    /// and audiences, provider URLs, transport errors) and never repeats request input.
+    ///
+    /// ```
+    /// let err = scalekit_auth::Error::TokenInvalidIssuer {
+    ///     expected: vec!["https://acme.scalekit.com".into()],
+    ///     found: "https://evil.example".into(),
+    /// };
+    /// assert_eq!(err.public_message(), "The token was issued by another issuer.");
+    /// ```
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig(_) => "The server's authentication is misconfigured.",
+            Error::InvalidArgument(_) => "The request is invalid.",
+            Error::TokenTooLarge { .. } => "The token is too large.",
+            Error::TokenMalformed(_) => "The token is malformed.",
+            Error::TokenUnsupportedAlgorithm(_) => "The token's algorithm is not accepted.",
+            Error::TokenKeyNotFound { .. } => "The token was signed with an unknown key.",
+            Error::TokenSignatureInvalid => "The token's signature is invalid.",
+            Error::TokenExpired { .. } => "The token has expired.",
+            Error::TokenNotYetValid { .. } => "The token is not valid yet.",
+            Error::TokenInvalidIssuer { .. } => "The token was issued by another issuer.",
+            Error::TokenInvalidAudience { .. } => "The token was issued for another audience.",
+            Error::TokenInvalidNonce => "The ID token does not belong to this login.",
+            Error::TokenWrongType(_) => "The token is not an access token.",
+            Error::TokenMissingClaim(_) => "The token lacks a required claim.",
+            Error::TokenInvalidClaim { .. } => "The token has an invalid claim.",
+            Error::InsufficientScope { .. } => "The token lacks a required role, permission or scope.",
+            Error::WebhookMalformed(_) => "The webhook request is malformed.",
+            Error::WebhookTimestampInvalid { .. } => "The webhook timestamp is out of range.",
+            Error::WebhookInvalidSignature => "The webhook signature is invalid.",
+            Error::SessionMissing => "You are not signed in.",
+            Error::SessionInvalid(_) => "Your session is invalid; please sign in again.",
+            Error::SessionExpired(_) => "Your session has ended; please sign in again.",
+            Error::CrossSiteRequest(_) => "This request came from another site and was refused.",
+            Error::StateMismatch(_) => "This sign-in could not be matched to one started in this browser.",
+            Error::LoginExpired(_) => "The sign-in took too long.",
+            Error::CallbackReplayed => "This sign-in link was already used.",
+            Error::CallbackInvalidIssuer { .. } => "The sign-in came back from an unexpected provider.",
+            Error::AuthorizationDenied { .. } => "The sign-in was cancelled or refused.",
+            Error::JwksUnavailable(_) => "The identity provider is unavailable; please try again.",
+            Error::ProviderError { .. } if self.is_provider_outage() => {
+                "The identity provider is unavailable; please try again."
+            }
+            Error::ProviderError { .. } => "The identity provider refused the request.",
+            Error::ProviderUnavailable { .. } | Error::ProviderUnreachable { .. } => {
+                "The identity provider is unavailable; please try again."
+            }
+            Error::ProviderInvalidResponse { .. } => "The identity provider sent an unexpected answer.",
+            Error::ProviderTimeout { .. } => "The identity provider did not answer in time.",
         }
     }
 
@@ -400,6 +490,7 @@ impl Error {
             Error::TokenInvalidIssuer { expected: vec![], found: String::new() },
             Error::TokenInvalidAudience { expected: vec![], found: vec![] },
             Error::TokenInvalidNonce,
+            Error::TokenWrongType("an ID token"),
             Error::TokenMissingClaim("sub"),
             Error::TokenInvalidClaim { claim: String::new(), reason: String::new() },
             Error::InsufficientScope { kind: "scope", missing: vec![] },
@@ -409,6 +500,7 @@ impl Error {
             Error::SessionMissing,
             Error::SessionInvalid(String::new()),
             Error::SessionExpired(String::new()),
+            Error::CrossSiteRequest("logout"),
             Error::StateMismatch(String::new()),
             Error::LoginExpired(0),
             Error::CallbackReplayed,
@@ -435,6 +527,7 @@ impl Error {
                 | Error::TokenInvalidIssuer { .. }
                 | Error::TokenInvalidAudience { .. }
                 | Error::TokenInvalidNonce
+                | Error::TokenWrongType(_)
                 | Error::TokenMissingClaim(_)
                 | Error::TokenInvalidClaim { .. }
                 | Error::InsufficientScope { .. }
@@ -444,6 +537,7 @@ impl Error {
                 | Error::SessionMissing
                 | Error::SessionInvalid(_)
                 | Error::SessionExpired(_)
+                | Error::CrossSiteRequest(_)
                 | Error::StateMismatch(_)
                 | Error::LoginExpired(_)
                 | Error::CallbackReplayed
@@ -478,6 +572,53 @@ mod tests {
     fn all_codes_lists_every_code_once_in_order() {
         let codes: Vec<&str> = Error::samples().iter().map(Error::code).collect();
         assert_eq!(codes, Error::ALL_CODES);
+    }
+
+    #[test]
+    fn public_messages_carry_no_details() {
+        let detailed = [
+            Error::TokenInvalidIssuer {
+                expected: vec!["https://acme.scalekit.com".into()],
+                found: "https://x.example".into(),
+            },
+            Error::TokenInvalidAudience {
+                expected: vec!["skc_secret_client".into()],
+                found: vec!["aud_x".into()],
+            },
+            Error::ProviderUnreachable {
+                url: "https://acme.scalekit.com/oauth/token".into(),
+                reason: "tcp connect error".into(),
+            },
+            Error::AuthorizationDenied {
+                error: "access_denied".into(),
+                description: Some("<script>".into()),
+            },
+            Error::InsufficientScope { kind: "role", missing: vec!["owner".into()] },
+        ];
+        for err in detailed {
+            let public = err.public_message();
+            for detail in ["acme", "x.example", "skc_", "aud_x", "tcp", "<script>", "owner", "access_denied"]
+            {
+                assert!(!public.contains(detail), "{} shows {detail}", err.code());
+            }
+        }
+        for err in Error::samples() {
+            assert!(!err.public_message().is_empty());
+        }
+    }
+
+    #[test]
+    fn an_outage_is_not_a_refusal() {
+        let outage =
+            |status, error: &str| Error::ProviderError { error: error.into(), description: None, status };
+        assert!(outage(503, "temporarily_unavailable").is_provider_outage());
+        assert_eq!(outage(503, "temporarily_unavailable").http_status(), 503);
+        assert!(outage(400, "temporarily_unavailable").is_provider_outage());
+        assert!(outage(500, "invalid_grant").is_provider_outage());
+        assert!(!outage(400, "invalid_grant").is_provider_outage());
+        assert_eq!(outage(400, "invalid_grant").http_status(), 401);
+        assert!(Error::ProviderTimeout { url: String::new(), seconds: 1 }.is_provider_outage());
+        assert!(!Error::SessionMissing.is_provider_outage());
     }
 
     #[test]

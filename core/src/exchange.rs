@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::token::claims::Claims;
 
 /// The JSON a token endpoint answers with (RFC 6749 §5.1).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
     #[serde(default)]
@@ -24,6 +24,19 @@ pub(crate) struct TokenResponse {
     pub(crate) token_type: Option<String>,
     #[serde(default)]
     pub(crate) scope: Option<String>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are bearer credentials: never in logs.
+        f.debug_struct("TokenResponse")
+            .field("has_id_token", &self.id_token.is_some())
+            .field("has_refresh_token", &self.refresh_token.is_some())
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The user behind a login, typed from the ID token.

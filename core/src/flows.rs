@@ -2,7 +2,7 @@
 //! client credentials, webhooks and IdP-initiated login.
 
 use crate::authorize::{self, AuthorizationUrlOptions, LoginRequest};
-use crate::client::ScalekitAuth;
+use crate::client::{ScalekitAuth, TokenKind};
 use crate::error::{Error, Result};
 use crate::exchange::{AuthResult, TokenResponse, User, check_at_hash};
 use crate::idp::{self, IdpInitiatedLoginClaims};
@@ -16,7 +16,7 @@ const AUTHORIZE_PATH: &str = "/oauth/authorize";
 const LOGOUT_PATH: &str = "/oidc/logout";
 
 /// Options of [`ScalekitAuth::authenticate_with_code`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthenticateOptions {
     /// The PKCE verifier of the login (required when a challenge was sent).
     pub code_verifier: Option<String>,
@@ -24,8 +24,18 @@ pub struct AuthenticateOptions {
     pub nonce: Option<String>,
 }
 
+impl std::fmt::Debug for AuthenticateOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The verifier is what makes a stolen code useless: never in logs.
+        f.debug_struct("AuthenticateOptions")
+            .field("code_verifier", &self.code_verifier.as_ref().map(|_| "[redacted]"))
+            .field("nonce", &self.nonce.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
 /// Options of [`ScalekitAuth::logout_url`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct LogoutUrlOptions {
     /// The ID token of the session, so the provider knows whom to log out.
     pub id_token_hint: Option<String>,
@@ -33,6 +43,16 @@ pub struct LogoutUrlOptions {
     pub post_logout_redirect_uri: Option<String>,
     /// Opaque value returned with that redirect.
     pub state: Option<String>,
+}
+
+impl std::fmt::Debug for LogoutUrlOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogoutUrlOptions")
+            .field("id_token_hint", &self.id_token_hint.as_ref().map(|_| "[redacted]"))
+            .field("post_logout_redirect_uri", &self.post_logout_redirect_uri)
+            .field("state", &self.state)
+            .finish()
+    }
 }
 
 impl ScalekitAuth {
@@ -141,13 +161,23 @@ impl ScalekitAuth {
     ) -> Result<AuthResult> {
         let id_token_claims = match &id_token {
             Some(token) => {
-                let (claims, alg) = self.validate(token, &[], nonce).await?;
+                let (claims, alg) = self.validate(token, TokenKind::Id, nonce).await?;
                 check_at_hash(&claims, alg, &response.access_token)?;
                 Some(claims)
             }
             None => None,
         };
         let access_token_claims = self.validate_access_token(&response.access_token).await?;
+        // Both tokens speak of one user (on refresh, OpenID Core §12.2 requires the new
+        // ID token's `sub` to be the login's; the session engine checks that part).
+        if let Some(id) = &id_token_claims
+            && id.sub != access_token_claims.sub
+        {
+            return Err(Error::invalid_claim(
+                "sub",
+                "the ID token and the access token name different users",
+            ));
+        }
         let user = User::from_claims(id_token_claims.as_ref().unwrap_or(&access_token_claims));
         Ok(AuthResult {
             user,

@@ -69,7 +69,8 @@ where
             "the {prefix}-timestamp header {timestamp_text:?} is not a number of seconds"
         ))
     })?;
-    if (now - timestamp).abs() > WEBHOOK_TOLERANCE_SECONDS {
+    // abs_diff: a timestamp near i64::MIN or MAX must not overflow the subtraction.
+    if now.abs_diff(timestamp) > WEBHOOK_TOLERANCE_SECONDS.unsigned_abs() {
         return Err(Error::WebhookTimestampInvalid { timestamp, now, tolerance: WEBHOOK_TOLERANCE_SECONDS });
     }
 
@@ -164,6 +165,25 @@ mod tests {
             check(&headers(&sig), b"{\"a\":1}", NOW + 301).unwrap_err().code(),
             "webhook_timestamp_invalid"
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        for timestamp in [i64::MIN, i64::MIN + 1, -1, i64::MAX - 1, i64::MAX] {
+            let sig = sign_webhook(SECRET, "msg_1", timestamp, b"x").unwrap();
+            let mut h = headers(&sig);
+            h[1].1 = timestamp.to_string();
+            for now in [i64::MIN, 0, NOW, i64::MAX] {
+                let verdict = check(&h, b"x", now);
+                if now.abs_diff(timestamp) > 300 {
+                    assert_eq!(
+                        verdict.unwrap_err().code(),
+                        "webhook_timestamp_invalid",
+                        "{timestamp} at {now}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

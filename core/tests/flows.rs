@@ -316,3 +316,45 @@ async fn idp_initiated_login_tokens_are_validated() {
         "token_signature_invalid"
     );
 }
+
+/// OpenID Core §12.2: a refreshed ID token speaks of the same user as the tokens beside it.
+#[tokio::test]
+async fn a_refresh_whose_id_token_names_another_user_is_refused() {
+    let (provider, _clock, client) = setup().await;
+    let access = provider.signer.sign(&provider.claims());
+    let id = provider.signer.sign(&patched(
+        &provider.claims(),
+        json!({"sub": "usr_other", "azp": CLIENT_ID, "at_hash": support::at_hash(&access)}),
+    ));
+    provider.token_answers(200, json!({"access_token": access, "id_token": id})).await;
+    let err = client.refresh_access_token("rt-1").await.unwrap_err();
+    assert_eq!(err.code(), "token_invalid_claim");
+    assert!(err.to_string().contains("sub"));
+}
+
+/// OpenID Discovery §4.3: the document's issuer is the URL it was fetched from (or the
+/// configured issuer); anything else is a misrouted or hostile answer.
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let provider = Provider::start().await;
+    provider.reset().await;
+    let uri = provider.url();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": "https://evil.example", "jwks_uri": format!("{uri}/keys"),
+        })))
+        .mount(&provider.server)
+        .await;
+    provider.serve_keys(&[&provider.signer], Duration::ZERO).await;
+    let clock = ManualClock::at(NOW);
+    let client = provider.client(&clock);
+    let err = client.provider_metadata().await.unwrap_err();
+    assert_eq!(err.code(), "provider_invalid_response");
+    assert!(err.to_string().contains("evil.example"));
+    // Configured as the issuer, it is accepted, and so are its tokens.
+    let configured = ScalekitAuth::new(provider.config(&clock).issuer(["https://evil.example/"])).unwrap();
+    assert_eq!(configured.provider_metadata().await.unwrap().issuer, "https://evil.example");
+    let token = provider.signer.sign(&patched(&provider.claims(), json!({"iss": "https://evil.example/"})));
+    configured.validate_access_token(&token).await.unwrap();
+}

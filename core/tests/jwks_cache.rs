@@ -231,3 +231,27 @@ async fn a_cold_client_backs_off_after_a_failed_fetch() {
     clock.advance(2);
     client.validate_access_token(&token).await.unwrap();
 }
+
+/// A `kid` republished with other key material ends the tokens of the old key, even
+/// those the memory of verified tokens already holds.
+#[tokio::test]
+async fn a_kid_republished_with_new_key_material_ends_remembered_tokens() {
+    use scalekit_auth::testing::TestSigner;
+    let provider = support::Provider::start().await;
+    let clock = scalekit_auth::testing::ManualClock::at(support::NOW);
+    let client = ScalekitAuth::new(provider.config(&clock).jwks_cache_ttl_seconds(1)).unwrap();
+    let token = provider.signer.sign(&provider.claims());
+    client.validate_access_token(&token).await.unwrap();
+    client.validate_access_token(&token).await.unwrap(); // now remembered
+    // The same kid, another key.
+    let impostor = TestSigner::new(scalekit_auth::Algorithm::RS256, "key-1");
+    provider.reset().await;
+    provider.mount_discovery().await;
+    provider.serve_keys(&[&impostor], std::time::Duration::ZERO).await;
+    clock.advance(31); // past the key cache's TTL and the refetch cooldown
+    let err = client.validate_access_token(&token).await.unwrap_err();
+    assert_eq!(err.code(), "token_signature_invalid");
+    // Tokens of the new key material validate.
+    let fresh = impostor.sign(&provider.claims());
+    client.validate_access_token(&fresh).await.unwrap();
+}

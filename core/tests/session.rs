@@ -10,96 +10,19 @@ use scalekit_auth::{
     Action, LoginParams, RequestInfo, Requirements, ScalekitAuth, SessionConfig, SessionEngine,
 };
 use serde_json::json;
+use support::session::{
+    CALLBACK, Fixture, Jar, OLD_SECRET, SECRET, fixture, fixture_with, logged_in, query_param, start_login,
+};
 use support::{NOW, Provider, patched};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
-
-const CALLBACK: &str = "http://localhost:3000/auth/callback";
-const SECRET: &str = "test-session-secret-0123456789-abcdef";
-const OLD_SECRET: &str = "older-session-secret-0123456789-abcdef";
-
-struct Fixture {
-    provider: Provider,
-    clock: ManualClock,
-    engine: SessionEngine,
-}
-
-async fn fixture() -> Fixture {
-    fixture_with(|c| c).await
-}
-
-async fn fixture_with(adjust: impl FnOnce(SessionConfig) -> SessionConfig) -> Fixture {
-    let provider = Provider::start().await;
-    let clock = ManualClock::at(NOW);
-    let config =
-        adjust(SessionConfig::new(CALLBACK, [SECRET]).post_logout_redirect_uri("http://localhost:3000/"));
-    let engine = SessionEngine::new(provider.client(&clock), config).unwrap();
-    Fixture { provider, clock, engine }
-}
-
-/// A browser's cookie jar, fed with `Set-Cookie` values.
-#[derive(Default, Clone)]
-struct Jar(Vec<(String, String)>);
-
-impl Jar {
-    fn apply(&mut self, set_cookies: &[String]) {
-        for line in set_cookies {
-            let (pair, attrs) = line.split_once(';').unwrap_or((line, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            self.0.retain(|(n, _)| n != name);
-            if !attrs.contains("Max-Age=0") {
-                self.0.push((name.to_owned(), value.to_owned()));
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|(n, _)| n.as_str()).collect()
-    }
-}
-
-fn query_param(url: &str, name: &str) -> String {
-    let parsed = url::Url::parse(url).unwrap();
-    parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default()
-}
-
-/// Begins a login and answers the token endpoint for it; returns the state.
-async fn start_login(f: &Fixture, jar: &mut Jar, return_to: &str) -> String {
-    let start = f
-        .engine
-        .begin_login(&LoginParams { return_to: Some(return_to.into()), ..Default::default() })
-        .await
-        .unwrap();
-    jar.apply(&start.set_cookies);
-    let nonce = query_param(&start.redirect_url, "nonce");
-    f.provider.reset().await;
-    f.provider.mount_discovery().await;
-    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
-    f.provider.token_answers(200, f.provider.login_response(&nonce, Some("rt-1"))).await;
-    query_param(&start.redirect_url, "state")
-}
-
-/// A logged-in browser.
-async fn logged_in(f: &Fixture) -> Jar {
-    let mut jar = Jar::default();
-    let state = start_login(f, &mut jar, "/reports").await;
-    let outcome = f.engine.complete_login(&format!("code=c1&state={state}"), Some(&jar.header())).await;
-    assert_eq!(outcome.redirect_to, "/reports");
-    outcome.result.unwrap();
-    jar.apply(&outcome.set_cookies);
-    jar
-}
 
 #[tokio::test]
 async fn begin_login_sets_a_login_cookie_and_a_pkce_url() {
     let f = fixture().await;
     let start = f
         .engine
-        .begin_login(&LoginParams::from_query("return_to=%2Fx&organization_id=org_9", false))
+        .begin_login(&LoginParams::from_query("return_to=%2Fx&organization_id=org_9", false), None)
         .await
         .unwrap();
     let url = &start.redirect_url;
@@ -117,7 +40,7 @@ async fn begin_login_sets_a_login_cookie_and_a_pkce_url() {
         assert!(cookie.contains(attr), "{cookie}");
     }
     assert!(!cookie.contains("Secure"), "plain http on localhost");
-    let signup = f.engine.begin_login(&LoginParams::from_query("", true)).await.unwrap();
+    let signup = f.engine.begin_login(&LoginParams::from_query("", true), None).await.unwrap();
     assert_eq!(query_param(&signup.redirect_url, "prompt"), "create");
 }
 
@@ -137,8 +60,8 @@ async fn a_completed_login_opens_a_session() {
 async fn logins_started_in_two_tabs_both_complete() {
     let f = fixture().await;
     let mut jar = Jar::default();
-    let first = f.engine.begin_login(&LoginParams::default()).await.unwrap();
-    let second = f.engine.begin_login(&LoginParams::default()).await.unwrap();
+    let first = f.engine.begin_login(&LoginParams::default(), None).await.unwrap();
+    let second = f.engine.begin_login(&LoginParams::default(), None).await.unwrap();
     jar.apply(&first.set_cookies);
     jar.apply(&second.set_cookies);
     assert_eq!(jar.names().len(), 2);
@@ -370,7 +293,7 @@ async fn logout_clears_every_cookie_and_returns_the_provider_logout_url() {
 async fn large_sessions_are_chunked_under_4096_bytes() {
     let f = fixture().await;
     let mut jar = Jar::default();
-    let start = f.engine.begin_login(&LoginParams::default()).await.unwrap();
+    let start = f.engine.begin_login(&LoginParams::default(), None).await.unwrap();
     jar.apply(&start.set_cookies);
     let nonce = query_param(&start.redirect_url, "nonce");
     let mut body = f.provider.login_response(&nonce, Some("rt"));
@@ -423,8 +346,8 @@ async fn decisions_redirect_browsers_and_answer_apis_with_json() {
     let api =
         RequestInfo { path_and_query: "/api/me", accept: Some("application/json"), ..Default::default() };
     match f.engine.require_auth(&api, &Requirements::default()).await.action {
-        Action::Respond { status, body } => {
-            assert_eq!(status, 401);
+        Action::Respond { status, body, content_type } => {
+            assert_eq!((status, content_type), (401, "application/json"));
             assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"], "session_missing");
         }
         other => panic!("{other:?}"),
@@ -433,10 +356,12 @@ async fn decisions_redirect_browsers_and_answer_apis_with_json() {
     let header = jar.header();
     let admin_page = RequestInfo { path_and_query: "/admin", cookie: Some(&header), ..Default::default() };
     let needs_owner = Requirements { roles: vec!["owner".into()], ..Default::default() };
-    match f.engine.require_auth(&admin_page, &needs_owner).await.action {
-        Action::Respond { status, body } => {
+    let decision = f.engine.require_auth(&admin_page, &needs_owner).await;
+    assert!(decision.error.as_ref().unwrap().to_string().contains("owner"), "the details go to logs");
+    match decision.action {
+        Action::Respond { status, body, .. } => {
             assert_eq!(status, 403);
-            assert!(body.contains("insufficient_scope") && body.contains("owner"));
+            assert!(body.contains("insufficient_scope"));
         }
         other => panic!("{other:?}"),
     }
@@ -458,6 +383,7 @@ async fn idp_initiated_login_becomes_a_normal_login_with_its_hints() {
     }));
     let request = RequestInfo {
         path_and_query: &format!("/auth/login?idp_initiated_login={token}"),
+        sec_fetch_mode: Some("navigate"),
         ..Default::default()
     };
     let decision = f.engine.handle_login(&request, false).await;
@@ -470,6 +396,7 @@ async fn idp_initiated_login_becomes_a_normal_login_with_its_hints() {
         .sign(&json!({"iss": f.provider.url(), "exp": NOW + 60}));
     let request = RequestInfo {
         path_and_query: &format!("/auth/login?idp_initiated_login={forged}"),
+        sec_fetch_mode: Some("navigate"),
         ..Default::default()
     };
     match f.engine.handle_login(&request, false).await.action {
@@ -505,8 +432,21 @@ async fn a_reused_refresh_result_never_hands_out_an_expired_access_token() {
     // has expired, so it is not reused; the old refresh token goes to the provider again.
     f.provider.reset().await;
     f.provider.mount_discovery().await;
+    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
     f.provider.token_answers(400, json!({"error": "invalid_grant"})).await;
     f.clock.advance(25);
     let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+    assert_eq!(f.provider.token_requests().await[0]["refresh_token"], "rt-1");
+    // Refused, but that cookie's own access token is still valid: it serves until it
+    // expires, and the rewritten cookie holds no refresh token to try again with.
+    assert!(outcome.result.is_ok());
+    let mut jar = jar;
+    jar.apply(&outcome.set_cookies);
+    f.clock.advance(30);
+    assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
+    assert_eq!(f.provider.token_requests().await.len(), 1, "no second refusal asked for");
+    f.clock.advance(60);
+    let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
     assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+    assert_eq!(f.provider.token_requests().await.len(), 1);
 }

@@ -85,3 +85,37 @@ fn the_error_codes_are_the_shared_list() {
     let codes: Vec<&str> = doc["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(codes, scalekit_auth::Error::ALL_CODES);
 }
+
+/// tests/vectors/token_types.json: tokens signed by Node's crypto under one key; ID and
+/// logout tokens are never access tokens, whatever their signature and audience.
+#[tokio::test]
+async fn token_types_do_not_mix() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let doc = load("token_types.json");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/keys"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(doc["jwks"].clone()))
+        .mount(&server)
+        .await;
+    let config = Config::new(server.uri(), doc["client_id"].as_str().unwrap(), "s")
+        .issuer([doc["issuer"].as_str().unwrap()]);
+    let client = ScalekitAuth::new(config).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let verdict = client.validate_access_token(case["token"].as_str().unwrap()).await;
+        match case["code"].as_str() {
+            None => assert!(verdict.is_ok(), "{name}: {verdict:?}"),
+            Some(code) => assert_eq!(verdict.map(|_| ()).unwrap_err().code(), code, "{name}"),
+        }
+        // Presented again (from the memory of verified tokens), the verdict is the same.
+        let again = client.validate_access_token(case["token"].as_str().unwrap()).await;
+        assert_eq!(again.is_ok(), case["code"].is_null(), "{name}, second time");
+    }
+    // An ID token stays a valid ID token.
+    let id = cases.iter().find(|c| c["name"] == "ID token (nonce)").unwrap();
+    assert!(client.validate_id_token(id["token"].as_str().unwrap(), None).await.is_ok());
+}

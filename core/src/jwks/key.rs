@@ -30,10 +30,16 @@ pub(crate) struct JwkFields {
     y: Option<String>,
 }
 
+/// An RFC 7638 JWK thumbprint.
+pub(crate) type Thumbprint = [u8; 32];
+
 /// A public key parsed once for each algorithm it may verify, so that verification
 /// does no key parsing on the hot path.
 pub(crate) struct VerifyingKey {
     pub(crate) kid: Option<String>,
+    /// The RFC 7638 thumbprint (SHA-256) of the key material: what a remembered token
+    /// is bound to, since a `kid` can be republished with another key.
+    pub(crate) thumbprint: Thumbprint,
     /// (algorithm, parsed key) pairs; one pair unless an RSA key names no `alg`.
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
 }
@@ -84,8 +90,34 @@ impl VerifyingKey {
             "OKP" => parse_okp(&jwk, declared)?,
             other => return Err(format!("\"kty\" {other:?} is not an asymmetric signing key type")),
         };
-        Ok(VerifyingKey { kid: jwk.kid, parsed })
+        let thumbprint = thumbprint(&jwk, kty)?;
+        Ok(VerifyingKey { kid: jwk.kid, thumbprint, parsed })
     }
+}
+
+/// RFC 7638 §3: SHA-256 of the required members in lexicographic order, without
+/// white space. Members are the base64url text as published (already checked to decode).
+fn thumbprint(jwk: &JwkFields, kty: &str) -> Result<Thumbprint, String> {
+    let members: Vec<(&str, &str)> = match kty {
+        "RSA" => vec![("e", member(&jwk.e, "e")?), ("kty", kty), ("n", member(&jwk.n, "n")?)],
+        "EC" => vec![
+            ("crv", member(&jwk.crv, "crv")?),
+            ("kty", kty),
+            ("x", member(&jwk.x, "x")?),
+            ("y", member(&jwk.y, "y")?),
+        ],
+        _ => vec![("crv", member(&jwk.crv, "crv")?), ("kty", kty), ("x", member(&jwk.x, "x")?)],
+    };
+    let mut canonical = serde_json::Map::new();
+    for (name, value) in members {
+        canonical.insert(name.to_owned(), serde_json::Value::from(value));
+    }
+    // serde_json's Map is ordered by key and serializes without white space.
+    let json = serde_json::to_vec(&canonical).map_err(|e| e.to_string())?;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    Ok(out)
 }
 
 fn member<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, String> {
@@ -192,5 +224,25 @@ fn bit_length(minimal: &[u8]) -> usize {
     match minimal.first() {
         None => 0,
         Some(top) => (minimal.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of RFC 7638 §3.1.
+    #[test]
+    fn thumbprint_of_the_rfc_7638_example() {
+        let jwk: JwkFields = serde_json::from_value(serde_json::json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        }))
+        .unwrap();
+        let key = VerifyingKey::from_jwk(jwk).unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.encode(key.thumbprint), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 }

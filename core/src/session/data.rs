@@ -17,6 +17,10 @@ pub(crate) struct SessionData {
     pub(crate) it: Option<String>,
     /// When the access token expires (seconds since the epoch).
     pub(crate) exp: i64,
+    /// When the access token was issued: with `exp`, its lifetime, which bounds the
+    /// refresh window (absent in sessions sealed before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) iat: Option<i64>,
     /// When the session began (for the absolute lifetime).
     pub(crate) created: i64,
     /// When the session was last used (for the idle timeout).
@@ -37,6 +41,7 @@ impl SessionData {
             rt: result.refresh_token.clone().or_else(|| previous.and_then(|p| p.rt.clone())),
             it: result.id_token.clone().or_else(|| previous.and_then(|p| p.it.clone())),
             exp: result.access_token_claims.exp,
+            iat: result.access_token_claims.iat,
             created: previous.map_or(now, |p| p.created),
             seen: now,
             user,

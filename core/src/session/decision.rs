@@ -1,16 +1,30 @@
 //! What a framework adapter does with a request, decided once here for every framework:
-//! continue with an identity, redirect, or answer with a JSON error. The adapter only
-//! reads the request into [`RequestInfo`] and writes the [`Decision`] out.
+//! continue with an identity, redirect, or answer with an error page or JSON. The adapter
+//! only reads the request into [`RequestInfo`] and writes the [`Decision`] out.
 
 use serde_json::json;
 
 use super::engine::{Identity, LoginParams, SessionEngine};
+use super::pages;
+use super::redact::{cookie_names, url_without_query};
 use crate::error::Error;
 use crate::query::build_url;
 
 /// The parts of a request the engine reads.
+///
+/// ```
+/// use scalekit_auth::RequestInfo;
+/// let headers = [("accept", "text/html"), ("sec-fetch-mode", "navigate"), ("sec-fetch-site", "none")];
+/// let info = RequestInfo::from_headers("GET", "/dashboard", |name| {
+///     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+/// });
+/// assert!(info.is_navigation());
+/// assert!(info.is_same_site_or_typed());
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequestInfo<'a> {
+    /// The HTTP method (`GET` when empty).
+    pub method: &'a str,
     /// Path and query of the request (`/dashboard?tab=1`), for the return-to.
     pub path_and_query: &'a str,
     /// The `Cookie` header.
@@ -19,49 +33,162 @@ pub struct RequestInfo<'a> {
     pub authorization: Option<&'a str>,
     /// The `Accept` header.
     pub accept: Option<&'a str>,
+    /// The `Sec-Fetch-Mode` header (`navigate` for a page load).
+    pub sec_fetch_mode: Option<&'a str>,
+    /// The `Sec-Fetch-Site` header (`same-origin`, `same-site`, `cross-site`, `none`).
+    pub sec_fetch_site: Option<&'a str>,
 }
 
-impl RequestInfo<'_> {
-    /// API callers (a bearer token, or JSON preferred over HTML) get 401/403 JSON;
-    /// browsers get redirects.
-    pub fn wants_json(&self) -> bool {
-        if self.authorization.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("bearer")) {
-            return true;
+/// The request headers the engine reads, lower-case.
+pub const REQUEST_HEADERS: &[&str] =
+    &["cookie", "authorization", "accept", "sec-fetch-mode", "sec-fetch-site"];
+
+impl<'a> RequestInfo<'a> {
+    /// A request with no headers.
+    pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
+        RequestInfo { method, path_and_query, ..Default::default() }
+    }
+
+    /// Reads every header the engine uses through `header`, called with each lower-case
+    /// name of [`REQUEST_HEADERS`]: adapters need not know which ones matter.
+    pub fn from_headers(
+        method: &'a str,
+        path_and_query: &'a str,
+        header: impl Fn(&str) -> Option<&'a str>,
+    ) -> Self {
+        RequestInfo {
+            method,
+            path_and_query,
+            cookie: header("cookie"),
+            authorization: header("authorization"),
+            accept: header("accept"),
+            sec_fetch_mode: header("sec-fetch-mode"),
+            sec_fetch_site: header("sec-fetch-site"),
         }
-        let accept = self.accept.unwrap_or("").to_ascii_lowercase();
-        accept.contains("application/json") && !accept.contains("text/html")
+    }
+
+    /// Sets the `Cookie` header.
+    pub fn cookie(mut self, cookie: Option<&'a str>) -> Self {
+        self.cookie = cookie;
+        self
+    }
+
+    /// Whether a person's browser is loading a page, the only kind of request that is
+    /// sent to log in: `Sec-Fetch-Mode: navigate`, or, from a browser without Fetch
+    /// Metadata, an `Accept` that names `text/html`. `fetch()` sends `Accept: */*`, and a
+    /// bearer token marks an API client.
+    pub fn is_navigation(&self) -> bool {
+        if self.authorization.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("bearer")) {
+            return false;
+        }
+        match self.sec_fetch_mode {
+            Some(mode) => mode.trim().eq_ignore_ascii_case("navigate"),
+            None => self.accept.is_some_and(|a| a.to_ascii_lowercase().contains("text/html")),
+        }
+    }
+
+    /// Whether the request came from this site itself or was typed in the address bar
+    /// (`Sec-Fetch-Site` `same-origin` or `none`); a browser that sends no Fetch Metadata
+    /// cannot tell, and counts as such.
+    pub fn is_same_site_or_typed(&self) -> bool {
+        match self.sec_fetch_site.map(str::trim) {
+            None => true,
+            Some(site) => site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"),
+        }
     }
 
     fn query(&self) -> &str {
         self.path_and_query.split_once('?').map_or("", |(_, q)| q)
     }
+
+    fn path(&self) -> &str {
+        self.path_and_query.split(['?', '#']).next().unwrap_or("/")
+    }
 }
 
 /// What the adapter must do.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Action {
     /// Run the route with this identity (`None` on optional-auth routes without a user).
     Continue(Option<Box<Identity>>),
     /// Answer 302 with this `Location`.
     Redirect(String),
-    /// Answer with this status and JSON body.
+    /// Answer with this status, content type and body (an error page for browsers,
+    /// JSON `{"error": code, "message": text}` for API callers).
     Respond {
         /// HTTP status.
         status: u16,
-        /// JSON body: `{"error": code, "message": text}`.
+        /// `Content-Type` of the body.
+        content_type: &'static str,
+        /// The body.
         body: String,
     },
 }
 
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Continue(identity) => f.debug_tuple("Continue").field(identity).finish(),
+            // A logout URL carries the ID token, a login URL the state: no query in logs.
+            Action::Redirect(location) => {
+                f.debug_tuple("Redirect").field(&url_without_query(location)).finish()
+            }
+            Action::Respond { status, content_type, .. } => f
+                .debug_struct("Respond")
+                .field("status", status)
+                .field("content_type", content_type)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 /// An [`Action`] and the `Set-Cookie` values to send with the response, whatever it is.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct Decision {
     /// What to do.
     pub action: Action,
     /// `Set-Cookie` header values.
     pub set_cookies: Vec<String>,
+    /// The error behind a refusal, with the details meant for logs (its `Display`); the
+    /// response itself only carries its code and a short message.
+    pub error: Option<Error>,
+}
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("action", &self.action)
+            .field("set_cookies", &cookie_names(&self.set_cookies))
+            .field("error", &self.error.as_ref().map(Error::code))
+            .finish()
+    }
+}
+
+impl Decision {
+    fn new(action: Action, set_cookies: Vec<String>) -> Self {
+        Decision { action, set_cookies, error: None }
+    }
+
+    /// The status of the answer: 200 to continue, 302 for a redirect.
+    pub fn status(&self) -> u16 {
+        match &self.action {
+            Action::Continue(_) => 200,
+            Action::Redirect(_) => 302,
+            Action::Respond { status, .. } => *status,
+        }
+    }
+
+    /// Every header of an answer the engine writes (a redirect or a response), besides
+    /// `Set-Cookie`: `Location` or `Content-Type`, `Cache-Control: no-store` (these
+    /// answers are per user) and `X-Content-Type-Options: nosniff`. Empty to continue.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let first = match &self.action {
+            Action::Continue(_) => return Vec::new(),
+            Action::Redirect(location) => ("location", location.clone()),
+            Action::Respond { content_type, .. } => ("content-type", (*content_type).to_owned()),
+        };
+        vec![first, ("cache-control", "no-store".into()), ("x-content-type-options", "nosniff".into())]
+    }
 }
 
 /// Roles, permissions and scopes a route requires (all of each list).
@@ -75,34 +202,60 @@ pub struct Requirements {
     pub scopes: Vec<String>,
 }
 
-/// The JSON body of an error answer.
+/// The JSON body of an error answer: the stable code and the short public message,
+/// never the details of [`Error`]'s `Display` (those are for logs).
 pub fn error_body(err: &Error) -> String {
-    json!({"error": err.code(), "message": err.to_string()}).to_string()
+    json!({"error": err.code(), "message": err.public_message()}).to_string()
 }
 
-fn respond(err: &Error, set_cookies: Vec<String>) -> Decision {
-    Decision { action: Action::Respond { status: err.http_status(), body: error_body(err) }, set_cookies }
-}
+/// The content type of JSON answers.
+const JSON: &str = "application/json";
+/// The content type of HTML pages.
+const HTML: &str = "text/html; charset=utf-8";
 
 impl SessionEngine {
-    /// For a protected route: continue with the identity; otherwise a browser is sent to
-    /// log in (returning here afterwards) and an API caller gets 401 JSON. Routes with
-    /// `requirements` answer 403 JSON when the identity lacks them.
+    /// An error answer: an HTML page for a browser loading a page (with a link to sign
+    /// in again when `retry` is given), JSON for everyone else.
+    fn refuse(
+        &self,
+        err: Error,
+        request: &RequestInfo<'_>,
+        retry: Option<String>,
+        set_cookies: Vec<String>,
+    ) -> Decision {
+        let status = err.http_status();
+        let action = if request.is_navigation() {
+            Action::Respond { status, content_type: HTML, body: pages::error_page(&err, retry.as_deref()) }
+        } else {
+            Action::Respond { status, content_type: JSON, body: error_body(&err) }
+        };
+        Decision { action, set_cookies, error: Some(err) }
+    }
+
+    fn login_link(&self, return_to: &str) -> String {
+        build_url(&self.config.login_path, [("return_to", Some(return_to))])
+    }
+
+    /// For a protected route: continue with the identity; otherwise a browser loading a
+    /// page is sent to log in (returning here afterwards) and every other caller gets
+    /// 401 JSON. Routes with `requirements` answer 403 when the identity lacks them.
     pub async fn require_auth(&self, request: &RequestInfo<'_>, requirements: &Requirements) -> Decision {
         let outcome = self.authenticate(request.cookie, request.authorization).await;
         match outcome.result {
             Ok(identity) => match check(&identity, requirements) {
-                Ok(()) => Decision {
-                    action: Action::Continue(Some(Box::new(identity))),
-                    set_cookies: outcome.set_cookies,
-                },
-                Err(err) => respond(&err, outcome.set_cookies),
+                Ok(()) => Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies),
+                Err(err) => self.refuse(err, request, None, outcome.set_cookies),
             },
-            Err(err) if request.wants_json() || !is_login_fixable(&err) => respond(&err, outcome.set_cookies),
-            Err(_) => {
-                let location =
-                    build_url(&self.config.login_path, [("return_to", Some(request.path_and_query))]);
-                Decision { action: Action::Redirect(location), set_cookies: outcome.set_cookies }
+            Err(err) if !request.is_navigation() || !is_login_fixable(&err) => {
+                self.refuse(err, request, None, outcome.set_cookies)
+            }
+            Err(err) => {
+                let mut decision = Decision::new(
+                    Action::Redirect(self.login_link(request.path_and_query)),
+                    outcome.set_cookies,
+                );
+                decision.error = Some(err);
+                decision
             }
         }
     }
@@ -112,42 +265,63 @@ impl SessionEngine {
     pub async fn optional_auth(&self, request: &RequestInfo<'_>) -> Decision {
         let outcome = self.authenticate(request.cookie, request.authorization).await;
         match outcome.result {
-            Ok(identity) => Decision {
-                action: Action::Continue(Some(Box::new(identity))),
-                set_cookies: outcome.set_cookies,
-            },
+            Ok(identity) => Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies),
             Err(err) if request.authorization.is_some() && err.code().starts_with("token_") => {
-                respond(&err, outcome.set_cookies)
+                self.refuse(err, request, None, outcome.set_cookies)
             }
-            Err(_) => Decision { action: Action::Continue(None), set_cookies: outcome.set_cookies },
+            Err(err) => {
+                let mut decision = Decision::new(Action::Continue(None), outcome.set_cookies);
+                decision.error = Some(err);
+                decision
+            }
         }
     }
 
-    /// The login route (`signup` for the sign-up route): redirect to the provider.
+    /// The login route (`signup` for the sign-up route): redirect to the provider. Only
+    /// a page navigation starts a login: a script's request would only pile up
+    /// login-transaction cookies, so it gets 400 JSON.
     pub async fn handle_login(&self, request: &RequestInfo<'_>, signup: bool) -> Decision {
-        match self.begin_login(&LoginParams::from_query(request.query(), signup)).await {
-            Ok(start) => {
-                Decision { action: Action::Redirect(start.redirect_url), set_cookies: start.set_cookies }
-            }
-            Err(err) => respond(&err, Vec::new()),
+        if !request.is_navigation() {
+            let err = Error::invalid_argument(
+                "a login starts with a page navigation (Sec-Fetch-Mode: navigate or Accept: text/html); \
+                 API callers get 401 from protected routes instead",
+            );
+            return self.refuse(err, request, None, Vec::new());
+        }
+        match self.begin_login(&LoginParams::from_query(request.query(), signup), request.cookie).await {
+            Ok(start) => Decision::new(Action::Redirect(start.redirect_url), start.set_cookies),
+            Err(err) => self.refuse(err, request, None, Vec::new()),
         }
     }
 
-    /// The callback route: open the session and go back where the user was.
+    /// The callback route: open the session and go back where the user was. A failed
+    /// login shows a browser a short page with a way to try again.
     pub async fn handle_callback(&self, request: &RequestInfo<'_>) -> Decision {
         let outcome = self.complete_login(request.query(), request.cookie).await;
         match outcome.result {
-            Ok(_) => {
-                Decision { action: Action::Redirect(outcome.redirect_to), set_cookies: outcome.set_cookies }
+            Ok(_) => Decision::new(Action::Redirect(outcome.redirect_to), outcome.set_cookies),
+            Err(err) => {
+                let retry = self.login_link(&outcome.redirect_to);
+                self.refuse(err, request, Some(retry), outcome.set_cookies)
             }
-            Err(err) => respond(&err, outcome.set_cookies),
         }
     }
 
-    /// The logout route: clear the session and redirect to the provider's logout.
+    /// The logout route: clear the session and redirect to the provider's logout. A
+    /// request from another site (a link or form elsewhere) changes nothing: a browser
+    /// gets a page with a button that posts the logout from this site, an API caller 403.
     pub fn handle_logout(&self, request: &RequestInfo<'_>) -> Decision {
+        if !request.is_same_site_or_typed() {
+            let err = Error::CrossSiteRequest("logout");
+            if request.is_navigation() {
+                let body = pages::logout_confirmation(request.path());
+                let action = Action::Respond { status: 200, content_type: HTML, body };
+                return Decision { action, set_cookies: Vec::new(), error: Some(err) };
+            }
+            return self.refuse(err, request, None, Vec::new());
+        }
         let outcome = self.logout(request.cookie);
-        Decision { action: Action::Redirect(outcome.redirect_url), set_cookies: outcome.set_cookies }
+        Decision::new(Action::Redirect(outcome.redirect_url), outcome.set_cookies)
     }
 }
 

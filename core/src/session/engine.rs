@@ -3,7 +3,7 @@
 //! back (`Set-Cookie` values, a redirect) and talks to the provider only through
 //! [`ScalekitAuth`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use aws_lc_rs::digest;
@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::config::SessionConfig;
 use super::cookies::{CookieAttributes, RequestCookies};
 use super::data::{LoginTransaction, SessionData};
+use super::redact::{cookie_names, url_without_query};
 use super::refresh::Refresher;
 use super::return_to::safe_return_to;
 use super::seal::{Purpose, Sealer};
@@ -26,8 +27,21 @@ use crate::token::claims::Claims;
 /// The longest a login may take, from redirect to callback.
 pub const LOGIN_TIMEOUT_SECONDS: i64 = 600;
 
+/// The most login transactions a browser holds at once (tabs logging in side by side);
+/// starting one more drops the oldest, so the `Cookie` header stays small however often
+/// a login is started and abandoned.
+pub const MAX_PENDING_LOGINS: usize = 3;
+
+/// The most completed login states remembered against replay (each for the login
+/// timeout); past it the oldest is forgotten.
+const MAX_USED_STATES: usize = 10_000;
+
+/// The prefix that makes a browser refuse a cookie unless it is `Secure`, `Path=/` and
+/// host-only, so a sibling subdomain cannot plant or overwrite it.
+const HOST_PREFIX: &str = "__Host-";
+
 /// Who made a request, once authenticated.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// The user (from the ID token of the login, or from a bearer token's claims).
@@ -38,6 +52,17 @@ pub struct Identity {
     pub source: IdentitySource,
     #[serde(skip)]
     access_token: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The access token is a bearer credential: never in logs.
+        f.debug_struct("Identity")
+            .field("user", &self.user)
+            .field("claims", &self.claims)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Identity {
@@ -60,13 +85,21 @@ pub enum IdentitySource {
 /// The outcome of [`SessionEngine::authenticate`]: the identity or why there is none,
 /// and the `Set-Cookie` values to send in either case (a refreshed session, or the
 /// clearing of a dead one).
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct AuthOutcome {
     /// The identity, or the error that denies it.
     pub result: Result<Identity>,
     /// `Set-Cookie` header values to add to the response.
     pub set_cookies: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthOutcome")
+            .field("result", &self.result)
+            .field("set_cookies", &cookie_names(&self.set_cookies))
+            .finish()
+    }
 }
 
 /// The parameters of a login request (the query of the app's login route).
@@ -121,18 +154,27 @@ impl LoginParams {
 }
 
 /// Where to send the browser to log in, and the login-transaction cookie to set.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct LoginStart {
     /// The provider's authorization URL.
     pub redirect_url: String,
-    /// `Set-Cookie` values (the login transaction).
+    /// `Set-Cookie` values (the login transaction, and the clearing of older ones past
+    /// the limit of [`MAX_PENDING_LOGINS`]).
     pub set_cookies: Vec<String>,
+}
+
+impl std::fmt::Debug for LoginStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginStart")
+            .field("redirect_url", &url_without_query(&self.redirect_url))
+            .field("set_cookies", &cookie_names(&self.set_cookies))
+            .finish()
+    }
 }
 
 /// The outcome of a callback: the user (or why the login failed), where to go next and
 /// the cookies to set (the session, and the clearing of the login transaction).
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct CallbackOutcome {
     /// The logged-in user, or the error that ended the login.
@@ -143,14 +185,34 @@ pub struct CallbackOutcome {
     pub set_cookies: Vec<String>,
 }
 
+impl std::fmt::Debug for CallbackOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackOutcome")
+            .field("result", &self.result)
+            .field("redirect_to", &self.redirect_to)
+            .field("set_cookies", &cookie_names(&self.set_cookies))
+            .finish()
+    }
+}
+
 /// Where to send the browser to finish logging out, and the cookies that end the session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct LogoutOutcome {
     /// The provider's logout URL (with `id_token_hint`, `post_logout_redirect_uri`, `state`).
     pub redirect_url: String,
     /// `Set-Cookie` values that clear every session cookie.
     pub set_cookies: Vec<String>,
+}
+
+impl std::fmt::Debug for LogoutOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL carries the ID token as `id_token_hint`.
+        f.debug_struct("LogoutOutcome")
+            .field("redirect_url", &url_without_query(&self.redirect_url))
+            .field("set_cookies", &cookie_names(&self.set_cookies))
+            .finish()
+    }
 }
 
 /// Sessions for one web app. Create one per process and share it; every method is safe
@@ -174,7 +236,45 @@ pub struct SessionEngine {
     attrs: CookieAttributes,
     sealer: Sealer,
     refresher: Refresher,
-    used_states: Mutex<HashMap<String, i64>>,
+    used_states: Mutex<UsedStates>,
+    /// The session cookie's name (`__Host-` prefixed when cookies are `Secure`).
+    session_cookie: String,
+    /// The prefix of login-transaction cookie names (likewise).
+    login_prefix: String,
+}
+
+/// Completed login states (hashed), each until it could no longer complete anyway.
+/// Every entry lives equally long, so insertion order is expiry order: expired entries
+/// leave from the front, and each callback costs O(1).
+#[derive(Default)]
+struct UsedStates {
+    until: HashMap<[u8; 32], i64>,
+    order: VecDeque<([u8; 32], i64)>,
+}
+
+impl UsedStates {
+    /// Remembers `key` until `until`; false if it was already remembered.
+    fn insert(&mut self, key: [u8; 32], until: i64, now: i64) -> bool {
+        while let Some(&(old, old_until)) = self.order.front() {
+            if old_until > now && self.order.len() < MAX_USED_STATES {
+                break;
+            }
+            self.order.pop_front();
+            if self.until.get(&old) == Some(&old_until) {
+                self.until.remove(&old);
+            }
+        }
+        if self.until.get(&key).is_some_and(|t| *t > now) {
+            return false;
+        }
+        self.until.insert(key, until);
+        self.order.push_back((key, until));
+        true
+    }
+
+    fn contains(&self, key: &[u8; 32], now: i64) -> bool {
+        self.until.get(key).is_some_and(|t| *t > now)
+    }
 }
 
 impl std::fmt::Debug for SessionEngine {
@@ -188,13 +288,16 @@ impl SessionEngine {
     pub fn new(auth: ScalekitAuth, config: SessionConfig) -> Result<Self> {
         let secure = config.validate()?;
         let sealer = Sealer::new(&config.secrets);
+        let prefix = if secure { HOST_PREFIX } else { "" };
         Ok(SessionEngine {
             auth,
+            session_cookie: format!("{prefix}{}", config.cookie_name),
+            login_prefix: format!("{prefix}{}", config.login_cookie_prefix),
             config,
             attrs: CookieAttributes { secure },
             sealer,
             refresher: Refresher::new(),
-            used_states: Mutex::new(HashMap::new()),
+            used_states: Mutex::new(UsedStates::default()),
         })
     }
 
@@ -220,14 +323,52 @@ impl SessionEngine {
     fn login_cookie_name(&self, state: &str) -> String {
         let hash = digest::digest(&digest::SHA256, state.as_bytes());
         let hex: String = hash.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}{hex}", self.config.login_cookie_prefix)
+        format!("{}{hex}", self.login_prefix)
     }
 
-    /// Call on the app's login route: builds the provider URL (random state and nonce,
-    /// PKCE) and the login-transaction cookie. An `idp_initiated_login` token is
-    /// validated and its hints used; its `relay_state`, when a safe path, becomes the
-    /// return-to (the `state` stays random so that it keeps protecting the callback).
-    pub async fn begin_login(&self, params: &LoginParams) -> Result<LoginStart> {
+    /// The name of the session cookie (chunks are `NAME.0`, `NAME.1`, ...): the
+    /// configured name, with the `__Host-` prefix when cookies are `Secure`.
+    pub fn session_cookie_name(&self) -> &str {
+        &self.session_cookie
+    }
+
+    /// `Set-Cookie` values that drop the oldest login transactions of this browser, so
+    /// that with the one about to start it holds at most [`MAX_PENDING_LOGINS`]; expired
+    /// or unreadable ones go too.
+    fn prune_logins(&self, cookies: &RequestCookies, now: i64) -> Vec<String> {
+        let mut pending: Vec<(i64, &str)> = cookies
+            .names_with_prefix(&self.login_prefix)
+            .map(|name| {
+                let created = cookies
+                    .get(name)
+                    .and_then(|sealed| self.open_login(sealed))
+                    .map_or(i64::MIN, |txn| txn.created);
+                (created, name)
+            })
+            .collect();
+        pending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        pending.dedup_by(|a, b| a.1 == b.1);
+        let live = |created: i64| now.saturating_sub(created) <= LOGIN_TIMEOUT_SECONDS;
+        pending
+            .iter()
+            .enumerate()
+            .filter(|(i, (created, _))| *i >= MAX_PENDING_LOGINS - 1 || !live(*created))
+            .map(|(_, (_, name))| self.attrs.clear(name))
+            .collect()
+    }
+
+    fn open_login(&self, sealed: &str) -> Option<LoginTransaction> {
+        let bytes = self.sealer.open(Purpose::Login, sealed).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Call on the app's login route with the request's `Cookie` header: builds the
+    /// provider URL (random state and nonce, PKCE) and the login-transaction cookie, and
+    /// drops this browser's oldest transactions past [`MAX_PENDING_LOGINS`]. An
+    /// `idp_initiated_login` token is validated and its hints used; its `relay_state`,
+    /// when a safe path, becomes the return-to (the `state` stays random so that it
+    /// keeps protecting the callback).
+    pub async fn begin_login(&self, params: &LoginParams, cookie_header: Option<&str>) -> Result<LoginStart> {
         let mut return_to = safe_return_to(params.return_to.as_deref().unwrap_or("/"));
         let mut options = AuthorizationUrlOptions {
             scopes: Some(self.config.scopes.clone()),
@@ -257,8 +398,13 @@ impl SessionEngine {
             created: self.now(),
         };
         let sealed = self.sealer.seal(Purpose::Login, &to_json(&transaction));
-        let cookie = self.attrs.set(&self.login_cookie_name(&login.state), &sealed, LOGIN_TIMEOUT_SECONDS);
-        Ok(LoginStart { redirect_url: login.url, set_cookies: vec![cookie] })
+        let mut set_cookies = self.prune_logins(&RequestCookies::parse(cookie_header), transaction.created);
+        set_cookies.push(self.attrs.set(
+            &self.login_cookie_name(&login.state),
+            &sealed,
+            LOGIN_TIMEOUT_SECONDS,
+        ));
+        Ok(LoginStart { redirect_url: login.url, set_cookies })
     }
 
     /// Call on the app's callback route with its query string and the request's
@@ -308,11 +454,8 @@ impl SessionEngine {
                 Error::StateMismatch("no login with this state was started in this browser".into())
             });
         };
-        let txn: LoginTransaction = self
-            .sealer
-            .open(Purpose::Login, sealed)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        let txn = self
+            .open_login(sealed)
             .ok_or_else(|| Error::StateMismatch("the login cookie is invalid".into()))?;
         if !constant_time_eq(txn.state.as_bytes(), state.as_bytes()) {
             return Err(Error::StateMismatch("the state does not match the login cookie".into()));
@@ -346,29 +489,28 @@ impl SessionEngine {
     /// Remembers a completed state for the login timeout; false if it was already used.
     fn mark_state_used(&self, state: &str, now: i64) -> bool {
         let mut used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
-        used.retain(|_, until| *until > now);
-        used.insert(state_key(state), now + LOGIN_TIMEOUT_SECONDS).is_none()
+        used.insert(state_key(state), now.saturating_add(LOGIN_TIMEOUT_SECONDS), now)
     }
 
     fn state_was_used(&self, state: &str) -> bool {
         let used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
-        used.get(&state_key(state)).is_some_and(|until| *until > self.now())
+        used.contains(&state_key(state), self.now())
     }
 
     fn write_session(&self, data: &SessionData, cookies: &RequestCookies) -> Result<Vec<String>> {
         let sealed = self.sealer.seal(Purpose::Session, &to_json(data));
         let lifetime = i64::try_from(self.config.absolute_lifetime.as_secs()).unwrap_or(i64::MAX);
         let max_age = (data.created.saturating_add(lifetime) - self.now()).max(0);
-        let present = cookies.chunk_names(&self.config.cookie_name);
+        let present = cookies.chunk_names(&self.session_cookie);
         self.attrs
-            .write_chunked(&self.config.cookie_name, &sealed, max_age, &present)
+            .write_chunked(&self.session_cookie, &sealed, max_age, &present)
             .map_err(|e| Error::InvalidArgument(format!("cannot store the session: {e}")))
     }
 
     fn clear_session(&self, cookies: &RequestCookies) -> Vec<String> {
-        let mut names = cookies.chunk_names(&self.config.cookie_name);
+        let mut names = cookies.chunk_names(&self.session_cookie);
         if names.is_empty() {
-            names.push(self.config.cookie_name.clone());
+            names.push(self.session_cookie.clone());
         }
         names.iter().map(|n| self.attrs.clear(n)).collect()
     }
@@ -395,7 +537,7 @@ impl SessionEngine {
             None => {}
         }
         let cookies = RequestCookies::parse(cookie_header);
-        let Some(sealed) = cookies.read_chunked(&self.config.cookie_name) else {
+        let Some(sealed) = cookies.read_chunked(&self.session_cookie) else {
             return AuthOutcome { result: Err(Error::SessionMissing), set_cookies: Vec::new() };
         };
         let data: SessionData = match self.sealer.open(Purpose::Session, &sealed).and_then(|bytes| {
@@ -425,28 +567,63 @@ impl SessionEngine {
         if now >= data.seen.saturating_add(secs(self.config.idle_timeout)) {
             return end("idle timeout reached");
         }
-        let needs_refresh = data.exp - now <= secs(self.config.refresh_window);
-        if !needs_refresh {
-            match self.auth.validate_access_token(&data.at).await {
-                Ok(claims) => return self.continue_session(data, claims, cookies, now),
-                // The provider's keys are unreachable: not the session's fault, keep it.
-                Err(err @ Error::JwksUnavailable(_)) => {
-                    return AuthOutcome { result: Err(err), set_cookies: vec![] };
-                }
-                // The token no longer validates (e.g. its key was withdrawn): a refresh may mend it.
-                Err(err) if data.rt.is_none() => {
-                    return AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) };
-                }
-                Err(_) => {}
-            }
+        if data.rt.is_some() && data.exp - now <= self.refresh_window(&data) {
+            return self.refresh_session(data, cookies, now).await;
         }
+        match self.auth.validate_access_token(&data.at).await {
+            Ok(claims) => self.continue_session(data, claims, cookies, now, false),
+            // The provider's keys are unreachable: not the session's fault, keep it.
+            Err(err @ Error::JwksUnavailable(_)) => AuthOutcome { result: Err(err), set_cookies: vec![] },
+            // The token no longer validates (e.g. its key was withdrawn): a refresh may mend it.
+            Err(_) if data.rt.is_some() => self.refresh_session(data, cookies, now).await,
+            Err(Error::TokenExpired { .. }) => {
+                end("the access token expired and the session has no refresh token")
+            }
+            Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+        }
+    }
+
+    /// How long before its expiry an access token is refreshed: the configured window,
+    /// but at most a quarter of the token's own lifetime, so a 15-second token serves
+    /// most of its life instead of being refreshed on every request.
+    fn refresh_window(&self, data: &SessionData) -> i64 {
+        let configured = i64::try_from(self.config.refresh_window.as_secs()).unwrap_or(i64::MAX);
+        match data.iat {
+            Some(iat) if data.exp > iat => configured.min((data.exp - iat) / 4),
+            _ => configured,
+        }
+    }
+
+    /// Refreshes the session's tokens. A refusal (a 4xx grant or client error, e.g.
+    /// `invalid_grant`) ends the session once its access token is no longer valid; an
+    /// outage (5xx, `temporarily_unavailable`, timeout) never ends it while the token
+    /// is valid.
+    async fn refresh_session(
+        &self,
+        mut data: SessionData,
+        cookies: &RequestCookies,
+        now: i64,
+    ) -> AuthOutcome {
         let Some(refresh_token) = data.rt.clone() else {
-            return end("the access token expired and the session has no refresh token");
+            return AuthOutcome {
+                result: Err(Error::SessionMissing),
+                set_cookies: self.clear_session(cookies),
+            };
         };
-        match self.refresher.refresh(&self.auth, &refresh_token, now).await {
+        let end = |reason: &str| AuthOutcome {
+            result: Err(Error::SessionExpired(reason.to_owned())),
+            set_cookies: self.clear_session(cookies),
+        };
+        let err = match self.refresher.refresh(&self.auth, &refresh_token, now).await {
+            // OpenID Core §12.2: a refresh must not turn the session into another user's.
+            Ok(result) if result.access_token_claims.sub != data.user.id => {
+                let err =
+                    Error::invalid_claim("sub", "the refreshed tokens name another user than the session");
+                return AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) };
+            }
             Ok(result) => {
                 let next = SessionData::from_result(&result, Some(&data), now);
-                match self.write_session(&next, cookies) {
+                return match self.write_session(&next, cookies) {
                     Ok(set_cookies) => AuthOutcome {
                         result: Ok(Identity {
                             user: next.user,
@@ -457,33 +634,46 @@ impl SessionEngine {
                         set_cookies,
                     },
                     Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
-                }
+                };
             }
-            // The provider refused (invalid_grant: revoked, expired, replayed): the session is over.
-            Err(Error::ProviderError { error, .. }) => {
+            Err(err) => err,
+        };
+        let still_valid = self.auth.validate_access_token(&data.at).await;
+        if err.is_provider_outage() {
+            // The provider is down: a still-valid access token keeps the user in.
+            return match still_valid {
+                Ok(claims) => self.continue_session(data, claims, cookies, now, false),
+                Err(_) => AuthOutcome { result: Err(err), set_cookies: vec![] },
+            };
+        }
+        match (err, still_valid) {
+            // Refused (revoked, expired, replayed): the session lives until its access
+            // token expires (its `exp`, without the leeway), without the refresh token,
+            // so no request asks again.
+            (Error::ProviderError { .. }, Ok(claims)) if data.exp > now => {
+                data.rt = None;
+                self.continue_session(data, claims, cookies, now, true)
+            }
+            (Error::ProviderError { error, .. }, _) => {
                 end(&format!("the provider refused to refresh it ({error})"))
             }
-            // The provider is unreachable: a still-valid access token keeps the user in.
-            Err(err) if is_outage(&err) => match self.auth.validate_access_token(&data.at).await {
-                Ok(claims) => self.continue_session(data, claims, cookies, now),
-                Err(_) => AuthOutcome { result: Err(err), set_cookies: vec![] },
-            },
-            Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+            (err, _) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
         }
     }
 
-    /// An authenticated session; the cookie is rewritten only when the idle clock needs
-    /// moving (at most every 5 minutes), not on every request.
+    /// An authenticated session; the cookie is rewritten only when the session `changed`
+    /// or the idle clock needs moving (at most every 5 minutes), not on every request.
     fn continue_session(
         &self,
         mut data: SessionData,
         claims: Claims,
         cookies: &RequestCookies,
         now: i64,
+        changed: bool,
     ) -> AuthOutcome {
         let touch_every = (self.config.idle_timeout.as_secs() / 10).clamp(1, 300);
         let mut set_cookies = Vec::new();
-        if now - data.seen >= i64::try_from(touch_every).unwrap_or(300) {
+        if changed || now - data.seen >= i64::try_from(touch_every).unwrap_or(300) {
             data.seen = now;
             set_cookies = self.write_session(&data, cookies).unwrap_or_default();
         }
@@ -504,7 +694,7 @@ impl SessionEngine {
     pub fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
         let cookies = RequestCookies::parse(cookie_header);
         let id_token = cookies
-            .read_chunked(&self.config.cookie_name)
+            .read_chunked(&self.session_cookie)
             .and_then(|sealed| self.sealer.open(Purpose::Session, &sealed).ok())
             .and_then(|bytes| serde_json::from_slice::<SessionData>(&bytes).ok())
             .and_then(|data| data.it);
@@ -514,8 +704,7 @@ impl SessionEngine {
             state: Some(random_token()),
         });
         let mut set_cookies = self.clear_session(&cookies);
-        let prefix = self.config.login_cookie_prefix.clone();
-        set_cookies.extend(cookies.names_with_prefix(&prefix).map(|n| self.attrs.clear(n)));
+        set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.attrs.clear(n)));
         LogoutOutcome { redirect_url, set_cookies }
     }
 }
@@ -535,23 +724,37 @@ fn bearer_token(authorization: Option<&str>) -> Option<Result<&str>> {
     Some(Ok(token))
 }
 
-fn is_outage(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::ProviderUnavailable { .. }
-            | Error::ProviderTimeout { .. }
-            | Error::ProviderUnreachable { .. }
-            | Error::ProviderInvalidResponse { .. }
-            | Error::JwksUnavailable(_)
-    )
-}
-
-fn state_key(state: &str) -> String {
+fn state_key(state: &str) -> [u8; 32] {
     let hash = digest::digest(&digest::SHA256, state.as_bytes());
-    hash.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    let mut key = [0u8; 32];
+    key.copy_from_slice(hash.as_ref());
+    key
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     // Plain structs of strings and numbers always serialize.
     serde_json::to_vec(value).expect("session data serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_states_are_bounded_and_expire_in_order() {
+        let mut used = UsedStates::default();
+        let key = |i: usize| state_key(&i.to_string());
+        assert!(used.insert(key(0), 10, 0));
+        assert!(!used.insert(key(0), 10, 1), "a replay is caught");
+        assert!(used.contains(&key(0), 9) && !used.contains(&key(0), 10));
+        for i in 1..=MAX_USED_STATES + 5 {
+            assert!(used.insert(key(i), 100, 20));
+        }
+        assert!(used.order.len() <= MAX_USED_STATES && used.until.len() <= MAX_USED_STATES);
+        assert!(!used.contains(&key(1), 20), "the oldest is forgotten first");
+        assert!(used.contains(&key(MAX_USED_STATES + 5), 20));
+        // Once expired, entries leave as new ones arrive.
+        assert!(used.insert(key(0), 200, 150));
+        assert_eq!(used.until.len(), 1);
+    }
 }

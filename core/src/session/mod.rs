@@ -12,6 +12,8 @@ mod cookies;
 mod data;
 mod decision;
 mod engine;
+mod pages;
+mod redact;
 mod refresh;
 mod return_to;
 mod seal;
@@ -20,9 +22,9 @@ pub use config::{
     ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_SCOPES, ENV_SESSION_SECRET, MIN_SECRET_BYTES,
     SessionConfig,
 };
-pub use decision::{Action, Decision, RequestInfo, Requirements, check, error_body};
+pub use decision::{Action, Decision, REQUEST_HEADERS, RequestInfo, Requirements, check, error_body};
 pub use engine::{
     AuthOutcome, CallbackOutcome, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,
-    LogoutOutcome, SessionEngine,
+    LogoutOutcome, MAX_PENDING_LOGINS, SessionEngine,
 };
 pub use return_to::safe_return_to;

@@ -2,41 +2,59 @@
 //! browser could read as another origin (`//evil`, `/\evil`, `https://evil`, encoded or
 //! with control characters) falls back to `/`.
 
-/// The longest return-to path kept.
-const MAX_LEN: usize = 2048;
+/// The longest return-to path kept: it travels in a login cookie, and a browser holds
+/// up to three of those.
+const MAX_LEN: usize = 512;
 
-/// `candidate` if it is a safe same-origin relative path, else `/`.
+/// `candidate`, normalised (dot segments resolved), if it is a safe same-origin
+/// relative path of at most 512 bytes, else `/`.
 ///
 /// ```
 /// use scalekit_auth::safe_return_to;
 /// assert_eq!(safe_return_to("/reports?year=2026#top"), "/reports?year=2026#top");
 /// assert_eq!(safe_return_to("//evil.example"), "/");
 /// assert_eq!(safe_return_to("https://evil.example/"), "/");
+/// assert_eq!(safe_return_to("/a/../b"), "/b");
+/// assert_eq!(safe_return_to("/..//evil.example"), "/");
 /// ```
 pub fn safe_return_to(candidate: &str) -> String {
-    if is_safe(candidate) { candidate.to_owned() } else { "/".to_owned() }
+    normalised(candidate).unwrap_or_else(|| "/".to_owned())
 }
 
-fn is_safe(path: &str) -> bool {
+fn normalised(path: &str) -> Option<String> {
     if path.is_empty() || path.len() > MAX_LEN || !path.starts_with('/') {
-        return false;
+        return None;
     }
     // Browsers drop tabs and newlines inside URLs and treat '\' as '/': either can turn
     // "/ /evil" or "/\evil" into a network-path reference.
     if path.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace()) {
-        return false;
+        return None;
     }
     // Check the decoded form too: "/%2F%2Fevil" or "/%5Cevil" must not survive a decode
     // somewhere down the line.
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     for form in [path, decoded.as_ref()] {
         if form.starts_with("//") || form.contains('\\') || form.chars().any(char::is_control) {
-            return false;
+            return None;
         }
     }
-    // Finally, resolved against a placeholder origin it must stay on that origin.
-    let Ok(base) = url::Url::parse("https://return-to.invalid/") else { return false };
-    base.join(path).is_ok_and(|u| u.origin() == base.origin())
+    // Resolved against a placeholder origin it must stay on that origin; the resolved
+    // form is what is kept, so "/..//x" cannot become "//x" further down the line.
+    let base = url::Url::parse("https://return-to.invalid/").ok()?;
+    let resolved = base.join(path).ok().filter(|u| u.origin() == base.origin())?;
+    let mut out = resolved.path().to_owned();
+    if out.starts_with("//") || out.contains('\\') {
+        return None;
+    }
+    if let Some(query) = resolved.query() {
+        out.push('?');
+        out.push_str(query);
+    }
+    if let Some(fragment) = resolved.fragment() {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    (out.len() <= MAX_LEN).then_some(out)
 }
 
 #[cfg(test)]
@@ -73,13 +91,23 @@ mod tests {
             "/%09/evil.example",
             "/%0d%0a//evil.example",
             "/ /evil.example",
+            "/..//evil.example",
+            "/a/../..//evil.example",
+            "/.//evil.example",
+            "/%2e%2e//evil.example",
             "",
-            &format!("/{}", "a".repeat(3000)),
+            &format!("/{}", "a".repeat(600)),
         ];
         assert!(payloads.len() >= 20);
         for p in payloads {
             assert_eq!(safe_return_to(p), "/", "{p:?}");
         }
+    }
+
+    #[test]
+    fn dot_segments_are_resolved() {
+        assert_eq!(safe_return_to("/a/./b/../c?x=1#f"), "/a/c?x=1#f");
+        assert_eq!(safe_return_to("/.."), "/");
     }
 
     #[test]

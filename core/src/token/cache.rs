@@ -2,7 +2,8 @@
 //! presented again (every request of a session or an API client) skips the RSA work.
 //!
 //! Only the signature step is remembered. On every hit the key must still be published
-//! (a withdrawn key stops its tokens at once) and every claim rule runs again against the
+//! under the same `kid` with the same key material (its RFC 7638 thumbprint: a withdrawn
+//! or replaced key stops its tokens at once) and every claim rule runs again against the
 //! current time. Entries are keyed by the SHA-256 of the exact token bytes.
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use aws_lc_rs::digest;
 
 use super::claims::Claims;
 use crate::algorithm::Algorithm;
+use crate::jwks::key::Thumbprint;
 
 type TokenHash = [u8; 32];
 
@@ -21,6 +23,11 @@ pub(crate) struct Verified {
     pub(crate) claims: Claims,
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
+    /// The key that verified it: a hit counts only while the key published under this
+    /// `kid` is still the same key material.
+    pub(crate) thumbprint: Thumbprint,
+    /// The other token type the header's `typ` names, if any.
+    pub(crate) header_type: Option<&'static str>,
 }
 
 pub(crate) struct VerifiedTokens {
@@ -75,7 +82,13 @@ mod tests {
 
     fn verified(exp: i64) -> Verified {
         let payload = format!(r#"{{"sub":"s","iss":"i","exp":{exp}}}"#);
-        Verified { claims: Claims::from_json(payload.as_bytes()).unwrap(), alg: Algorithm::RS256, kid: None }
+        Verified {
+            claims: Claims::from_json(payload.as_bytes()).unwrap(),
+            alg: Algorithm::RS256,
+            kid: None,
+            thumbprint: [0; 32],
+            header_type: None,
+        }
     }
 
     #[test]

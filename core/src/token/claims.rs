@@ -40,6 +40,7 @@ const KNOWN: &[&str] = &[
     "at_hash",
     "xoid",
     "xuid",
+    "events",
 ];
 
 /// The claims of a token that passed validation.
@@ -119,6 +120,9 @@ pub struct Claims {
     /// Every claim as JSON, parsed on first use: most requests read typed fields only.
     #[serde(skip)]
     raw: OnceLock<Map<String, Value>>,
+    /// Whether an `events` claim is present (a logout token, OpenID Back-Channel Logout).
+    #[serde(skip)]
+    has_events: bool,
 }
 
 impl PartialEq for Claims {
@@ -187,6 +191,9 @@ struct KnownClaims<'a> {
     xoid: Option<&'a RawValue>,
     #[serde(borrow)]
     xuid: Option<&'a RawValue>,
+    /// Only its presence matters: it marks a logout (security event) token.
+    #[serde(borrow)]
+    events: Option<&'a RawValue>,
 }
 
 impl Claims {
@@ -233,7 +240,21 @@ impl Claims {
             xuid: read::string(k.xuid, "xuid")?,
             payload: Arc::from(text),
             raw: OnceLock::new(),
+            has_events: k.events.is_some(),
         })
+    }
+
+    /// What kind of token other than an access token these claims betray, if any: an
+    /// ID token carries `nonce` or `at_hash` (OpenID Core §2, §3.1.3.6), a logout token
+    /// an `events` claim (Back-Channel Logout §2.4).
+    pub(crate) fn other_token_type(&self) -> Option<&'static str> {
+        if self.nonce.is_some() || self.at_hash.is_some() {
+            Some("an ID token")
+        } else if self.has_events {
+            Some("a logout token")
+        } else {
+            None
+        }
     }
 
     /// Any claim by name, as JSON.

@@ -18,6 +18,27 @@ pub(crate) struct Header {
     pub(crate) kid: Option<String>,
     #[serde(default)]
     crit: Option<Vec<String>>,
+    /// The media type of the whole token (RFC 7515 §4.1.9): `at+jwt` for access tokens
+    /// (RFC 9068), `logout+jwt` for logout tokens.
+    #[serde(default)]
+    pub(crate) typ: Option<String>,
+}
+
+impl Header {
+    /// The other token type a `typ` header names, if it names one: `logout+jwt` and any
+    /// other `+jwt` type but `at+jwt` (RFC 9068) are never access tokens. `JWT`, `JOSE`
+    /// or no `typ` say nothing. The comparison ignores case and an `application/`
+    /// prefix (RFC 7515 §4.1.9).
+    pub(crate) fn other_token_type(&self) -> Option<&'static str> {
+        let typ = self.typ.as_deref()?.to_ascii_lowercase();
+        let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+        match typ {
+            "at+jwt" => None,
+            "logout+jwt" => Some("a logout token"),
+            t if t.ends_with("+jwt") => Some("a token of another type"),
+            _ => None,
+        }
+    }
 }
 
 /// A compact JWS whose structure and header have been checked, not yet its signature.

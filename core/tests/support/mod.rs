@@ -1,6 +1,8 @@
 //! An in-process provider on 127.0.0.1 serving discovery and a JWKS, counting requests.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod session;
+
 use std::time::Duration;
 
 use scalekit_auth::testing::{ManualClock, TestSigner, jwks_json};

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scalekit_auth::{Action, Decision, Identity, RequestInfo, Requirements, SessionEngine};
@@ -15,17 +15,8 @@ use scalekit_auth::{Action, Decision, Identity, RequestInfo, Requirements, Sessi
 /// The engine, shared by every handler.
 pub type Engine = Arc<SessionEngine>;
 
-fn header(headers: &HeaderMap, name: axum::http::HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn request_info<'a>(path_and_query: &'a str, headers: &'a HeaderMap) -> RequestInfo<'a> {
-    RequestInfo {
-        path_and_query,
-        cookie: header(headers, COOKIE),
-        authorization: header(headers, AUTHORIZATION),
-        accept: header(headers, ACCEPT),
-    }
+fn request_info<'a>(method: &'a str, path_and_query: &'a str, headers: &'a HeaderMap) -> RequestInfo<'a> {
+    RequestInfo::from_headers(method, path_and_query, |name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
 
 fn path_and_query(request: &Request) -> String {
@@ -42,18 +33,25 @@ fn with_cookies(mut response: Response, set_cookies: &[String]) -> Response {
     response
 }
 
-/// A decision that ends the request (redirect or JSON answer) as a response.
+/// A decision that ends the request (a redirect, an error page or JSON) as a response.
 fn respond(decision: Decision) -> Response {
-    let response = match decision.action {
-        Action::Redirect(location) => (StatusCode::FOUND, [(LOCATION, location)]).into_response(),
-        Action::Respond { status, body } => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            [(CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response(),
-        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    if let Some(err) = &decision.error
+        && decision.status() >= 500
+    {
+        eprintln!("auth: {} ({err})", err.code());
+    }
+    let status = StatusCode::from_u16(decision.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = decision.headers();
+    let body = match decision.action {
+        Action::Respond { body, .. } => body,
+        _ => String::new(),
     };
+    let mut response = (status, body).into_response();
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(HeaderName::from_static(name), value);
+        }
+    }
     with_cookies(response, &decision.set_cookies)
 }
 
@@ -79,39 +77,43 @@ pub async fn require(
     next: Next,
 ) -> Response {
     let pq = path_and_query(&request);
-    let decision = engine.require_auth(&request_info(&pq, request.headers()), &requirements).await;
+    let info = request_info(request.method().as_str(), &pq, request.headers());
+    let decision = engine.require_auth(&info, &requirements).await;
     continue_or_respond(decision, request, next).await
 }
 
 /// Middleware for routes that work with or without a user.
 pub async fn optional(State(engine): State<Engine>, request: Request, next: Next) -> Response {
     let pq = path_and_query(&request);
-    let decision = engine.optional_auth(&request_info(&pq, request.headers())).await;
+    let info = request_info(request.method().as_str(), &pq, request.headers());
+    let decision = engine.optional_auth(&info).await;
     continue_or_respond(decision, request, next).await
 }
 
 /// GET /auth/login
 pub async fn login(State(engine): State<Engine>, request: Request<Body>) -> Response {
     let pq = path_and_query(&request);
-    respond(engine.handle_login(&request_info(&pq, request.headers()), false).await)
+    respond(
+        engine.handle_login(&request_info(request.method().as_str(), &pq, request.headers()), false).await,
+    )
 }
 
 /// GET /auth/signup
 pub async fn signup(State(engine): State<Engine>, request: Request<Body>) -> Response {
     let pq = path_and_query(&request);
-    respond(engine.handle_login(&request_info(&pq, request.headers()), true).await)
+    respond(engine.handle_login(&request_info(request.method().as_str(), &pq, request.headers()), true).await)
 }
 
 /// GET /auth/callback
 pub async fn callback(State(engine): State<Engine>, request: Request<Body>) -> Response {
     let pq = path_and_query(&request);
-    respond(engine.handle_callback(&request_info(&pq, request.headers())).await)
+    respond(engine.handle_callback(&request_info(request.method().as_str(), &pq, request.headers())).await)
 }
 
-/// GET /auth/logout
+/// GET or POST /auth/logout
 pub async fn logout(State(engine): State<Engine>, request: Request<Body>) -> Response {
     let pq = path_and_query(&request);
-    respond(engine.handle_logout(&request_info(&pq, request.headers())))
+    respond(engine.handle_logout(&request_info(request.method().as_str(), &pq, request.headers())))
 }
 
 /// The identity a middleware stored, for handlers.

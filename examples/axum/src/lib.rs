@@ -27,6 +27,6 @@ pub fn app(engine: SessionEngine) -> Router {
         .route("/auth/login", get(auth::login))
         .route("/auth/signup", get(auth::signup))
         .route("/auth/callback", get(auth::callback))
-        .route("/auth/logout", get(auth::logout))
+        .route("/auth/logout", get(auth::logout).post(auth::logout))
         .with_state(engine)
 }

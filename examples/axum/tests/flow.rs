@@ -124,3 +124,40 @@ async fn api_and_role_errors_are_json_and_a_tampered_cookie_logs_out() {
     assert!(page.location.unwrap().starts_with("/auth/login"));
     assert!(page.set_cookies.iter().any(|c| c.starts_with("skauth_session=;") && c.contains("Max-Age=0")));
 }
+
+/// The hardening seen from outside: abandoned logins, scripts, cross-site logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_logins_scripts_and_cross_site_logout() {
+    let app = start().await;
+    // 30 logins started and never finished leave the Cookie header small.
+    let mut browser = Browser::new();
+    for _ in 0..30 {
+        let page = browser.get(&format!("{}/auth/login?return_to=%2Fdashboard", app.url), &[HTML]).await;
+        assert_eq!(page.status, 302);
+    }
+    let logins = browser.cookie_names().iter().filter(|n| n.starts_with("skauth_login_")).count();
+    assert_eq!(logins, scalekit_auth::MAX_PENDING_LOGINS);
+    assert!(browser.cookie_header().len() < 4096, "{} bytes", browser.cookie_header().len());
+    // A script without a session gets 401 JSON, not a redirect, and cannot start a login.
+    let fetch = [("accept", "*/*"), ("sec-fetch-mode", "cors"), ("sec-fetch-site", "same-origin")];
+    let page = Browser::new().get(&format!("{}/dashboard", app.url), &fetch).await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("session_missing"), "{}", page.body);
+    let page = Browser::new().get(&format!("{}/auth/login", app.url), &fetch).await;
+    assert_eq!(page.status, 400);
+    assert!(page.set_cookies.is_empty());
+    // A link on another site does not log the user out.
+    let mut user = Browser::new();
+    log_in(&app, &mut user, "jane", "/dashboard").await;
+    let cross = [HTML, ("sec-fetch-mode", "navigate"), ("sec-fetch-site", "cross-site")];
+    let page = user.get(&format!("{}/auth/logout", app.url), &cross).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"method="post""#), "{}", page.body);
+    assert!(page.set_cookies.is_empty());
+    assert_eq!(user.get(&format!("{}/dashboard", app.url), &[HTML]).await.status, 200, "still logged in");
+    // The app's own logout ends the session.
+    let own = [HTML, ("sec-fetch-mode", "navigate"), ("sec-fetch-site", "same-origin")];
+    let page = user.get(&format!("{}/auth/logout", app.url), &own).await;
+    assert_eq!(page.status, 302);
+    assert_eq!(user.get(&format!("{}/dashboard", app.url), &[HTML]).await.status, 302, "logged out");
+}

@@ -10,7 +10,7 @@ const SECRET: &str = "e2e-session-secret-0123456789-abcdefgh";
 
 /// Logs in through the engine and the provider; returns the browser's `Cookie` header.
 async fn logged_in(idp: &Idp, engine: &SessionEngine, browser: &str) -> String {
-    let start = engine.begin_login(&LoginParams::default()).await.unwrap();
+    let start = engine.begin_login(&LoginParams::default(), None).await.unwrap();
     let (code, state) = idp.login(&start.redirect_url, "jane", browser).await;
     let login_cookie = start.set_cookies[0].split(';').next().unwrap().to_owned();
     let outcome = engine.complete_login(&format!("code={code}&state={state}"), Some(&login_cookie)).await;
