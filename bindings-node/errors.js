@@ -1,15 +1,19 @@
 'use strict'
 // Error classes with a stable `.code`. The native module reports a core error as the
-// JSON `{code, message, status, oauthError?, description?}` in the thrown error's
-// message; `toScalekitError` turns that into the class of its family.
+// JSON `{code, message, publicMessage, status, oauthError?, description?}` in the thrown
+// error's message; `toScalekitError` turns that into the class of its family.
 
-/** Base class of every scalekit-auth error. `code` is stable; `status` is an HTTP hint. */
+/**
+ * Base class of every scalekit-auth error. `code` is stable; `status` is an HTTP hint;
+ * `message` has the details for logs, `publicMessage` the short text a client may see.
+ */
 class ScalekitAuthError extends Error {
-  constructor(message, { code, status, oauthError, description, cause } = {}) {
+  constructor(message, { code, status, publicMessage, oauthError, description, cause } = {}) {
     super(message, cause ? { cause } : undefined)
     this.name = new.target.name
     this.code = code
     this.status = status
+    if (publicMessage !== undefined) this.publicMessage = publicMessage
     if (oauthError !== undefined) this.oauthError = oauthError
     if (description !== undefined) this.description = description
   }
@@ -23,7 +27,7 @@ class SessionError extends ScalekitAuthError {}
 class ProviderError extends ScalekitAuthError {}
 
 const SESSION_CODES = new Set([
-  'session_missing', 'session_invalid', 'session_expired', 'state_mismatch', 'login_expired',
+  'session_missing', 'session_invalid', 'session_expired', 'cross_site_request', 'state_mismatch', 'login_expired',
   'callback_replayed', 'callback_invalid_issuer', 'authorization_denied',
 ])
 
@@ -47,7 +51,9 @@ const NAPI_ARGUMENT_CODES = new Set([
 /** Converts an error thrown by the native module; other errors pass through. */
 function toScalekitError(error) {
   if (error instanceof Error && NAPI_ARGUMENT_CODES.has(error.code)) {
-    return new ConfigurationError(`invalid argument: ${error.message}`, { code: 'invalid_argument', status: 400, cause: error })
+    return new ConfigurationError(`invalid argument: ${error.message}`, {
+      code: 'invalid_argument', status: 400, publicMessage: 'The request is invalid.', cause: error,
+    })
   }
   if (!(error instanceof Error) || typeof error.message !== 'string' || !error.message.startsWith('{"code"')) {
     return error

@@ -11,8 +11,8 @@
  * app.get('/dashboard', auth.requireAuth(), (req, res) => { res.send(req.auth!.user.email) })
  * ```
  */
-import type { RequestHandler, Router } from 'express'
-import type { Identity, ScalekitAuth, ScalekitAuthOptions } from './index'
+import type { Request, RequestHandler, Router } from 'express'
+import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions } from './index'
 
 declare global {
   namespace Express {
@@ -39,11 +39,20 @@ export interface ScalekitExpressOptions extends Partial<ScalekitAuthOptions> {
   refreshWindowSeconds?: number
   /** A specific copy of Express (default: `require('express')`). */
   express?: { Router: () => Router }
+  /**
+   * Hears the error behind every decision of the middleware and auth routes (a refusal,
+   * a redirect to log in, an optional route continuing without a user). `error.message`
+   * has the details for logs that the response leaves out; `error.status` is the HTTP
+   * status it maps to. Default: `console.error` for a status of 500 or more.
+   */
+  onError?: (error: ScalekitAuthError, req: Request) => void
 }
 
 export interface ScalekitExpress {
   client: ScalekitAuth
+  /** `/auth/login`, `/auth/signup`, `/auth/callback` and `/auth/logout` (GET and POST). */
   router: Router
+  /** Browsers loading a page are sent to log in; other callers get 401 JSON. */
   requireAuth(): RequestHandler
   optionalAuth(): RequestHandler
   requireRoles(...roles: string[]): RequestHandler

@@ -10,7 +10,7 @@
 
 const native = require('./native.js')
 const { ScalekitAuth } = require('./index.js')
-const { translate } = require('./errors.js')
+const { classForCode, translate } = require('./errors.js')
 
 const SESSION_OPTIONS = [
   'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
@@ -18,34 +18,47 @@ const SESSION_OPTIONS = [
 ]
 
 function requestParts(req) {
+  const h = req.headers
   return {
+    method: req.method,
     pathAndQuery: req.originalUrl || req.url,
-    cookie: req.headers.cookie,
-    authorization: req.headers.authorization,
-    accept: req.headers.accept,
+    cookie: h.cookie,
+    authorization: h.authorization,
+    accept: h.accept,
+    secFetchMode: h['sec-fetch-mode'],
+    secFetchSite: h['sec-fetch-site'],
   }
 }
 
+// Cookies are written at once, before the route runs: a route that fails (next(err), a
+// throw) still answers with the refreshed session.
 function writeCookies(res, decision) {
   for (const cookie of decision.setCookies) res.append('Set-Cookie', cookie)
 }
 
+// A redirect or an answer, exactly as the engine wrote it: status, headers, body.
 function respond(res, decision) {
   writeCookies(res, decision)
-  if (decision.kind === 'redirect') {
-    res.redirect(302, decision.location)
-  } else {
-    res.status(decision.status).type('application/json').send(decision.body)
-  }
+  res.status(decision.status)
+  for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value)
+  res.end(decision.body ?? '')
+}
+
+/** The default `onError`: errors the server should hear about (status >= 500). */
+function logServerErrors(error) {
+  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.message}`)
 }
 
 /**
  * Sessions for one Express app. Without `environmentUrl` and `redirectUri` the settings
  * come from the SCALEKIT_* environment variables. `express` may be passed to use a
- * specific copy of Express.
+ * specific copy of Express. `onError(error, req)` hears the error behind every decision
+ * (refusals, redirects to log in, optional routes without a user), with the details
+ * that the response leaves out; by default those with a status >= 500 are logged.
  */
 function createScalekitExpress(options = {}) {
   const prefix = options.prefix ?? '/auth'
+  const onError = options.onError ?? logServerErrors
   const client = options.environmentUrl ? new ScalekitAuth(options) : ScalekitAuth.fromEnv(options)
   const sessionOptions = { loginPath: `${prefix}/login` }
   for (const key of SESSION_OPTIONS) if (options[key] !== undefined) sessionOptions[key] = options[key]
@@ -55,11 +68,24 @@ function createScalekitExpress(options = {}) {
     return new native.NativeSessionEngine(client._native, options.redirectUri, secrets, sessionOptions)
   })
 
+  const report = (decision, req) => {
+    if (decision.errorCode == null) return
+    const ErrorClass = classForCode(decision.errorCode)
+    const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
+    try {
+      onError(error, req)
+    } catch (hookError) {
+      console.error('scalekit-auth: onError threw', hookError)
+    }
+  }
+
   const express = options.express ?? require('express')
   const router = express.Router()
   const route = (decide) => async (req, res, next) => {
     try {
-      respond(res, await decide(requestParts(req)))
+      const decision = await decide(requestParts(req))
+      report(decision, req)
+      respond(res, decision)
     } catch (error) {
       next(error)
     }
@@ -75,20 +101,24 @@ function createScalekitExpress(options = {}) {
       const decision = requirements === null
         ? await engine.optionalAuth(parts)
         : engine.tryRequireAuth(parts, requirements) ?? await engine.requireAuth(parts, requirements)
+      report(decision, req)
       if (decision.kind !== 'continue') return respond(res, decision)
       writeCookies(res, decision)
       req.auth = decision.identity ?? undefined
-      next()
     } catch (error) {
-      next(error)
+      return next(error)
     }
+    next()
   }
 
   return {
     client,
     engine,
     router,
-    /** A signed-in user is required: browsers are sent to log in, API callers get 401 JSON. */
+    /**
+     * A signed-in user is required: a browser loading a page is sent to log in, every
+     * other caller (fetch, API clients) gets 401 JSON.
+     */
     requireAuth: () => guard({}),
     /** `req.auth` is set when a user is signed in; the route runs either way. */
     optionalAuth: () => guard(null),

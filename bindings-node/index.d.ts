@@ -185,6 +185,11 @@ export declare class ScalekitAuthError extends Error {
   readonly code: string
   /** HTTP status an app should answer with. */
   readonly status: number
+  /**
+   * A short message a client may be shown; `message` holds the details for logs
+   * (configured issuers, provider URLs, transport errors).
+   */
+  readonly publicMessage?: string
   /** The OAuth `error` of provider refusals and denied logins. */
   readonly oauthError?: string
   readonly description?: string | null

@@ -24,6 +24,10 @@ export declare class NativeClient {
   tryValidateAccessToken(token: string): string | null
   /** The claims as JSON text (see `tryValidateAccessToken`). */
   validateAccessToken(token: string): Promise<string>
+  /**
+   * The claims, as an object in which every claim (even one named `__proto__`) is an
+   * own property.
+   */
   validateIdToken(token: string, nonce?: string | undefined | null): Promise<any>
   authenticateWithCode(code: string, redirectUri: string, codeVerifier?: string | undefined | null, nonce?: string | undefined | null): Promise<AuthResult>
   refreshAccessToken(refreshToken: string): Promise<AuthResult>
@@ -105,14 +109,42 @@ export interface ClientToken {
   tokenType?: string
 }
 
+/**
+ * What the adapter does: `continue` (run the route with `identity`), `redirect` or
+ * `respond`. In every case it sends `setCookies`; to redirect or respond it answers with
+ * `status`, every header of `headers` and `body` (none for a redirect).
+ */
 export interface Decision {
   /** `continue`, `redirect` or `respond`. */
-  kind: string
-  location?: string
+  kind: 'continue' | 'redirect' | 'respond'
+  /** The HTTP status (200 to continue, 302 to redirect). */
   status: number
+  /**
+   * The headers to answer with besides `Set-Cookie`, by lower-case name: `location` or
+   * `content-type`, `cache-control: no-store`, `x-content-type-options: nosniff`.
+   * Empty to continue.
+   */
+  headers: Record<string, string>
+  /** The redirect target (also in `headers`). */
+  location?: string
+  /** The body: an HTML page or JSON, as `headers['content-type']` says. */
   body?: string
+  /** `Set-Cookie` values, sent whatever the kind. */
   setCookies: Array<string>
+  /** Who made the request, to continue with. */
   identity?: Identity
+  /**
+   * The code of the error behind this decision (a refusal, a redirect to log in, or an
+   * optional route continuing without a user).
+   */
+  errorCode?: string
+  /** The HTTP status the error maps to. */
+  errorStatus?: number
+  /**
+   * The error's full message, for logs only: it may name the configured issuer,
+   * provider URLs or transport errors, which the body never does.
+   */
+  errorDetail?: string
 }
 
 /** Every error code, in the core's order. */
@@ -149,12 +181,24 @@ export interface LogoutOptions {
 /** Throws the error a core error with `code` maps to (for the mapping tests). */
 export declare function raiseForCode(code: string): void
 
-/** The parts of a request the engine reads. */
+/**
+ * The parts of a request the engine reads: the method, path and query, and the
+ * headers of the same names.
+ */
 export interface RequestParts {
+  /** `GET` when absent. */
+  method?: string
   pathAndQuery: string
   cookie?: string
   authorization?: string
   accept?: string
+  /**
+   * `Sec-Fetch-Mode` (`navigate` for a page load): with `accept` it tells a person's
+   * browser loading a page, sent to log in, from a script or API client, given 401.
+   */
+  secFetchMode?: string
+  /** `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`). */
+  secFetchSite?: string
 }
 
 export interface RouteRequirements {

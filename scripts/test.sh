@@ -15,6 +15,7 @@ run_tests() { "$@" 2>&1 | tee -a "$log"; }
 
 step "rustfmt"
 cargo fmt --all --check
+rustfmt --check --edition 2024 --config-path rustfmt.toml fuzz/fuzz_targets/*.rs
 
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
@@ -33,6 +34,9 @@ export SCALEKIT_E2E_IDP_URL="http://127.0.0.1:$IDP_PORT"
 
 step "Rust tests (core, end-to-end, axum example)"
 run_tests cargo test --workspace --all-features --exclude scalekit-auth-python --exclude scalekit-auth-node
+
+step "Fuzzing: a short run per target (scripts/fuzz.sh SECONDS for a long one)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 step "Python package (build, tests, types)"
 if [ ! -x target/venv/bin/python ]; then

@@ -8,7 +8,7 @@ use scalekit_auth::{
 };
 use serde_json::Value;
 
-use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, LoginRequest, claims};
+use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest, claims};
 use crate::errors::{to_napi, whole};
 
 #[napi(object)]
@@ -172,10 +172,12 @@ impl NativeClient {
         auth.validate_access_token(&token).await.map(|c| claims(&c).to_string()).map_err(to_napi)
     }
 
-    #[napi]
-    pub async fn validate_id_token(&self, token: String, nonce: Option<String>) -> napi::Result<Value> {
+    /// The claims, as an object in which every claim (even one named `__proto__`) is an
+    /// own property.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub async fn validate_id_token(&self, token: String, nonce: Option<String>) -> napi::Result<Json> {
         let auth = self.auth.clone();
-        auth.validate_id_token(&token, nonce.as_deref()).await.map(|c| claims(&c)).map_err(to_napi)
+        auth.validate_id_token(&token, nonce.as_deref()).await.map(|c| Json(claims(&c))).map_err(to_napi)
     }
 
     #[napi]

@@ -1,7 +1,75 @@
 //! Core results as plain JavaScript objects (camelCase), claims as JSON objects.
 
+use std::collections::BTreeMap;
+
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, Property, ToNapiValue, TypeName};
+use napi::{Env, ValueType, sys};
 use napi_derive::napi;
 use serde_json::{Map, Value};
+
+/// The deepest nesting [`Json`] converts (`serde_json` parses no deeper).
+const MAX_DEPTH: usize = 128;
+
+/// JSON (claims) for JavaScript, built so that no key is special: every key of an object
+/// becomes an own data property, defined rather than assigned. napi's own conversion of
+/// `serde_json::Value` assigns, and assigning a key named `__proto__` runs the
+/// `Object.prototype.__proto__` setter: a token carrying `"__proto__": {...}` would
+/// replace the claims object's prototype instead of adding a claim.
+pub struct Json(pub(crate) Value);
+
+struct JsonRef<'a>(&'a Value, usize);
+
+impl TypeName for Json {
+    fn type_name() -> &'static str {
+        "Object"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Json {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `env` is the live environment napi passed in.
+        unsafe { JsonRef::to_napi_value(env, JsonRef(&val.0, 0)) }
+    }
+}
+
+impl ToNapiValue for JsonRef<'_> {
+    unsafe fn to_napi_value(raw_env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let JsonRef(value, depth) = val;
+        let env = Env::from_raw(raw_env);
+        match value {
+            Value::Object(_) | Value::Array(_) if depth >= MAX_DEPTH => {
+                Err(napi::Error::from_reason("claims nested too deeply to convert"))
+            }
+            Value::Object(map) => {
+                let properties = map
+                    .iter()
+                    .map(|(key, item)| {
+                        Property::new()
+                            .with_name(&env, key.as_str())?
+                            .with_napi_value(&env, JsonRef(item, depth + 1))
+                    })
+                    .collect::<napi::Result<Vec<_>>>()?;
+                let mut object = Object::new(&env)?;
+                // Defined (writable, enumerable, configurable) like JSON.parse does, never set.
+                object.define_properties(&properties)?;
+                Ok(object.raw())
+            }
+            Value::Array(items) => {
+                let mut array = env.create_array(u32::try_from(items.len()).unwrap_or(u32::MAX))?;
+                for (index, item) in (0..u32::MAX).zip(items) {
+                    array.set(index, JsonRef(item, depth + 1))?;
+                }
+                Ok(array.raw())
+            }
+            // SAFETY: as above; a scalar has no keys.
+            scalar => unsafe { <&Value as ToNapiValue>::to_napi_value(raw_env, scalar) },
+        }
+    }
+}
 
 /// Claims as one object: every claim of the token, with `aud`, `roles`, `permissions`,
 /// `amr` as arrays and `scopes` merged from `scope` and `scopes`.
@@ -49,7 +117,7 @@ impl From<&scalekit_auth::User> for User {
     }
 }
 
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct AuthResult {
     pub user: User,
     pub id_token: Option<String>,
@@ -57,16 +125,18 @@ pub struct AuthResult {
     pub refresh_token: Option<String>,
     pub expires_in: Option<u32>,
     pub token_type: Option<String>,
-    pub access_token_claims: Value,
-    pub id_token_claims: Option<Value>,
+    #[napi(ts_type = "any")]
+    pub access_token_claims: Json,
+    #[napi(ts_type = "any")]
+    pub id_token_claims: Option<Json>,
 }
 
 impl From<scalekit_auth::AuthResult> for AuthResult {
     fn from(r: scalekit_auth::AuthResult) -> Self {
         AuthResult {
             user: User::from(&r.user),
-            access_token_claims: claims(&r.access_token_claims),
-            id_token_claims: r.id_token_claims.as_ref().map(claims),
+            access_token_claims: Json(claims(&r.access_token_claims)),
+            id_token_claims: r.id_token_claims.as_ref().map(|c| Json(claims(c))),
             id_token: r.id_token,
             access_token: r.access_token,
             refresh_token: r.refresh_token,
@@ -101,10 +171,11 @@ pub struct IdpInitiatedLoginClaims {
     pub relay_state: Option<String>,
 }
 
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct Identity {
     pub user: User,
-    pub claims: Value,
+    #[napi(ts_type = "any")]
+    pub claims: Json,
     /// `session` or `bearer`.
     pub source: String,
     pub access_token: String,
@@ -114,7 +185,7 @@ impl From<scalekit_auth::Identity> for Identity {
     fn from(i: scalekit_auth::Identity) -> Self {
         Identity {
             user: User::from(&i.user),
-            claims: claims(&i.claims),
+            claims: Json(claims(&i.claims)),
             source: match i.source {
                 scalekit_auth::IdentitySource::Bearer => "bearer".into(),
                 _ => "session".into(),
@@ -124,36 +195,67 @@ impl From<scalekit_auth::Identity> for Identity {
     }
 }
 
-#[napi(object)]
+/// What the adapter does: `continue` (run the route with `identity`), `redirect` or
+/// `respond`. In every case it sends `setCookies`; to redirect or respond it answers with
+/// `status`, every header of `headers` and `body` (none for a redirect).
+#[napi(object, object_from_js = false)]
 pub struct Decision {
     /// `continue`, `redirect` or `respond`.
+    #[napi(ts_type = "'continue' | 'redirect' | 'respond'")]
     pub kind: String,
-    pub location: Option<String>,
+    /// The HTTP status (200 to continue, 302 to redirect).
     pub status: u32,
+    /// The headers to answer with besides `Set-Cookie`, by lower-case name: `location` or
+    /// `content-type`, `cache-control: no-store`, `x-content-type-options: nosniff`.
+    /// Empty to continue.
+    pub headers: BTreeMap<String, String>,
+    /// The redirect target (also in `headers`).
+    pub location: Option<String>,
+    /// The body: an HTML page or JSON, as `headers['content-type']` says.
     pub body: Option<String>,
+    /// `Set-Cookie` values, sent whatever the kind.
     pub set_cookies: Vec<String>,
+    /// Who made the request, to continue with.
     pub identity: Option<Identity>,
+    /// The code of the error behind this decision (a refusal, a redirect to log in, or an
+    /// optional route continuing without a user).
+    pub error_code: Option<String>,
+    /// The HTTP status the error maps to.
+    pub error_status: Option<u32>,
+    /// The error's full message, for logs only: it may name the configured issuer,
+    /// provider URLs or transport errors, which the body never does.
+    pub error_detail: Option<String>,
 }
 
 impl From<scalekit_auth::Decision> for Decision {
     fn from(d: scalekit_auth::Decision) -> Self {
-        let set_cookies = d.set_cookies;
-        let (kind, location, status, body, identity) = match d.action {
-            scalekit_auth::Action::Continue(identity) => {
-                ("continue", None, 200, None, identity.map(|i| Identity::from(*i)))
-            }
-            scalekit_auth::Action::Redirect(location) => ("redirect", Some(location), 302, None, None),
-            scalekit_auth::Action::Respond { status, body } => {
-                ("respond", None, u32::from(status), Some(body), None)
-            }
-            _ => (
-                "respond",
-                None,
-                500,
-                Some(r#"{"error":"internal","message":"unknown decision"}"#.into()),
-                None,
-            ),
+        let status = u32::from(d.status());
+        let headers = d.headers().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        let (error_code, error_status, error_detail) = match &d.error {
+            Some(e) => (Some(e.code().to_owned()), Some(u32::from(e.http_status())), Some(e.to_string())),
+            None => (None, None, None),
         };
-        Decision { kind: kind.into(), location, status, body, set_cookies, identity }
+        let (kind, location, body, identity) = match d.action {
+            scalekit_auth::Action::Continue(identity) => {
+                ("continue", None, None, identity.map(|i| Identity::from(*i)))
+            }
+            scalekit_auth::Action::Redirect(location) => ("redirect", Some(location), None, None),
+            scalekit_auth::Action::Respond { body, .. } => ("respond", None, Some(body), None),
+            // A kind of answer this binding does not know yet: its status and headers
+            // still come from the core, without a body.
+            _ => ("respond", None, None, None),
+        };
+        Decision {
+            kind: kind.into(),
+            status,
+            headers,
+            location,
+            body,
+            set_cookies: d.set_cookies,
+            identity,
+            error_code,
+            error_status,
+            error_detail,
+        }
     }
 }

@@ -1,12 +1,18 @@
-//! Core errors cross into JavaScript as `{code, message, status, ...}` in the error's
-//! reason; the JS facade turns them into `Error` subclasses with `.code`.
+//! Core errors cross into JavaScript as `{code, message, publicMessage, status, ...}` in
+//! the error's reason; the JS facade turns them into `Error` subclasses with `.code`.
+//! `message` is the full text for logs; `publicMessage` is what a client may be told.
 
 use scalekit_auth::Error;
 use serde_json::json;
 
 /// A napi error whose reason is the JSON of the core error.
 pub(crate) fn to_napi(err: Error) -> napi::Error {
-    let mut detail = json!({"code": err.code(), "message": err.to_string(), "status": err.http_status()});
+    let mut detail = json!({
+        "code": err.code(),
+        "message": err.to_string(),
+        "publicMessage": err.public_message(),
+        "status": err.http_status(),
+    });
     if let Error::ProviderError { error, description, .. }
     | Error::AuthorizationDenied { error, description } = &err
     {

@@ -54,23 +54,34 @@ impl SessionOptions {
     }
 }
 
-/// The parts of a request the engine reads.
+/// The parts of a request the engine reads: the method, path and query, and the
+/// headers of the same names.
 #[napi(object)]
 #[derive(Clone, Default)]
 pub struct RequestParts {
+    /// `GET` when absent.
+    pub method: Option<String>,
     pub path_and_query: String,
     pub cookie: Option<String>,
     pub authorization: Option<String>,
     pub accept: Option<String>,
+    /// `Sec-Fetch-Mode` (`navigate` for a page load): with `accept` it tells a person's
+    /// browser loading a page, sent to log in, from a script or API client, given 401.
+    pub sec_fetch_mode: Option<String>,
+    /// `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`).
+    pub sec_fetch_site: Option<String>,
 }
 
 impl RequestParts {
     fn info(&self) -> RequestInfo<'_> {
         RequestInfo {
+            method: self.method.as_deref().unwrap_or("GET"),
             path_and_query: &self.path_and_query,
             cookie: self.cookie.as_deref(),
             authorization: self.authorization.as_deref(),
             accept: self.accept.as_deref(),
+            sec_fetch_mode: self.sec_fetch_mode.as_deref(),
+            sec_fetch_site: self.sec_fetch_site.as_deref(),
         }
     }
 }

@@ -1,5 +1,5 @@
-// Every error code maps to its class with .code and .status; the list of codes is the
-// one every language shares.
+// Every error code maps to its class with .code, .status and .publicMessage; the list of
+// codes is the one every language shares.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
@@ -11,8 +11,8 @@ const require = createRequire(import.meta.url)
 const native = require('../native.js')
 const { toScalekitError } = require('../errors.js')
 
-const SESSION = new Set(['session_missing', 'session_invalid', 'session_expired', 'state_mismatch', 'login_expired',
-  'callback_replayed', 'callback_invalid_issuer', 'authorization_denied'])
+const SESSION = new Set(['session_missing', 'session_invalid', 'session_expired', 'cross_site_request',
+  'state_mismatch', 'login_expired', 'callback_replayed', 'callback_invalid_issuer', 'authorization_denied'])
 
 function expectedClass(code) {
   if (code === 'invalid_config' || code === 'invalid_argument') return sk.ConfigurationError
@@ -41,6 +41,11 @@ test('every code becomes its error class', () => {
     assert.equal(error.code, code)
     assert.ok(error.status >= 400 && error.status < 600, code)
     assert.ok(error.message.length > 0)
+    assert.match(error.publicMessage, /^[A-Z].*\.$/, code)
   }
   assert.ok(sk.TokenExpiredError.prototype instanceof sk.TokenError)
+  assert.ok(sk.ERROR_CODES.includes('token_wrong_type') && sk.ERROR_CODES.includes('cross_site_request'))
+  const status = (code) => { try { native.raiseForCode(code) } catch (e) { return toScalekitError(e).status } }
+  assert.equal(status('token_wrong_type'), 401)
+  assert.equal(status('cross_site_request'), 403)
 })

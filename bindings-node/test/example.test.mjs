@@ -5,7 +5,7 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 
-import { Browser, ROOT, startIdp } from './helpers.mjs'
+import { Browser, FETCH, NAVIGATE, ROOT, startIdp } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const { createApp } = require(path.join(ROOT, 'examples', 'express', 'app.js'))
@@ -25,16 +25,19 @@ test('the example logs in, shows its pages and logs out', async () => {
     sessionSecret: 'example-test-session-secret-0123456789',
   })
   const browser = new Browser(base)
-  assert.match((await browser.get('/')).body, /Not signed in/)
-  const login = await browser.get('/auth/login?return_to=%2Fdashboard')
+  const sameOrigin = { ...NAVIGATE, 'sec-fetch-site': 'same-origin' }
+  assert.match((await browser.get('/', NAVIGATE)).body, /Not signed in/)
+  assert.equal((await browser.get('/dashboard', FETCH)).status, 401)
+  const login = await browser.get('/auth/login?return_to=%2Fdashboard', sameOrigin)
   const callback = await idp.browse(login.location, 'admin', 'example')
-  assert.equal((await browser.get(callback)).location, '/dashboard')
-  const dashboard = await browser.get('/dashboard')
+  assert.equal((await browser.get(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site' })).location, '/dashboard')
+  const dashboard = await browser.get('/dashboard', sameOrigin)
   assert.equal(dashboard.status, 200)
   assert.match(dashboard.body, /admin@example.com/)
+  assert.match(dashboard.body, /<form method="post" action="\/auth\/logout">/)
   assert.match((await browser.get('/admin')).body, /administrator usr_admin/)
   assert.equal(JSON.parse((await browser.get('/api/me')).body).user.id, 'usr_admin')
   assert.equal(JSON.parse((await browser.get('/api/reports')).body).for, 'usr_admin')
-  assert.equal((await browser.get('/auth/logout')).status, 302)
+  assert.equal((await browser.post('/auth/logout', sameOrigin)).status, 302)
   assert.equal((await browser.get('/api/me', { accept: 'application/json' })).status, 401)
 })

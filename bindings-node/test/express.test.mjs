@@ -1,6 +1,8 @@
 // The Express integration (Express 5 and 4) against the local provider with 5-second
 // access tokens: login -> dashboard -> expiry -> transparent refresh -> logout,
-// 401/403 JSON, bearer tokens, a tampered cookie.
+// 401/403 answers, bearer tokens, a tampered cookie, page navigations versus API callers,
+// the cap on pending logins, cross-site logout, escaped login error pages, and refreshed
+// cookies that survive a failing route.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
@@ -9,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ScalekitAuth } from '../index.mjs'
 import { createScalekitExpress } from '../express.mjs'
-import { Browser, startIdp } from './helpers.mjs'
+import { LocalProvider } from '../testing.mjs'
+import { Browser, FETCH, NAVIGATE, startIdp } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const VERSIONS = { 'Express 5': require('express'), 'Express 4': require('express4') }
@@ -49,21 +52,29 @@ function makeApp(express) {
   app.get('/api/me', auth.requireAuth(), (req, res) => res.json({ id: req.auth.user.id, source: req.auth.source }))
   app.get('/admin', auth.requireRoles('admin'), (req, res) => res.json({ admin: req.auth.user.id }))
   app.get('/api/reports', auth.requirePermissions('users:read'), (req, res) => res.json({ reports: req.auth.user.id }))
+  // Routes that fail after the guard let them through.
+  app.get('/fail/next', auth.requireAuth(), (req, res, next) => next(new Error('route failed')))
+  app.get('/fail/throw', auth.requireAuth(), () => { throw Object.assign(new Error('route threw'), { handled: true }) })
+  app.get('/fail/async', auth.requireAuth(), async () => { await sleep(1); throw new Error('async route threw') })
+  app.use((error, req, res, next) => error.handled ? res.status(500).json({ failed: true }) : next(error))
   return app
 }
 
-const HTML = { accept: 'text/html' }
+const HTML = NAVIGATE
 const JSON_ = { accept: 'application/json' }
+const SAME_ORIGIN = { ...NAVIGATE, 'sec-fetch-site': 'same-origin' }
+const CROSS_SITE = { ...NAVIGATE, 'sec-fetch-site': 'cross-site' }
 const expOf = (body) => Number(body.split('<p id=exp>')[1].split('<')[0])
+const loginCookies = (browser) => [...browser.jar.keys()].filter((name) => name.startsWith('skauth_login_'))
 
 async function logIn(browser, username) {
   let page = await browser.get('/dashboard', HTML)
   assert.equal(page.status, 302)
   assert.equal(page.location, '/auth/login?return_to=%2Fdashboard')
-  page = await browser.get(page.location)
+  page = await browser.get(page.location, SAME_ORIGIN)
   assert.equal(page.status, 302)
   const callback = await idp.browse(page.location, username, `express-${username}`)
-  page = await browser.get(callback)
+  page = await browser.get(callback, CROSS_SITE)
   assert.equal(page.status, 302, page.body)
   assert.equal(page.location, '/dashboard')
   assert.ok(browser.jar.has('skauth_session'))
@@ -80,7 +91,7 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     const firstExp = expOf(page.body)
 
     await idp.resetCounts()
-    await sleep(3500)
+    await sleep(4200) // into the refresh window of the 5-second tokens (their last second)
     page = await browser.get('/dashboard', HTML)
     assert.equal(page.status, 200)
     assert.ok(page.setCookies.some((c) => c.startsWith('skauth_session=')))
@@ -91,7 +102,7 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     assert.equal(JSON.parse((await browser.get('/api/me', JSON_)).body).source, 'session')
     assert.deepEqual(JSON.parse((await browser.get('/')).body), { user: 'usr_admin' })
 
-    page = await browser.get('/auth/logout')
+    page = await browser.get('/auth/logout', SAME_ORIGIN)
     assert.equal(page.status, 302)
     assert.ok(!browser.jar.has('skauth_session'))
     const landed = await idp.browse(page.location, 'admin', 'express-admin')
@@ -118,6 +129,10 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     await logIn(viewer, 'viewer')
     page = await viewer.get('/admin', HTML)
     assert.equal(page.status, 403)
+    assert.match(page.contentType, /^text\/html/)
+    assert.match(page.body, /insufficient_scope/)
+    page = await viewer.get('/admin', FETCH)
+    assert.equal(page.status, 403)
     assert.equal(JSON.parse(page.body).error, 'insufficient_scope')
     assert.deepEqual(JSON.parse((await viewer.get('/api/reports')).body), { reports: 'usr_viewer' })
 
@@ -131,7 +146,139 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     page = await anonymous.get('/auth/callback?code=x&state=forged')
     assert.equal(page.status, 400)
     assert.equal(JSON.parse(page.body).error, 'state_mismatch')
-    page = await anonymous.get('/auth/signup?return_to=%2F%2Fevil.example')
+    page = await anonymous.get('/auth/signup?return_to=%2F%2Fevil.example', HTML)
     assert.equal(new URL(page.location).searchParams.get('prompt'), 'create')
+  })
+
+  test(`${name}: page navigations go to log in, every other caller gets 401 JSON`, async () => {
+    current = makeApp(express)
+    const browser = new Browser(base)
+    let page = await browser.get('/dashboard', FETCH)
+    assert.equal(page.status, 401)
+    assert.equal(page.contentType, 'application/json')
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(page.headers.get('cache-control'), 'no-store')
+    assert.equal(JSON.parse(page.body).error, 'session_missing')
+    page = await browser.get('/dashboard', NAVIGATE)
+    assert.equal(page.status, 302)
+    assert.equal(page.location, '/auth/login?return_to=%2Fdashboard')
+    assert.equal(page.body, '')
+    // A script cannot start logins: no login cookie piles up.
+    page = await browser.get('/auth/login?return_to=%2Fdashboard', FETCH)
+    assert.equal(page.status, 400)
+    assert.equal(JSON.parse(page.body).error, 'invalid_argument')
+    assert.deepEqual(page.setCookies, [])
+  })
+
+  test(`${name}: 30 login starts leave at most 3 login cookies, and the last one completes`, async () => {
+    current = makeApp(express)
+    const browser = new Browser(base)
+    let start
+    for (let i = 0; i < 30; i++) {
+      start = await browser.get(`/auth/login?return_to=%2Fdashboard%3Fn%3D${i}`, NAVIGATE)
+      assert.equal(start.status, 302)
+      assert.ok(loginCookies(browser).length <= 3, `after ${i + 1} starts: ${loginCookies(browser)}`)
+    }
+    assert.equal(loginCookies(browser).length, 3)
+    assert.ok(Buffer.byteLength(`cookie: ${browser.cookieHeader()}`) < 4096, browser.cookieHeader().length)
+    const callback = await idp.browse(start.location, 'jane', `express-pile-${name}`)
+    const page = await browser.get(callback, CROSS_SITE)
+    assert.equal(page.status, 302, page.body)
+    assert.equal(page.location, '/dashboard?n=29')
+    assert.equal((await browser.get('/api/me', FETCH)).status, 200)
+  })
+
+  test(`${name}: a cross-site logout asks first; same-origin and POST logouts end the session`, async () => {
+    current = makeApp(express)
+    const browser = new Browser(base)
+    await logIn(browser, 'jane')
+
+    let page = await browser.get('/auth/logout', CROSS_SITE)
+    assert.equal(page.status, 200)
+    assert.equal(page.contentType, 'text/html; charset=utf-8')
+    assert.match(page.body, /<form method="post" action="\/auth\/logout">/)
+    assert.deepEqual(page.setCookies, [])
+    page = await browser.get('/auth/logout', { ...FETCH, 'sec-fetch-site': 'cross-site' })
+    assert.equal(page.status, 403)
+    assert.equal(JSON.parse(page.body).error, 'cross_site_request')
+    page = await browser.post('/auth/logout', { ...FETCH, 'sec-fetch-site': 'cross-site' })
+    assert.equal(page.status, 403)
+    assert.equal((await browser.get('/api/me', FETCH)).status, 200, 'the session survives')
+
+    // The confirmation page's form: a same-origin POST.
+    page = await browser.post('/auth/logout', { ...SAME_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, '')
+    assert.equal(page.status, 302)
+    assert.ok(page.location.startsWith(`${idp.url}/`), page.location)
+    assert.ok(!browser.jar.has('skauth_session'))
+    assert.equal((await browser.get('/api/me', FETCH)).status, 401)
+
+    await logIn(browser, 'jane')
+    page = await browser.get('/auth/logout', SAME_ORIGIN)
+    assert.equal(page.status, 302)
+    assert.ok(!browser.jar.has('skauth_session'))
+    assert.equal((await browser.get('/api/me', FETCH)).status, 401)
+  })
+
+  test(`${name}: a denied login shows an escaped page, never the provider's text`, async () => {
+    current = makeApp(express)
+    const browser = new Browser(base)
+    const start = await browser.get('/auth/login?return_to=%2Fdashboard', NAVIGATE)
+    const state = new URL(start.location).searchParams.get('state')
+    const query = new URLSearchParams({ error: 'access_denied', error_description: '<script>alert(1)</script>', state })
+    const page = await browser.get(`/auth/callback?${query}`, CROSS_SITE)
+    assert.equal(page.status, 401)
+    assert.equal(page.contentType, 'text/html; charset=utf-8')
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(page.headers.get('cache-control'), 'no-store')
+    assert.ok(!page.body.includes('<script>'), page.body)
+    assert.ok(!page.body.includes('alert(1)'), page.body)
+    assert.match(page.body, /authorization_denied/)
+    assert.match(page.body, /href="\/auth\/login\?return_to=[^"]*">Try again</)
+    assert.equal(loginCookies(browser).length, 0, 'the failed login is cleared')
+  })
+
+  test(`${name}: JSON error bodies never name the provider or the configuration`, async () => {
+    current = makeApp(express)
+    const other = await new LocalProvider({ clientId: idp.clientId }).start()
+    try {
+      const browser = new Browser(base)
+      for (const [route, headers] of [
+        ['/api/me', FETCH],
+        ['/api/me', { authorization: `Bearer ${other.mint({ sub: 'usr_x' })}` }],
+        ['/api/me', { authorization: `Bearer ${other.mint({ sub: 'usr_x', iss: idp.url })}` }],
+        ['/auth/callback?code=x&state=forged', FETCH],
+        ['/auth/logout', { ...FETCH, 'sec-fetch-site': 'cross-site' }],
+      ]) {
+        const page = await browser.get(route, headers)
+        assert.ok(page.status >= 400, `${route}: ${page.status}`)
+        assert.equal(page.contentType, 'application/json')
+        const body = JSON.parse(page.body)
+        assert.deepEqual(Object.keys(body).sort(), ['error', 'message'])
+        for (const secret of [idp.url, other.url, '127.0.0.1', 'localhost', idp.clientSecret]) {
+          assert.ok(!page.body.includes(secret), `${route}: ${secret} in ${page.body}`)
+        }
+      }
+    } finally {
+      await other.stop()
+    }
+  })
+
+  test(`${name}: a refreshed session reaches the browser even when the route fails`, async () => {
+    current = makeApp(express)
+    const routes = ['/fail/next', '/fail/throw', ...(name === 'Express 5' ? ['/fail/async'] : [])]
+    const browsers = routes.map(() => new Browser(base))
+    for (const [i, browser] of browsers.entries()) await logIn(browser, `fail${i}`)
+    await sleep(4200) // into the refresh window of the 5-second tokens (their last second)
+    for (const [i, route] of routes.entries()) {
+      const browser = browsers[i]
+      const before = browser.jar.get('skauth_session')
+      const page = await browser.get(route, FETCH)
+      assert.equal(page.status, 500, route)
+      const cookie = page.setCookies.find((c) => c.startsWith('skauth_session='))
+      assert.ok(cookie, `${route}: no session cookie in ${page.setCookies}`)
+      assert.notEqual(browser.jar.get('skauth_session'), before, route)
+      // The refresh token rotated: only the new cookie keeps the session.
+      assert.equal((await browser.get('/api/me', FETCH)).status, 200, route)
+    }
   })
 }

@@ -31,7 +31,7 @@ create_exception!(
     _native,
     SessionError,
     ScalekitAuthError,
-    "No valid session, or a login callback was rejected."
+    "No valid session, a login callback was rejected, or a cross-site request refused."
 );
 create_exception!(
     _native,
@@ -53,6 +53,7 @@ pub(crate) fn to_py_err(err: Error) -> PyErr {
         "session_missing"
         | "session_invalid"
         | "session_expired"
+        | "cross_site_request"
         | "state_mismatch"
         | "login_expired"
         | "callback_replayed"

@@ -10,12 +10,14 @@ mod testing;
 mod types;
 
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
+    module.add("REQUEST_HEADERS", PyTuple::new(module.py(), scalekit_auth::REQUEST_HEADERS)?)?;
     module.add_class::<testing::TestSigner>()?;
     module.add_class::<testing::LocalProvider>()?;
     module.add_class::<types::Claims>()?;

@@ -1,5 +1,6 @@
 //! `_native.SessionEngine`: the session engine for Python web frameworks. Each method
-//! takes the request's parts and returns a `Decision` for the adapter to write out.
+//! takes the request (method, path and query, headers) and returns a `Decision` for the
+//! adapter to write out.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::item;
-use scalekit_auth::{RequestInfo, Requirements, SessionConfig};
+use scalekit_auth::{REQUEST_HEADERS, RequestInfo, Requirements, SessionConfig};
 
 use crate::client::Client;
 use crate::errors::to_py_err;
@@ -91,23 +92,41 @@ impl SessionOptions {
     }
 }
 
-/// The owned parts of a request, moved into async work.
-#[derive(Clone)]
+/// The owned parts of a request, moved into async work: the method, path and query,
+/// and the value of each header of [`REQUEST_HEADERS`] (in its order).
 struct Parts {
+    method: String,
     path_and_query: String,
-    cookie: Option<String>,
-    authorization: Option<String>,
-    accept: Option<String>,
+    headers: Vec<Option<String>>,
 }
 
 impl Parts {
+    /// Reads the headers the engine uses from `headers`, a dict by lower-case name (or
+    /// any mapping with `.get`); the others are never looked at.
+    fn new(method: String, path_and_query: String, headers: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let headers = REQUEST_HEADERS.iter().map(|name| header(headers, name)).collect::<PyResult<_>>()?;
+        Ok(Parts { method, path_and_query, headers })
+    }
+
     fn info(&self) -> RequestInfo<'_> {
-        RequestInfo {
-            path_and_query: &self.path_and_query,
-            cookie: self.cookie.as_deref(),
-            authorization: self.authorization.as_deref(),
-            accept: self.accept.as_deref(),
-        }
+        RequestInfo::from_headers(&self.method, &self.path_and_query, |name| {
+            let index = REQUEST_HEADERS.iter().position(|n| *n == name)?;
+            self.headers.get(index)?.as_deref()
+        })
+    }
+}
+
+/// `headers[name]` as a string; `None` when absent or `None`.
+fn header(headers: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
+    let value = match headers.cast::<PyDict>() {
+        Ok(dict) => dict.get_item(name)?,
+        Err(_) => Some(headers.call_method1("get", (name,))?),
+    };
+    match value {
+        Some(v) if !v.is_none() => v.extract::<String>().map(Some).map_err(|_| {
+            to_py_err(scalekit_auth::Error::InvalidArgument(format!("header {name:?} must be a str")))
+        }),
+        _ => Ok(None),
     }
 }
 
@@ -116,10 +135,13 @@ pub struct SessionEngine {
     engine: Arc<scalekit_auth::SessionEngine>,
 }
 
-fn decision<'py>(py: Python<'py>, d: scalekit_auth::Decision) -> PyResult<Decision> {
+fn decision(py: Python<'_>, d: scalekit_auth::Decision) -> PyResult<Decision> {
     Decision::new(py, d)
 }
 
+/// Every method takes the request as `(method, path_and_query, headers)`, `headers` a
+/// dict of lower-case header name to value: only the names of `REQUEST_HEADERS` are
+/// read, so the engine can start reading another header without an API change.
 #[pymethods]
 impl SessionEngine {
     #[new]
@@ -146,20 +168,19 @@ impl SessionEngine {
 
     /// The decision for a protected route, if it can be made without waiting for the
     /// provider; `None` otherwise (then await `require_auth`).
-    #[pyo3(signature = (path_and_query, cookie=None, authorization=None, accept=None, roles=vec![], permissions=vec![], scopes=vec![]))]
+    #[pyo3(signature = (method, path_and_query, headers, roles=vec![], permissions=vec![], scopes=vec![]))]
     #[allow(clippy::too_many_arguments)] // the request parts and the requirements
     fn try_require_auth(
         &self,
         py: Python<'_>,
+        method: String,
         path_and_query: String,
-        cookie: Option<String>,
-        authorization: Option<String>,
-        accept: Option<String>,
+        headers: &Bound<'_, PyAny>,
         roles: Vec<String>,
         permissions: Vec<String>,
         scopes: Vec<String>,
     ) -> PyResult<Option<Decision>> {
-        let parts = Parts { path_and_query, cookie, authorization, accept };
+        let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
         let engine = &self.engine;
         let info = parts.info();
@@ -169,20 +190,21 @@ impl SessionEngine {
         }
     }
 
-    #[pyo3(signature = (path_and_query, cookie=None, authorization=None, accept=None, roles=vec![], permissions=vec![], scopes=vec![]))]
+    /// The decision for a protected route: continue with the identity, send a page
+    /// navigation to log in, answer everyone else 401 (403 when requirements fail).
+    #[pyo3(signature = (method, path_and_query, headers, roles=vec![], permissions=vec![], scopes=vec![]))]
     #[allow(clippy::too_many_arguments)] // the request parts and the requirements
     fn require_auth<'py>(
         &self,
         py: Python<'py>,
+        method: String,
         path_and_query: String,
-        cookie: Option<String>,
-        authorization: Option<String>,
-        accept: Option<String>,
+        headers: &Bound<'py, PyAny>,
         roles: Vec<String>,
         permissions: Vec<String>,
         scopes: Vec<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts { path_and_query, cookie, authorization, accept };
+        let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
         let engine = self.engine.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
@@ -191,16 +213,15 @@ impl SessionEngine {
         })
     }
 
-    #[pyo3(signature = (path_and_query, cookie=None, authorization=None, accept=None))]
+    /// The decision for a route that works with or without a user.
     fn optional_auth<'py>(
         &self,
         py: Python<'py>,
+        method: String,
         path_and_query: String,
-        cookie: Option<String>,
-        authorization: Option<String>,
-        accept: Option<String>,
+        headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts { path_and_query, cookie, authorization, accept };
+        let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let d = engine.optional_auth(&parts.info()).await;
@@ -208,14 +229,17 @@ impl SessionEngine {
         })
     }
 
-    #[pyo3(signature = (path_and_query, signup=false))]
+    /// The login route (`signup=True` for the sign-up route).
+    #[pyo3(signature = (method, path_and_query, headers, signup=false))]
     fn handle_login<'py>(
         &self,
         py: Python<'py>,
+        method: String,
         path_and_query: String,
+        headers: &Bound<'py, PyAny>,
         signup: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts { path_and_query, cookie: None, authorization: None, accept: None };
+        let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let d = engine.handle_login(&parts.info(), signup).await;
@@ -223,14 +247,15 @@ impl SessionEngine {
         })
     }
 
-    #[pyo3(signature = (path_and_query, cookie=None))]
+    /// The callback route.
     fn handle_callback<'py>(
         &self,
         py: Python<'py>,
+        method: String,
         path_and_query: String,
-        cookie: Option<String>,
+        headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts { path_and_query, cookie, authorization: None, accept: None };
+        let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let d = engine.handle_callback(&parts.info()).await;
@@ -238,14 +263,15 @@ impl SessionEngine {
         })
     }
 
-    #[pyo3(signature = (path_and_query, cookie=None))]
+    /// The logout route (GET or POST); never waits for the provider.
     fn handle_logout(
         &self,
         py: Python<'_>,
+        method: String,
         path_and_query: String,
-        cookie: Option<String>,
+        headers: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let parts = Parts { path_and_query, cookie, authorization: None, accept: None };
+        let parts = Parts::new(method, path_and_query, headers)?;
         decision(py, self.engine.handle_logout(&parts.info()))
     }
 }

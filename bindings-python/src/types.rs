@@ -390,54 +390,76 @@ impl Identity {
     }
 }
 
-/// What an adapter must do with a request.
+/// What an adapter must do with a request: continue, or answer with `status`, every
+/// header of `headers`, the `set_cookies` and the `body`.
 #[pyclass(module = "scalekit_auth._native", frozen, get_all)]
 pub struct Decision {
     /// `continue`, `redirect` or `respond`.
     kind: &'static str,
     location: Option<String>,
     status: u16,
+    /// The `Content-Type` of `body` (HTML for page navigations, JSON otherwise).
+    content_type: Option<&'static str>,
     body: Option<String>,
+    /// The headers of the answer besides `Set-Cookie` (`Location` or `Content-Type`,
+    /// `Cache-Control`, `X-Content-Type-Options`); empty to continue.
+    headers: Vec<(&'static str, String)>,
     set_cookies: Vec<String>,
     identity: Option<Py<Identity>>,
+    /// The code of the error behind the decision, if any.
+    error_code: Option<&'static str>,
+    /// The error's full description, for logs only: it may name configured issuers,
+    /// provider URLs or request input, so it is never sent to the client.
+    error_detail: Option<String>,
 }
 
 impl Decision {
     pub(crate) fn new(py: Python<'_>, decision: scalekit_auth::Decision) -> PyResult<Self> {
-        let set_cookies = decision.set_cookies;
-        Ok(match decision.action {
-            scalekit_auth::Action::Continue(identity) => Decision {
-                kind: "continue",
-                location: None,
-                status: 200,
-                body: None,
-                set_cookies,
-                identity: identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?,
-            },
-            scalekit_auth::Action::Redirect(location) => Decision {
-                kind: "redirect",
-                location: Some(location),
-                status: 302,
-                body: None,
-                set_cookies,
-                identity: None,
-            },
-            scalekit_auth::Action::Respond { status, body } => Decision {
-                kind: "respond",
-                location: None,
-                status,
-                body: Some(body),
-                set_cookies,
-                identity: None,
-            },
-            _ => Decision {
-                kind: "respond",
-                location: None,
-                status: 500,
-                body: Some(r#"{"error":"internal","message":"unknown decision"}"#.into()),
-                set_cookies,
-                identity: None,
-            },
+        let status = decision.status();
+        let headers = decision.headers();
+        let error_code = decision.error.as_ref().map(scalekit_auth::Error::code);
+        let error_detail = decision.error.as_ref().map(ToString::to_string);
+        let (kind, location, content_type, body, identity) = match decision.action {
+            scalekit_auth::Action::Continue(identity) => {
+                let identity = identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?;
+                ("continue", None, None, None, identity)
+            }
+            scalekit_auth::Action::Redirect(location) => ("redirect", Some(location), None, None, None),
+            scalekit_auth::Action::Respond { content_type, body, .. } => {
+                ("respond", None, Some(content_type), Some(body), None)
+            }
+            _ => {
+                let body = r#"{"error":"internal","message":"unknown decision"}"#;
+                let headers = vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("cache-control", "no-store".to_owned()),
+                    ("x-content-type-options", "nosniff".to_owned()),
+                ];
+                return Ok(Decision {
+                    kind: "respond",
+                    location: None,
+                    status: 500,
+                    content_type: Some("application/json"),
+                    body: Some(body.into()),
+                    headers,
+                    set_cookies: decision.set_cookies,
+                    identity: None,
+                    error_code,
+                    error_detail,
+                });
+            }
+        };
+        Ok(Decision {
+            kind,
+            location,
+            status,
+            content_type,
+            body,
+            headers,
+            set_cookies: decision.set_cookies,
+            identity,
+            error_code,
+            error_detail,
         })
     }
 }
@@ -445,6 +467,7 @@ impl Decision {
 #[pymethods]
 impl Decision {
     fn __repr__(&self) -> String {
-        format!("Decision(kind={:?}, status={})", self.kind, self.status)
+        let code = self.error_code.map_or_else(|| "None".to_owned(), |c| format!("{c:?}"));
+        format!("Decision(kind={:?}, status={}, error_code={code})", self.kind, self.status)
     }
 }

@@ -1,5 +1,6 @@
 """Shared fixtures: the JSON vectors, a private local OpenID provider (tests/idp) with
-5-second access tokens, and a scripted browser for its login page."""
+5-second access tokens, a scripted browser for its login page, and the request headers
+of a browser loading a page and of a script's ``fetch()``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ CLIENT_ID = "skc_python_tests"
 CLIENT_SECRET = "python-tests-secret"
 APP = "http://localhost"
 REDIRECT_URI = f"{APP}/auth/callback"
+
+# A browser loading a page (typed in the address bar or following a link on this site):
+# the only kind of request sent to log in.
+NAVIGATE = {
+    "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-site": "none",
+    "sec-fetch-dest": "document",
+}
+# The same browser submitting a form or following a link from a page of this site.
+SAME_ORIGIN = {**NAVIGATE, "sec-fetch-site": "same-origin"}
+# A link or form on another site.
+CROSS_SITE = {**NAVIGATE, "sec-fetch-site": "cross-site"}
+# A script's fetch() from a page of this site.
+FETCH = {"accept": "*/*", "sec-fetch-mode": "cors", "sec-fetch-site": "same-origin", "sec-fetch-dest": "empty"}
 
 
 def load_vectors(name: str) -> Any:

@@ -18,6 +18,7 @@ FAMILY = {
     "session_missing": sk.SessionError,
     "session_invalid": sk.SessionError,
     "session_expired": sk.SessionError,
+    "cross_site_request": sk.SessionError,
     "state_mismatch": sk.SessionError,
     "login_expired": sk.SessionError,
     "callback_replayed": sk.SessionError,

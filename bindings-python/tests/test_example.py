@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import APP, REDIRECT_URI, ROOT, Idp
+from .conftest import APP, CROSS_SITE, FETCH, NAVIGATE, REDIRECT_URI, ROOT, SAME_ORIGIN, Idp
 
 
 def load_example(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
@@ -33,14 +33,16 @@ def load_example(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 def test_the_example_logs_in_shows_pages_and_logs_out(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> None:
     example = load_example(idp, monkeypatch)
     client = TestClient(example.app, base_url=APP, follow_redirects=False)
-    assert "Not signed in" in client.get("/").text
-    login = client.get("/auth/login?return_to=%2Fdashboard")
+    assert "Not signed in" in client.get("/", headers=NAVIGATE).text
+    login = client.get("/auth/login?return_to=%2Fdashboard", headers=SAME_ORIGIN)
     callback = idp.browse(login.headers["location"], "admin", "example")
-    assert client.get(callback.removeprefix(APP)).headers["location"] == "/dashboard"
-    dashboard = client.get("/dashboard")
+    assert client.get(callback.removeprefix(APP), headers=CROSS_SITE).headers["location"] == "/dashboard"
+    dashboard = client.get("/dashboard", headers=NAVIGATE)
     assert dashboard.status_code == 200 and "admin@example.com" in dashboard.text
-    assert "administrator usr_admin" in client.get("/admin").text
-    assert client.get("/api/me").json()["user"]["id"] == "usr_admin"
-    assert client.get("/api/reports").json()["for"] == "usr_admin"
-    assert client.get("/auth/logout").status_code == 302
-    assert client.get("/api/me", headers={"accept": "application/json"}).status_code == 401
+    assert '<form method="post" action="/auth/logout">' in dashboard.text
+    assert "administrator usr_admin" in client.get("/admin", headers=NAVIGATE).text
+    assert client.get("/api/me", headers=FETCH).json()["user"]["id"] == "usr_admin"
+    assert client.get("/api/reports", headers=FETCH).json()["for"] == "usr_admin"
+    assert client.post("/auth/logout", headers=SAME_ORIGIN).status_code == 302
+    assert client.get("/api/me", headers=FETCH).status_code == 401
+    assert client.get("/dashboard", headers=NAVIGATE).headers["location"] == "/auth/login?return_to=%2Fdashboard"

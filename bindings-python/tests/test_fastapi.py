@@ -1,9 +1,13 @@
 """The FastAPI integration against the local provider with 5-second access tokens:
 login through the provider's page -> dashboard -> expiry -> transparent refresh ->
-logout; 401/403 JSON; bearer tokens; a tampered cookie."""
+logout; page navigations vs API callers (redirect or error page vs 401/403 JSON);
+bearer tokens; a tampered cookie; login-cookie cap; cross-site logout; refreshed
+cookies on a route that raises; error answers that never reveal configuration."""
 
 from __future__ import annotations
 
+import logging
+import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -15,11 +19,12 @@ from fastapi.testclient import TestClient
 
 import scalekit_auth as sk
 from scalekit_auth.fastapi import ScalekitFastAPI
+from scalekit_auth.testing import LocalProvider
 
-from .conftest import APP, REDIRECT_URI, Idp
+from .conftest import APP, CROSS_SITE, FETCH, NAVIGATE, REDIRECT_URI, SAME_ORIGIN, Idp
 
-HTML = {"accept": "text/html"}
 JSON = {"accept": "application/json"}
+SESSION_SECRET = "fastapi-test-session-secret-0123456789"
 
 
 def make_app(idp: Idp) -> FastAPI:
@@ -29,7 +34,7 @@ def make_app(idp: Idp) -> FastAPI:
         client_id=idp.client_id,
         client_secret=idp.client_secret,
         redirect_uri=REDIRECT_URI,
-        session_secret="fastapi-test-session-secret-0123456789",
+        session_secret=SESSION_SECRET,
         post_logout_redirect_uri=f"{APP}/",
         refresh_window_seconds=2,
     )
@@ -55,6 +60,10 @@ def make_app(idp: Idp) -> FastAPI:
     async def reports(me: sk.Identity = Depends(auth.require_permissions("users:read"))) -> dict[str, str]:
         return {"reports": me.user.id}
 
+    @app.get("/boom")
+    async def boom(me: sk.Identity = Depends(auth.require_user)) -> None:
+        raise RuntimeError(f"the route failed for {me.user.id}")
+
     return app
 
 
@@ -65,14 +74,14 @@ def client(idp: Idp) -> Iterator[TestClient]:
 
 
 def log_in(client: TestClient, idp: Idp, username: str) -> None:
-    page = client.get("/dashboard", headers=HTML)
+    page = client.get("/dashboard", headers=NAVIGATE)
     assert page.status_code == 302
     assert page.headers["location"] == "/auth/login?return_to=%2Fdashboard"
-    page = client.get(page.headers["location"])
+    page = client.get(page.headers["location"], headers=SAME_ORIGIN)
     assert page.status_code == 302
     callback = idp.browse(page.headers["location"], username, f"fastapi-{username}")
     assert callback.startswith(REDIRECT_URI)
-    page = client.get(callback.removeprefix(APP))
+    page = client.get(callback.removeprefix(APP), headers=CROSS_SITE)  # the provider sends the browser back
     assert page.status_code == 302, page.text
     assert page.headers["location"] == "/dashboard"
     assert "skauth_session" in client.cookies
@@ -84,13 +93,13 @@ def exp_of(html: str) -> int:
 
 def test_login_dashboard_refresh_logout(client: TestClient, idp: Idp) -> None:
     log_in(client, idp, "admin")
-    page = client.get("/dashboard", headers=HTML)
+    page = client.get("/dashboard", headers=NAVIGATE)
     assert page.status_code == 200 and "admin@example.com" in page.text
     first_exp = exp_of(page.text)
 
     idp.reset_counts()
     time.sleep(3.5)  # into the refresh window of the 5-second token
-    page = client.get("/dashboard", headers=HTML)
+    page = client.get("/dashboard", headers=NAVIGATE)
     assert page.status_code == 200
     assert any(c.startswith("skauth_session=") for c in page.headers.get_list("set-cookie"))
     assert exp_of(page.text) > first_exp
@@ -100,12 +109,12 @@ def test_login_dashboard_refresh_logout(client: TestClient, idp: Idp) -> None:
     assert client.get("/api/me", headers=JSON).json()["source"] == "session"
     assert client.get("/").json() == {"user": "usr_admin"}
 
-    page = client.get("/auth/logout")
+    page = client.get("/auth/logout", headers=SAME_ORIGIN)
     assert page.status_code == 302
     assert "skauth_session" not in client.cookies
     landed = idp.browse(page.headers["location"], "admin", "fastapi-admin")
     assert landed.startswith(f"{APP}/?state=")
-    assert client.get("/dashboard", headers=HTML).status_code == 302
+    assert client.get("/dashboard", headers=NAVIGATE).status_code == 302
     assert client.get("/").json() == {"user": None}
 
 
@@ -115,16 +124,19 @@ def test_api_errors_are_json_and_roles_are_enforced(client: TestClient, idp: Idp
     assert page.json()["error"] == "session_missing"
 
     log_in(client, idp, "viewer")
-    page = client.get("/admin", headers=HTML)
+    page = client.get("/admin", headers=FETCH)
     assert page.status_code == 403
-    assert page.json()["error"] == "insufficient_scope" and "admin" in page.json()["message"]
+    assert page.json()["error"] == "insufficient_scope"
+    page = client.get("/admin", headers=NAVIGATE)  # a person gets a page, not JSON
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "insufficient_scope" in page.text
     assert client.get("/api/reports").json() == {"reports": "usr_viewer"}
 
     # Tamper with the session cookie: logged out, sent to log in, cookie cleared.
     value = client.cookies["skauth_session"]
     tampered = value[:10] + ("A" if value[10] != "A" else "B") + value[11:]
     browser = TestClient(client.app, base_url=APP, follow_redirects=False)
-    page = browser.get("/dashboard", headers={**HTML, "cookie": f"skauth_session={tampered}"})
+    page = browser.get("/dashboard", headers={**NAVIGATE, "cookie": f"skauth_session={tampered}"})
     assert page.status_code == 302 and page.headers["location"].startswith("/auth/login")
     assert any("Max-Age=0" in c for c in page.headers.get_list("set-cookie"))
 
@@ -135,12 +147,178 @@ def test_bearer_tokens_and_callback_errors(client: TestClient, idp: Idp) -> None
     assert page.status_code == 200 and page.json()["source"] == "bearer"
     page = client.get("/api/me", headers={"authorization": "Bearer nope"})
     assert page.status_code == 401 and page.json()["error"] == "token_malformed"
+    # A bearer token marks an API client, whatever the browser headers say.
+    page = client.get("/api/me", headers={**NAVIGATE, "authorization": "Bearer nope"})
+    assert page.status_code == 401 and page.json()["error"] == "token_malformed"
 
     page = client.get("/auth/callback?code=x&state=forged")
     assert page.status_code == 400 and page.json()["error"] == "state_mismatch"
     page = client.get("/auth/callback?error=access_denied&error_description=No")
     assert page.status_code == 401 and page.json()["error"] == "authorization_denied"
 
-    page = client.get("/auth/signup?return_to=%2F%2Fevil.example")
+    page = client.get("/auth/signup?return_to=%2F%2Fevil.example", headers=NAVIGATE)
     location = page.headers["location"]
     assert urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["prompt"] == ["create"]
+
+
+def test_scripts_get_401_json_and_page_loads_are_sent_to_log_in(client: TestClient) -> None:
+    page = client.get("/dashboard", headers=FETCH)
+    assert page.status_code == 401
+    assert page.headers["content-type"] == "application/json"
+    assert page.json()["error"] == "session_missing"
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+    page = client.get("/dashboard?tab=1", headers=NAVIGATE)
+    assert page.status_code == 302
+    assert page.headers["location"] == "/auth/login?return_to=%2Fdashboard%3Ftab%3D1"
+    assert page.headers["cache-control"] == "no-store"
+
+    # An old browser without Fetch Metadata: its Accept names HTML.
+    assert client.get("/dashboard", headers={"accept": "text/html"}).status_code == 302
+
+
+def test_only_page_navigations_start_a_login(client: TestClient) -> None:
+    for headers in (FETCH, JSON, {}):
+        page = client.get("/auth/login?return_to=%2Fdashboard", headers=headers)
+        assert page.status_code == 400 and page.json()["error"] == "invalid_argument"
+        assert not page.headers.get_list("set-cookie")
+    assert not list(client.cookies.keys())
+
+
+def test_abandoned_logins_leave_at_most_three_login_cookies(client: TestClient, idp: Idp) -> None:
+    locations = []
+    for _ in range(30):
+        page = client.get("/auth/login?return_to=%2Fdashboard", headers=NAVIGATE)
+        assert page.status_code == 302
+        locations.append(page.headers["location"])
+    names = [name for name in client.cookies.keys() if "skauth_login_" in name]
+    assert 1 <= len(names) <= 3, names
+    cookie_header = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    assert len(cookie_header.encode()) < 4096
+
+    # The newest login still completes.
+    callback = idp.browse(locations[-1], "jane", "fastapi-many-logins")
+    page = client.get(callback.removeprefix(APP), headers=CROSS_SITE)
+    assert page.status_code == 302 and page.headers["location"] == "/dashboard"
+    assert client.get("/api/me", headers=FETCH).json()["id"] == "usr_jane"
+
+
+def test_a_logout_from_another_site_changes_nothing_until_confirmed(client: TestClient, idp: Idp) -> None:
+    log_in(client, idp, "jane")
+    for send in (client.get, client.post):  # a link or a form on another site
+        page = send("/auth/logout", headers=CROSS_SITE)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<form method="post" action="/auth/logout">' in page.text
+        assert not page.headers.get_list("set-cookie")
+    page = client.get("/auth/logout", headers={**FETCH, "sec-fetch-site": "cross-site"})
+    assert page.status_code == 403 and page.json()["error"] == "cross_site_request"
+    assert client.get("/api/me", headers=FETCH).json()["id"] == "usr_jane"
+
+    # The confirmation page's button: a POST from this site.
+    page = client.post("/auth/logout", headers=SAME_ORIGIN)
+    assert page.status_code == 302 and page.headers["location"].startswith(f"{idp.url}/oidc/logout?")
+    assert "skauth_session" not in client.cookies
+    assert client.get("/api/me", headers=FETCH).status_code == 401
+
+
+def test_same_origin_and_post_logouts_end_the_session(client: TestClient, idp: Idp) -> None:
+    log_in(client, idp, "jane")
+    page = client.get("/auth/logout", headers=SAME_ORIGIN)
+    assert page.status_code == 302 and "skauth_session" not in client.cookies
+    assert client.get("/api/me", headers=FETCH).status_code == 401
+
+    log_in(client, idp, "jane")
+    page = client.post("/auth/logout")  # a client without Fetch Metadata (curl, an old browser)
+    assert page.status_code == 302 and "skauth_session" not in client.cookies
+    assert client.get("/api/me", headers=FETCH).status_code == 401
+
+
+def test_a_failed_login_page_shows_no_provider_text(client: TestClient) -> None:
+    query = urllib.parse.urlencode(
+        {"error": "access_denied", "error_description": "<script>alert(1)</script>", "state": "x"}
+    )
+    page = client.get(f"/auth/callback?{query}", headers=CROSS_SITE)
+    assert page.status_code == 401
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in page.text and "alert" not in page.text
+    assert "authorization_denied" in page.text and 'href="/auth/login?return_to=%2F"' in page.text
+
+    page = client.get(f"/auth/callback?{query}", headers=FETCH)
+    assert page.status_code == 401 and page.json()["error"] == "authorization_denied"
+    assert "alert" not in page.text
+
+
+def test_refreshed_cookies_survive_a_route_that_raises(idp: Idp) -> None:
+    app = make_app(idp)
+    with TestClient(app, base_url=APP, follow_redirects=False, raise_server_exceptions=False) as client:
+        log_in(client, idp, "jane")
+        before = client.cookies["skauth_session"]
+        idp.reset_counts()
+        time.sleep(4.2)  # the 5-second token is due for refresh
+        page = client.get("/boom", headers=NAVIGATE)
+        assert page.status_code == 500
+        assert idp.count("/oauth/token") == 1  # the refresh token was spent and rotated...
+        assert any(c.startswith("skauth_session=") for c in page.headers.get_list("set-cookie"))
+        assert client.cookies["skauth_session"] != before  # ...and the new one reached the browser
+
+        time.sleep(4.2)  # the next refresh needs the rotated refresh token
+        page = client.get("/api/me", headers=FETCH)
+        assert page.status_code == 200 and page.json()["id"] == "usr_jane"
+        assert idp.count("/oauth/token") == 2
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def local_app(environment_url: str, client_id: str) -> FastAPI:
+    app = FastAPI()
+    auth = ScalekitFastAPI.from_settings(
+        environment_url=environment_url,
+        client_id=client_id,
+        client_secret="secret",
+        redirect_uri=REDIRECT_URI,
+        session_secret=SESSION_SECRET,
+        http_timeout_seconds=5,
+    )
+    auth.install(app)
+
+    @app.get("/api/me")
+    async def api_me(me: sk.Identity = Depends(auth.require_user)) -> dict[str, str]:
+        return {"id": me.user.id}
+
+    return app
+
+
+def test_error_answers_never_reveal_the_configuration(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="scalekit_auth")
+    with LocalProvider(client_id="skc_app") as provider:
+        client = TestClient(local_app(provider.url, "skc_app"), base_url=APP)
+        assert client.get("/api/me", headers={"authorization": f"Bearer {provider.mint('usr_1')}"}).status_code == 200
+        tokens = {
+            "token_invalid_issuer": provider.mint(iss="https://evil.example"),
+            "token_invalid_audience": provider.mint(aud=["someone-else"]),
+            "token_wrong_type": provider.mint(nonce="n"),
+            "token_expired": provider.mint(expires_in=-3600),
+        }
+        for code, token in tokens.items():
+            page = client.get("/api/me", headers={**FETCH, "authorization": f"Bearer {token}"})
+            assert page.status_code == 401 and page.json()["error"] == code
+            assert set(page.json()) == {"error", "message"}
+            assert provider.url not in page.text and "127.0.0.1" not in page.text and "evil" not in page.text
+        # The details are in the logs, not in the answers.
+        assert any(provider.url in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+
+        down = f"http://127.0.0.1:{closed_port()}"
+        caplog.clear()
+        page = TestClient(local_app(down, "skc_app"), base_url=APP).get(
+            "/api/me", headers={**FETCH, "authorization": f"Bearer {provider.mint('usr_1')}"}
+        )
+        assert page.status_code >= 500 and page.json()["error"] in sk.ERROR_CODES
+        assert "127.0.0.1" not in page.text
+        assert any(down in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

@@ -6,6 +6,10 @@ const { createScalekitExpress } = require('scalekit-auth/express')
 
 const escape = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
+// Logging out is a POST from this site's own page (a GET from another site only shows a
+// confirmation page).
+const LOGOUT = '<form method="post" action="/auth/logout"><button type="submit">Log out</button></form>'
+
 function page(title, body) {
   return `<!doctype html><html><head><meta charset=utf-8><title>${title}</title>
 <style>body{font-family:system-ui;max-width:42rem;margin:3rem auto}nav a{margin-right:1rem}</style></head>
@@ -21,7 +25,7 @@ function createApp(options = {}) {
 
   app.get('/', auth.optionalAuth(), (req, res) => {
     res.send(req.auth
-      ? page('scalekit-auth on Express', `<p>Signed in as <b>${escape(req.auth.user.email ?? req.auth.user.id)}</b>.</p><p><a href="/auth/logout">Log out</a></p>`)
+      ? page('scalekit-auth on Express', `<p>Signed in as <b>${escape(req.auth.user.email ?? req.auth.user.id)}</b>.</p>${LOGOUT}`)
       : page('scalekit-auth on Express', '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or <a href="/auth/signup">sign up</a></p>'))
   })
 
@@ -30,7 +34,7 @@ function createApp(options = {}) {
     const rows = [['Email', user.email], ['Organization', claims.oid], ['Roles', claims.roles.join(', ')],
       ['Permissions', claims.permissions.join(', ')], ['Access token expires at', claims.exp]]
       .map(([name, value]) => `<li>${name}: ${escape(value)}</li>`).join('')
-    res.send(page('Dashboard', `<p>Hello ${escape(user.name ?? user.id)}</p><ul>${rows}</ul><p><a href="/auth/logout">Log out</a></p>`))
+    res.send(page('Dashboard', `<p>Hello ${escape(user.name ?? user.id)}</p><ul>${rows}</ul>${LOGOUT}`))
   })
 
   app.get('/admin', auth.requireRoles('admin'), (req, res) => {

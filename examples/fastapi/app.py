@@ -20,6 +20,11 @@ auth = ScalekitFastAPI.from_env()
 auth.install(app)
 
 
+# Logging out is a POST from this site's own page (a GET from another site's link only
+# gets a confirmation page).
+LOG_OUT = '<form method="post" action="/auth/logout"><button type="submit">Log out</button></form>'
+
+
 def page(title: str, body: str) -> HTMLResponse:
     nav = '<a href="/">Home</a> <a href="/dashboard">Dashboard</a> <a href="/admin">Admin</a> <a href="/api/me">API</a>'
     return HTMLResponse(
@@ -35,7 +40,7 @@ async def home(me: Identity | None = Depends(auth.optional_user)) -> HTMLRespons
         return page("scalekit-auth on FastAPI", '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or '
                     '<a href="/auth/signup">sign up</a></p>')
     who = html.escape(me.user.email or me.user.id)
-    return page("scalekit-auth on FastAPI", f'<p>Signed in as <b>{who}</b>.</p><p><a href="/auth/logout">Log out</a></p>')
+    return page("scalekit-auth on FastAPI", f"<p>Signed in as <b>{who}</b>.</p>{LOG_OUT}")
 
 
 @app.get("/dashboard", response_class=HTMLResponse)
@@ -48,8 +53,7 @@ async def dashboard(me: Identity = Depends(auth.require_user)) -> HTMLResponse:
             ("Permissions", ", ".join(c.permissions)), ("Access token expires at", c.exp),
         ]
     )
-    return page("Dashboard", f"<p>Hello {html.escape(me.user.name or me.user.id)}</p><ul>{rows}</ul>"
-                '<p><a href="/auth/logout">Log out</a></p>')
+    return page("Dashboard", f"<p>Hello {html.escape(me.user.name or me.user.id)}</p><ul>{rows}</ul>{LOG_OUT}")
 
 
 @app.get("/admin", response_class=HTMLResponse)

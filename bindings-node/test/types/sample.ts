@@ -37,7 +37,13 @@ async function flows(token: string): Promise<number> {
 }
 
 const app = express()
-const scalekit = createScalekitExpress({ redirectUri: 'http://localhost:3002/auth/callback', sessionSecret: ['a'.repeat(32)] })
+const scalekit = createScalekitExpress({
+  redirectUri: 'http://localhost:3002/auth/callback', sessionSecret: ['a'.repeat(32)],
+  onError: (error: ScalekitAuthError, req: express.Request) => {
+    const line: string = `${req.method} ${req.path}: ${error.code} (${error.status}) ${error.message} / ${error.publicMessage ?? ''}`
+    console.warn(line)
+  },
+})
 app.use(scalekit.router)
 app.get('/me', scalekit.requireAuth(), (req, res) => {
   const identity: Identity | undefined = req.auth

@@ -5,10 +5,11 @@ from typing import Any, Final, final
 
 __version__: Final[str]
 ERROR_CODES: Final[list[str]]
+REQUEST_HEADERS: Final[tuple[str, ...]]
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
     "WebhookVerificationError", "SessionError", "ProviderError", "ERROR_CODES", "_raise_for_code", "Client",
-    "SessionEngine", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
+    "SessionEngine", "REQUEST_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
@@ -193,11 +194,19 @@ class Decision:
     @property
     def status(self) -> int: ...
     @property
+    def content_type(self) -> str | None: ...
+    @property
     def body(self) -> str | None: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
     @property
     def set_cookies(self) -> list[str]: ...
     @property
     def identity(self) -> Identity | None: ...
+    @property
+    def error_code(self) -> str | None: ...
+    @property
+    def error_detail(self) -> str | None: ...
 
 @final
 class Client:
@@ -253,30 +262,28 @@ class SessionEngine:
     def from_env(client: Client, options: Mapping[str, Any] | None = None) -> SessionEngine: ...
     def try_require_auth(
         self,
+        method: str,
         path_and_query: str,
-        cookie: str | None = None,
-        authorization: str | None = None,
-        accept: str | None = None,
+        headers: Mapping[str, str],
         roles: list[str] = ...,
         permissions: list[str] = ...,
         scopes: list[str] = ...,
     ) -> Decision | None: ...
     def require_auth(
         self,
+        method: str,
         path_and_query: str,
-        cookie: str | None = None,
-        authorization: str | None = None,
-        accept: str | None = None,
+        headers: Mapping[str, str],
         roles: list[str] = ...,
         permissions: list[str] = ...,
         scopes: list[str] = ...,
     ) -> Awaitable[Decision]: ...
-    def optional_auth(
-        self, path_and_query: str, cookie: str | None = None, authorization: str | None = None, accept: str | None = None
+    def optional_auth(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
+    def handle_login(
+        self, method: str, path_and_query: str, headers: Mapping[str, str], signup: bool = False
     ) -> Awaitable[Decision]: ...
-    def handle_login(self, path_and_query: str, signup: bool = False) -> Awaitable[Decision]: ...
-    def handle_callback(self, path_and_query: str, cookie: str | None = None) -> Awaitable[Decision]: ...
-    def handle_logout(self, path_and_query: str, cookie: str | None = None) -> Decision: ...
+    def handle_callback(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
+    def handle_logout(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Decision: ...
 
 @final
 class LocalProvider:

@@ -12,24 +12,31 @@
 ... async def dashboard(me: Identity = Depends(auth.require_user)) -> dict[str, str]:
 ...     return {"hello": me.user.id}
 
-Every decision (redirect to login, 401/403 JSON, refreshed cookies) comes from the engine;
-this module only moves it between Starlette objects and the engine.
+Every decision (redirect to login, error page or 401/403 JSON, refreshed cookies) comes
+from the engine; this module only moves it between Starlette objects and the engine.
+Error details are logged to the ``scalekit_auth`` logger (warning for 5xx, debug
+otherwise); responses carry only the error code and a short message.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _native
 from ._client import ScalekitAuth
-from ._native import Decision, Identity
+from ._native import REQUEST_HEADERS, Decision, Identity
 
-_COOKIES = "scalekit_set_cookies"
+logger = logging.getLogger("scalekit_auth")
+
+# The scope key of the list where dependencies leave the cookies of a continued request
+# (a refreshed session) for the cookie writer.
+_COOKIES = "scalekit_auth.set_cookies"
 
 
 class _DecisionReached(Exception):
@@ -40,41 +47,65 @@ class _DecisionReached(Exception):
         self.decision = decision
 
 
-def _path_and_query(request: Request) -> str:
+def _request(request: Request) -> tuple[str, str, dict[str, str]]:
+    """The request as the engine takes it: method, path and query, and the headers it
+    reads (by lower-case name; a repeated header joined as one)."""
     query = request.url.query
-    return f"{request.url.path}?{query}" if query else request.url.path
+    path_and_query = f"{request.url.path}?{query}" if query else request.url.path
+    headers: dict[str, str] = {}
+    for name in REQUEST_HEADERS:
+        values = request.headers.getlist(name)
+        if values:
+            headers[name] = ("; " if name == "cookie" else ", ").join(values)
+    return request.method, path_and_query, headers
+
+
+def _log(decision: Decision) -> None:
+    """Logs the error behind a decision with its details (never sent to the client)."""
+    if decision.error_detail is not None:
+        level = logging.WARNING if decision.status >= 500 else logging.DEBUG
+        logger.log(level, "%s (%s): %s", decision.error_code, decision.status, decision.error_detail)
 
 
 def _response(decision: Decision) -> Response:
-    response: Response
-    if decision.kind == "redirect" and decision.location is not None:
-        response = RedirectResponse(decision.location, status_code=302)
-    else:
-        response = Response(decision.body or "", status_code=decision.status, media_type="application/json")
+    _log(decision)
+    response = Response(decision.body or "", status_code=decision.status)
+    for name, value in decision.headers:
+        response.headers.append(name, value)
     for cookie in decision.set_cookies:
         response.headers.append("set-cookie", cookie)
     return response
 
 
+def _keep_cookies(request: Request, decision: Decision) -> None:
+    """Hands the cookies of a continued request to the cookie writer."""
+    cookies: list[str] | None = request.scope.get(_COOKIES)
+    if cookies is None:
+        raise RuntimeError("scalekit_auth: call auth.install(app) before serving requests")
+    cookies.extend(decision.set_cookies)
+
+
 class _CookieWriter:
-    """ASGI middleware adding the cookies a dependency decided on (a refreshed session)
-    to whatever response the route returns."""
+    """ASGI wrapper around the whole app, outside Starlette's error handling, that adds
+    the cookies a dependency decided on (a refreshed session) to whatever response the
+    request ends with: a route that raises answers 500, and the rotated refresh token
+    must still reach the browser."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _COOKIES in scope:  # another writer is further out
             await self.app(scope, receive, send)
             return
+        cookies: list[str] = []
+        scope[_COOKIES] = cookies
 
         async def send_with_cookies(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                cookies: list[str] = scope.get("state", {}).get(_COOKIES, [])
-                if cookies:
-                    headers = list(message.get("headers", []))
-                    headers.extend((b"set-cookie", c.encode("latin-1")) for c in cookies)
-                    message = {**message, "headers": headers}
+            if message["type"] == "http.response.start" and cookies:
+                headers = list(message.get("headers", []))
+                headers.extend((b"set-cookie", c.encode("latin-1")) for c in cookies)
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
@@ -142,10 +173,16 @@ class ScalekitFastAPI:
         return cls(client, engine, prefix=prefix)
 
     def install(self, app: FastAPI) -> None:
-        """Adds the auth routes, the cookie writer and the handler that turns a denied
-        request into its redirect or JSON answer."""
+        """Adds the auth routes, the cookie writer (outermost, so that it also writes on
+        the 500 of a route that raised) and the handler that turns a denied request into
+        its redirect, error page or JSON answer. Call before the app starts."""
+        if app.middleware_stack is not None:
+            raise RuntimeError("install() must be called before the app serves requests")
         app.include_router(self.router)
-        app.add_middleware(_CookieWriter)
+        build = app.build_middleware_stack
+        # Starlette's ServerErrorMiddleware is always the outermost middleware of the
+        # stack it builds; the cookie writer wraps the built stack instead.
+        setattr(app, "build_middleware_stack", lambda: _CookieWriter(build()))
 
         async def handle(_request: Request, exc: Exception) -> Response:
             assert isinstance(exc, _DecisionReached)
@@ -154,51 +191,43 @@ class ScalekitFastAPI:
         app.add_exception_handler(_DecisionReached, handle)
 
     async def _login(self, request: Request) -> Response:
-        return _response(await self.engine.handle_login(_path_and_query(request), False))
+        return _response(await self.engine.handle_login(*_request(request), False))
 
     async def _signup(self, request: Request) -> Response:
-        return _response(await self.engine.handle_login(_path_and_query(request), True))
+        return _response(await self.engine.handle_login(*_request(request), True))
 
     async def _callback(self, request: Request) -> Response:
-        decision = await self.engine.handle_callback(_path_and_query(request), request.headers.get("cookie"))
-        return _response(decision)
+        return _response(await self.engine.handle_callback(*_request(request)))
 
     async def _logout(self, request: Request) -> Response:
-        return _response(self.engine.handle_logout(_path_and_query(request), request.headers.get("cookie")))
+        return _response(self.engine.handle_logout(*_request(request)))
 
     async def _decide(
         self, request: Request, roles: list[str], permissions: list[str], scopes: list[str]
     ) -> Identity:
-        args = (
-            _path_and_query(request), request.headers.get("cookie"),
-            request.headers.get("authorization"), request.headers.get("accept"),
-            roles, permissions, scopes,
-        )
-        decision = self.engine.try_require_auth(*args)
+        method, path_and_query, headers = _request(request)
+        decision = self.engine.try_require_auth(method, path_and_query, headers, roles, permissions, scopes)
         if decision is None:
-            decision = await self.engine.require_auth(*args)
+            decision = await self.engine.require_auth(method, path_and_query, headers, roles, permissions, scopes)
         if decision.kind != "continue" or decision.identity is None:
             raise _DecisionReached(decision)
-        if decision.set_cookies:
-            request.scope.setdefault("state", {})[_COOKIES] = decision.set_cookies
+        _keep_cookies(request, decision)
         return decision.identity
 
     async def require_user(self, request: Request) -> Identity:
-        """Dependency: the signed-in user. Browsers without a session are redirected
-        to log in (and come back here); API callers get 401 JSON with the error code."""
+        """Dependency: the signed-in user. A browser loading a page without a session is
+        redirected to log in (and comes back here); other callers (``fetch()``, API
+        clients) get 401 JSON with the error code."""
         return await self._decide(request, [], [], [])
 
     async def optional_user(self, request: Request) -> Identity | None:
         """Dependency: the user if signed in, else ``None`` (a bad bearer token still
         gets 401)."""
-        decision = await self.engine.optional_auth(
-            _path_and_query(request), request.headers.get("cookie"),
-            request.headers.get("authorization"), request.headers.get("accept"),
-        )
+        decision = await self.engine.optional_auth(*_request(request))
         if decision.kind != "continue":
             raise _DecisionReached(decision)
-        if decision.set_cookies:
-            request.scope.setdefault("state", {})[_COOKIES] = decision.set_cookies
+        _log(decision)
+        _keep_cookies(request, decision)
         return decision.identity
 
     def _requiring(

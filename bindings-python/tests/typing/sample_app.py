@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 import scalekit_auth as sk
+from scalekit_auth import _native
 from scalekit_auth.fastapi import ScalekitFastAPI
 from scalekit_auth.testing import LocalProvider, TestSigner
 
@@ -76,3 +77,13 @@ def testing() -> str:
 
 def from_env() -> tuple[sk.ScalekitAuth, sk.AsyncScalekitAuth, ScalekitFastAPI]:
     return sk.ScalekitAuth.from_env(), sk.AsyncScalekitAuth.from_env(audience=["api"]), ScalekitFastAPI.from_env()
+
+
+async def other_framework(engine: _native.SessionEngine, headers: dict[str, str]) -> list[tuple[str, str]]:
+    wanted = {name: headers[name] for name in _native.REQUEST_HEADERS if name in headers}
+    decision = engine.try_require_auth("GET", "/x", wanted, ["admin"]) or await engine.require_auth("GET", "/x", wanted)
+    logout: _native.Decision = engine.handle_logout("POST", "/auth/logout", wanted)
+    login = await engine.handle_login("GET", "/auth/login", wanted, signup=True)
+    detail: str | None = decision.error_detail or logout.error_code or login.content_type
+    identity: sk.Identity | None = decision.identity
+    return [*decision.headers, ("x-detail", detail or ""), ("x-user", identity.user.id if identity else "")]

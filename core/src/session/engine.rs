@@ -346,7 +346,7 @@ impl SessionEngine {
                 (created, name)
             })
             .collect();
-        pending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        pending.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
         pending.dedup_by(|a, b| a.1 == b.1);
         let live = |created: i64| now.saturating_sub(created) <= LOGIN_TIMEOUT_SECONDS;
         pending
