@@ -25,13 +25,19 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 cargo build --quiet --release --manifest-path fuzz/Cargo.toml --target "$triple" --bins
 for target in "${targets[@]}"; do
   corpus="target/fuzz/corpus/$target" artifacts="target/fuzz/artifacts/$target/"
-  mkdir -p "$corpus" "$artifacts"
-  # libFuzzer's own closing lines, "Done N runs in S second(s)", give executions per target.
+  mkdir -p "$corpus"
+  rm -rf "$artifacts" && mkdir -p "$artifacts"
+  # libFuzzer's closing lines, "Done N runs in S second(s)", give the executions.
+  set +e
   "$CARGO_TARGET_DIR/$triple/release/$target" "$corpus" "fuzz/seeds/$target" \
-    -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 -artifact_prefix="$artifacts" 2>&1 \
-    | grep -E '^(Done|stat::number_of_executed_units|==|SUMMARY|panicked)|INFO: A corpus|ERROR' || true
-  if [ -n "$(ls -A "$artifacts")" ]; then
-    echo "fuzz target $target found a crash: $(ls "$artifacts")" >&2
+    -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 -artifact_prefix="$artifacts" \
+    >"target/fuzz/$target.log" 2>&1
+  status=$?
+  set -e
+  grep -E '^(Done|stat::number_of_executed_units|SUMMARY)|panicked|ERROR' "target/fuzz/$target.log" || true
+  if [ "$status" -ne 0 ] || [ -n "$(ls -A "$artifacts")" ]; then
+    tail -40 "target/fuzz/$target.log" >&2
+    echo "fuzz target $target failed (exit $status); inputs: $(ls "$artifacts")" >&2
     exit 1
   fi
 done

@@ -38,6 +38,20 @@ test('the example logs in, shows its pages and logs out', async () => {
   assert.match((await browser.get('/admin')).body, /administrator usr_admin/)
   assert.equal(JSON.parse((await browser.get('/api/me')).body).user.id, 'usr_admin')
   assert.equal(JSON.parse((await browser.get('/api/reports')).body).for, 'usr_admin')
+  // A link on another site does not log the user out.
+  const crossSite = await browser.get('/auth/logout', { ...NAVIGATE, 'sec-fetch-site': 'cross-site' })
+  assert.equal(crossSite.status, 200)
+  assert.match(crossSite.body, /<form method="post" action="\/auth\/logout">/)
+  assert.equal(crossSite.setCookies.length, 0)
+  assert.equal((await browser.get('/api/me')).status, 200, 'still logged in')
   assert.equal((await browser.post('/auth/logout', sameOrigin)).status, 302)
   assert.equal((await browser.get('/api/me', { accept: 'application/json' })).status, 401)
+  // 30 logins started and abandoned leave the Cookie header small.
+  const restless = new Browser(base)
+  for (let i = 0; i < 30; i += 1) {
+    assert.equal((await restless.get('/auth/login?return_to=%2Fdashboard', sameOrigin)).status, 302)
+  }
+  const logins = [...restless.jar.keys()].filter((name) => name.startsWith('skauth_login_'))
+  assert.equal(logins.length, 3)
+  assert.ok(restless.cookieHeader().length < 4096, `${restless.cookieHeader().length} bytes`)
 })

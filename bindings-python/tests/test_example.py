@@ -43,6 +43,19 @@ def test_the_example_logs_in_shows_pages_and_logs_out(idp: Idp, monkeypatch: pyt
     assert "administrator usr_admin" in client.get("/admin", headers=NAVIGATE).text
     assert client.get("/api/me", headers=FETCH).json()["user"]["id"] == "usr_admin"
     assert client.get("/api/reports", headers=FETCH).json()["for"] == "usr_admin"
+    # A link on another site does not log the user out.
+    cross_site = client.get("/auth/logout", headers=CROSS_SITE)
+    assert cross_site.status_code == 200 and '<form method="post" action="/auth/logout">' in cross_site.text
+    assert cross_site.headers.get_list("set-cookie") == []
+    assert client.get("/api/me", headers=FETCH).status_code == 200
     assert client.post("/auth/logout", headers=SAME_ORIGIN).status_code == 302
     assert client.get("/api/me", headers=FETCH).status_code == 401
     assert client.get("/dashboard", headers=NAVIGATE).headers["location"] == "/auth/login?return_to=%2Fdashboard"
+    # 30 logins started and abandoned leave the Cookie header small.
+    restless = TestClient(example.app, base_url=APP, follow_redirects=False)
+    for _ in range(30):
+        assert restless.get("/auth/login?return_to=%2Fdashboard", headers=SAME_ORIGIN).status_code == 302
+    logins = [name for name in restless.cookies.keys() if name.startswith("skauth_login_")]
+    assert len(logins) == 3
+    header = "; ".join(f"{k}={v}" for k, v in restless.cookies.items())
+    assert len(header) < 4096, len(header)

@@ -27,7 +27,7 @@ JSON = {"accept": "application/json"}
 SESSION_SECRET = "fastapi-test-session-secret-0123456789"
 
 
-def make_app(idp: Idp) -> FastAPI:
+def make_app(idp: Idp, app_dependencies: bool = False) -> FastAPI:
     app = FastAPI()
     auth = ScalekitFastAPI.from_settings(
         environment_url=idp.url,
@@ -38,6 +38,8 @@ def make_app(idp: Idp) -> FastAPI:
         post_logout_redirect_uri=f"{APP}/",
         refresh_window_seconds=2,
     )
+    if app_dependencies:  # every route, the auth routes included, reads the session
+        app.router.dependencies.append(Depends(auth.optional_user))
     auth.install(app)
 
     @app.get("/")
@@ -98,7 +100,7 @@ def test_login_dashboard_refresh_logout(client: TestClient, idp: Idp) -> None:
     first_exp = exp_of(page.text)
 
     idp.reset_counts()
-    time.sleep(3.5)  # into the refresh window of the 5-second token
+    time.sleep(4.2)  # into the refresh window of the 5-second token (its last second)
     page = client.get("/dashboard", headers=NAVIGATE)
     assert page.status_code == 200
     assert any(c.startswith("skauth_session=") for c in page.headers.get_list("set-cookie"))
@@ -268,6 +270,18 @@ def test_refreshed_cookies_survive_a_route_that_raises(idp: Idp) -> None:
         page = client.get("/api/me", headers=FETCH)
         assert page.status_code == 200 and page.json()["id"] == "usr_jane"
         assert idp.count("/oauth/token") == 2
+
+
+def test_a_route_s_own_cookies_win_over_those_a_dependency_kept(idp: Idp) -> None:
+    app = make_app(idp, app_dependencies=True)
+    with TestClient(app, base_url=APP, follow_redirects=False) as client:
+        log_in(client, idp, "jane")
+        time.sleep(4.2)  # due for refresh: the app-wide dependency rewrites the session
+        page = client.get("/auth/logout", headers=SAME_ORIGIN)
+        assert page.status_code == 302
+        assert any("skauth_session=" in c for c in page.headers.get_list("set-cookie"))
+        assert "skauth_session" not in client.cookies, "the logout's clearing came last"
+        assert client.get("/api/me", headers=FETCH).status_code == 401
 
 
 def closed_port() -> int:

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Deserialize;
-use url::Url;
+use url::{Host, Url};
 
 use crate::config::is_loopback;
 use crate::error::{Error, Result};
@@ -133,8 +133,8 @@ fn check_endpoint(environment: &Url, doc_url: &str, name: &str, value: String) -
         url: doc_url.to_owned(),
         reason: format!("{name} {value:?} is not a URL ({e})"),
     })?;
-    let public_environment = environment.scheme() == "https" && !is_loopback(environment);
-    if public_environment && (parsed.scheme() != "https" || is_loopback(&parsed)) {
+    let public_environment = environment.scheme() == "https" && !is_local(environment);
+    if public_environment && (parsed.scheme() != "https" || is_local(&parsed)) {
         return Err(Error::ProviderInvalidResponse {
             url: doc_url.to_owned(),
             reason: format!("{name} {value:?} is not a public https URL, as the environment URL is"),
@@ -148,6 +148,25 @@ fn check_endpoint(environment: &Url, doc_url: &str, name: &str, value: String) -
         });
     }
     Ok(value)
+}
+
+/// Whether `url` names this machine in any of its spellings: loopback addresses (IPv4,
+/// IPv6 and IPv4-mapped), the unspecified addresses, `localhost` with or without the
+/// final dot, and `*.localhost` (RFC 6761 §6.3).
+fn is_local(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_unspecified())
+        }
+        None => false,
+    }
 }
 
 fn origin_string(url: &Url) -> String {

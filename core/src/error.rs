@@ -387,13 +387,16 @@ impl Error {
     }
 
     /// Whether the provider (or the network to it) failed, rather than refusing: a 5xx,
-    /// a timeout, an unreachable host, an unreadable answer, or an OAuth error that says
-    /// so (`temporarily_unavailable`, `server_error`). A session survives these while its
+    /// 408 or 429, a timeout, an unreachable host, an unreadable answer, or an OAuth error
+    /// that says so (`temporarily_unavailable`, `server_error`, `slow_down`). A session survives these while its
     /// access token is valid; only a refusal (a 4xx grant or client error) ends it.
     pub fn is_provider_outage(&self) -> bool {
         match self {
+            // 408 and 429 are the provider being slow or busy, not a verdict on the grant.
             Error::ProviderError { error, status, .. } => {
-                *status >= 500 || error == "temporarily_unavailable" || error == "server_error"
+                *status >= 500
+                    || matches!(*status, 408 | 429)
+                    || matches!(error.as_str(), "temporarily_unavailable" | "server_error" | "slow_down")
             }
             Error::ProviderUnavailable { .. }
             | Error::ProviderTimeout { .. }
@@ -616,6 +619,9 @@ mod tests {
         assert!(outage(400, "temporarily_unavailable").is_provider_outage());
         assert!(outage(500, "invalid_grant").is_provider_outage());
         assert!(!outage(400, "invalid_grant").is_provider_outage());
+        assert!(outage(429, "too_many_requests").is_provider_outage());
+        assert!(outage(408, "timeout").is_provider_outage());
+        assert!(!outage(401, "invalid_client").is_provider_outage());
         assert_eq!(outage(400, "invalid_grant").http_status(), 401);
         assert!(Error::ProviderTimeout { url: String::new(), seconds: 1 }.is_provider_outage());
         assert!(!Error::SessionMissing.is_provider_outage());

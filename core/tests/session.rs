@@ -442,7 +442,7 @@ async fn a_reused_refresh_result_never_hands_out_an_expired_access_token() {
     assert!(outcome.result.is_ok());
     let mut jar = jar;
     jar.apply(&outcome.set_cookies);
-    f.clock.advance(30);
+    f.clock.advance(20);
     assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
     assert_eq!(f.provider.token_requests().await.len(), 1, "no second refusal asked for");
     f.clock.advance(60);

@@ -187,12 +187,43 @@ async fn an_outage_with_an_oauth_error_body_keeps_the_session() {
     let err = outcome.result.unwrap_err();
     assert_eq!((err.code(), err.http_status()), ("provider_error", 503));
     assert!(outcome.set_cookies.is_empty());
-    // `temporarily_unavailable` answered with 400 is an outage too.
+    // `temporarily_unavailable` answered with 400 is an outage too, and so is a 429.
+    for (status, error) in [(400, "temporarily_unavailable"), (429, "too_many_requests")] {
+        let f = fixture().await;
+        let jar = logged_in(&f).await;
+        f.clock.advance(250);
+        serve_token_error(&f, status, json!({ "error": error })).await;
+        let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+        assert!(outcome.result.is_ok(), "{status} {error}");
+        assert!(outcome.set_cookies.is_empty(), "{status} {error}: the refresh token is kept");
+    }
+}
+
+#[tokio::test]
+async fn after_an_outage_requests_do_not_wait_for_the_provider_again_at_once() {
     let f = fixture().await;
     let jar = logged_in(&f).await;
     f.clock.advance(250);
-    serve_token_error(&f, 400, json!({"error": "temporarily_unavailable"})).await;
+    serve_token_error(&f, 503, json!({})).await;
     assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
+    for _ in 0..5 {
+        assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
+    }
+    assert_eq!(f.provider.token_requests().await.len(), 1, "one attempt per outage window");
+    f.clock.advance(5);
+    assert!(f.engine.authenticate(Some(&jar.header()), None).await.result.is_ok());
+    assert_eq!(f.provider.token_requests().await.len(), 2, "tried again after the window");
+}
+
+#[tokio::test]
+async fn cookies_of_the_unprefixed_name_are_cleared_once_prefixes_are_used() {
+    let f = fixture_with(|c| c.secure_cookies(true)).await;
+    let outcome =
+        f.engine.authenticate(Some("skauth_session=old; skauth_session.1=old; other=1"), None).await;
+    assert_eq!(outcome.result.unwrap_err().code(), "session_missing");
+    let cleared: Vec<&str> = outcome.set_cookies.iter().map(|c| c.split('=').next().unwrap()).collect();
+    assert_eq!(cleared, ["skauth_session", "skauth_session.1"]);
+    assert!(outcome.set_cookies.iter().all(|c| c.contains("Max-Age=0")));
 }
 
 #[tokio::test]
@@ -254,6 +285,9 @@ async fn a_failed_callback_shows_a_page_that_reflects_nothing() {
     let headers = decision.headers();
     assert!(headers.contains(&("x-content-type-options", "nosniff".to_owned())), "{headers:?}");
     assert!(headers.contains(&("content-type", "text/html; charset=utf-8".to_owned())));
+    assert!(
+        headers.iter().any(|(n, v)| *n == "content-security-policy" && v.contains("frame-ancestors 'none'"))
+    );
     let Action::Respond { body, .. } = &decision.action else { panic!() };
     assert!(!body.contains("<script>") && !body.contains("alert"), "{body}");
     assert!(body.contains(r#"href="/auth/login?return_to=%2F""#), "{body}");

@@ -85,6 +85,11 @@ def _keep_cookies(request: Request, decision: Decision) -> None:
     cookies.extend(decision.set_cookies)
 
 
+def _cookie_name(set_cookie: bytes) -> bytes:
+    """The name a ``Set-Cookie`` value sets."""
+    return set_cookie.split(b"=", 1)[0].strip()
+
+
 class _CookieWriter:
     """ASGI wrapper around the whole app, outside Starlette's error handling, that adds
     the cookies a dependency decided on (a refreshed session) to whatever response the
@@ -103,8 +108,12 @@ class _CookieWriter:
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and cookies:
+                # A cookie the route sets itself (the logout's clearing, a new login's
+                # session) wins over what a dependency kept for this request.
                 headers = list(message.get("headers", []))
-                headers.extend((b"set-cookie", c.encode("latin-1")) for c in cookies)
+                own = {_cookie_name(v) for k, v in headers if k.lower() == b"set-cookie"}
+                kept = [c.encode("latin-1") for c in cookies]
+                headers.extend((b"set-cookie", c) for c in kept if _cookie_name(c) not in own)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::engine::{Identity, LoginParams, SessionEngine};
 use super::pages;
 use super::redact::{cookie_names, url_without_query};
+use super::return_to::safe_return_to;
 use crate::error::Error;
 use crate::query::build_url;
 
@@ -21,7 +22,7 @@ use crate::query::build_url;
 /// assert!(info.is_navigation());
 /// assert!(info.is_same_site_or_typed());
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct RequestInfo<'a> {
     /// The HTTP method (`GET` when empty).
     pub method: &'a str,
@@ -37,6 +38,21 @@ pub struct RequestInfo<'a> {
     pub sec_fetch_mode: Option<&'a str>,
     /// The `Sec-Fetch-Site` header (`same-origin`, `same-site`, `cross-site`, `none`).
     pub sec_fetch_site: Option<&'a str>,
+}
+
+impl std::fmt::Debug for RequestInfo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The cookie holds the sealed session and the header a bearer token.
+        f.debug_struct("RequestInfo")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("cookie", &self.cookie.map(|_| "[redacted]"))
+            .field("authorization", &self.authorization.map(|_| "[redacted]"))
+            .field("accept", &self.accept)
+            .field("sec_fetch_mode", &self.sec_fetch_mode)
+            .field("sec_fetch_site", &self.sec_fetch_site)
+            .finish()
+    }
 }
 
 /// The request headers the engine reads, lower-case.
@@ -181,13 +197,22 @@ impl Decision {
     /// Every header of an answer the engine writes (a redirect or a response), besides
     /// `Set-Cookie`: `Location` or `Content-Type`, `Cache-Control: no-store` (these
     /// answers are per user) and `X-Content-Type-Options: nosniff`. Empty to continue.
+    /// HTML pages also get a `Content-Security-Policy` that allows no script, style or
+    /// framing.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         let first = match &self.action {
             Action::Continue(_) => return Vec::new(),
             Action::Redirect(location) => ("location", location.clone()),
             Action::Respond { content_type, .. } => ("content-type", (*content_type).to_owned()),
         };
-        vec![first, ("cache-control", "no-store".into()), ("x-content-type-options", "nosniff".into())]
+        let mut headers =
+            vec![first, ("cache-control", "no-store".into()), ("x-content-type-options", "nosniff".into())];
+        if matches!(self.action, Action::Respond { content_type: HTML, .. }) {
+            // No form-action: the logout form's answer redirects to the provider, and
+            // browsers apply form-action to that redirect too.
+            headers.push(("content-security-policy", PAGE_POLICY.into()));
+        }
+        headers
     }
 }
 
@@ -212,6 +237,8 @@ pub fn error_body(err: &Error) -> String {
 const JSON: &str = "application/json";
 /// The content type of HTML pages.
 const HTML: &str = "text/html; charset=utf-8";
+/// The policy of the engine's HTML pages: nothing but their own markup and form.
+const PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 impl SessionEngine {
     /// An error answer: an HTML page for a browser loading a page (with a link to sign
@@ -314,7 +341,8 @@ impl SessionEngine {
         if !request.is_same_site_or_typed() {
             let err = Error::CrossSiteRequest("logout");
             if request.is_navigation() {
-                let body = pages::logout_confirmation(request.path());
+                // The form posts back to this route, as a same-site path only.
+                let body = pages::logout_confirmation(&safe_return_to(request.path()));
                 let action = Action::Respond { status: 200, content_type: HTML, body };
                 return Decision { action, set_cookies: Vec::new(), error: Some(err) };
             }

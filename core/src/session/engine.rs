@@ -103,7 +103,7 @@ impl std::fmt::Debug for AuthOutcome {
 }
 
 /// The parameters of a login request (the query of the app's login route).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct LoginParams {
     /// Where to go after login (kept only if it is a same-site path).
     pub return_to: Option<String>,
@@ -123,6 +123,22 @@ pub struct LoginParams {
     pub provider: Option<String>,
     /// The token of an IdP-initiated login.
     pub idp_initiated_login: Option<String>,
+}
+
+impl std::fmt::Debug for LoginParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginParams")
+            .field("return_to", &self.return_to)
+            .field("signup", &self.signup)
+            .field("prompt", &self.prompt)
+            .field("organization_id", &self.organization_id)
+            .field("connection_id", &self.connection_id)
+            .field("login_hint", &self.login_hint)
+            .field("domain_hint", &self.domain_hint)
+            .field("provider", &self.provider)
+            .field("idp_initiated_login", &self.idp_initiated_login.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl LoginParams {
@@ -537,6 +553,12 @@ impl SessionEngine {
             None => {}
         }
         let cookies = RequestCookies::parse(cookie_header);
+        let mut outcome = self.session_from_cookies(&cookies).await;
+        outcome.set_cookies.extend(self.clear_unprefixed(&cookies));
+        outcome
+    }
+
+    async fn session_from_cookies(&self, cookies: &RequestCookies) -> AuthOutcome {
         let Some(sealed) = cookies.read_chunked(&self.session_cookie) else {
             return AuthOutcome { result: Err(Error::SessionMissing), set_cookies: Vec::new() };
         };
@@ -547,11 +569,20 @@ impl SessionEngine {
             Err(reason) => {
                 return AuthOutcome {
                     result: Err(Error::SessionInvalid(reason.into())),
-                    set_cookies: self.clear_session(&cookies),
+                    set_cookies: self.clear_session(cookies),
                 };
             }
         };
-        self.session_identity(data, &cookies).await
+        self.session_identity(data, cookies).await
+    }
+
+    /// With `__Host-` names in use, the session cookies an earlier version set under the
+    /// plain name are cleared, so they do not sit next to the new ones for days.
+    fn clear_unprefixed(&self, cookies: &RequestCookies) -> Vec<String> {
+        if self.session_cookie == self.config.cookie_name {
+            return Vec::new();
+        }
+        cookies.chunk_names(&self.config.cookie_name).iter().map(|n| self.attrs.clear(n)).collect()
     }
 
     async fn session_identity(&self, data: SessionData, cookies: &RequestCookies) -> AuthOutcome {
@@ -567,8 +598,13 @@ impl SessionEngine {
         if now >= data.seen.saturating_add(secs(self.config.idle_timeout)) {
             return end("idle timeout reached");
         }
-        if data.rt.is_some() && data.exp - now <= self.refresh_window(&data) {
+        if data.rt.is_some() && data.exp.saturating_sub(now) <= self.refresh_window(&data) {
             return self.refresh_session(data, cookies, now).await;
+        }
+        // Without a refresh token (never granted, or refused) a session ends with its
+        // access token's `exp`, not `exp` plus the validation leeway.
+        if data.rt.is_none() && now >= data.exp {
+            return end("the access token expired and the session has no refresh token");
         }
         match self.auth.validate_access_token(&data.at).await {
             Ok(claims) => self.continue_session(data, claims, cookies, now, false),
@@ -589,7 +625,7 @@ impl SessionEngine {
     fn refresh_window(&self, data: &SessionData) -> i64 {
         let configured = i64::try_from(self.config.refresh_window.as_secs()).unwrap_or(i64::MAX);
         match data.iat {
-            Some(iat) if data.exp > iat => configured.min((data.exp - iat) / 4),
+            Some(iat) if data.exp > iat => configured.min(data.exp.saturating_sub(iat) / 4),
             _ => configured,
         }
     }
@@ -657,7 +693,11 @@ impl SessionEngine {
             (Error::ProviderError { error, .. }, _) => {
                 end(&format!("the provider refused to refresh it ({error})"))
             }
-            (err, _) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+            // The new tokens did not validate (a key not yet fetched, a clock ahead): not
+            // the user's doing; the session goes on while its token is valid and the
+            // refresh is tried again later.
+            (_, Ok(claims)) => self.continue_session(data, claims, cookies, now, false),
+            (err, Err(_)) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
         }
     }
 

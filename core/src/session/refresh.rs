@@ -4,7 +4,7 @@
 //! A finished refresh is remembered for a short while, so that requests that left the
 //! browser before it received the new cookie reuse the result instead of replaying a
 //! rotated refresh token (which the provider treats as theft and answers by revoking
-//! the whole grant).
+//! the whole grant). After a provider outage no refresh is tried for a few seconds.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -12,23 +12,34 @@ use std::sync::{Mutex, PoisonError};
 use aws_lc_rs::digest;
 
 use crate::client::ScalekitAuth;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exchange::AuthResult;
 use crate::singleflight::KeyedSingleFlight;
 
 /// How long a finished refresh is reused, in seconds.
 const REUSE_SECONDS: i64 = 30;
 
+/// How long after a provider outage no refresh is tried, in seconds: a provider that
+/// hangs must not make every request wait for the HTTP timeout. Sessions whose access
+/// token is valid carry on meanwhile.
+const OUTAGE_BACKOFF_SECONDS: i64 = 5;
+
 type TokenKey = [u8; 32];
 
 pub(crate) struct Refresher {
     flight: KeyedSingleFlight<TokenKey, AuthResult>,
     recent: Mutex<HashMap<TokenKey, (i64, AuthResult)>>,
+    /// The last outage and until when it is assumed to last.
+    outage: Mutex<Option<(i64, Error)>>,
 }
 
 impl Refresher {
     pub(crate) fn new() -> Self {
-        Refresher { flight: KeyedSingleFlight::new(), recent: Mutex::new(HashMap::new()) }
+        Refresher {
+            flight: KeyedSingleFlight::new(),
+            recent: Mutex::new(HashMap::new()),
+            outage: Mutex::new(None),
+        }
     }
 
     /// New tokens for `refresh_token`, from a recent refresh, a running one, or a new one.
@@ -46,9 +57,22 @@ impl Refresher {
         if let Some(result) = self.recent_result(&key, now) {
             return Ok(result);
         }
+        if let Some((until, err)) = self.outage.lock().unwrap_or_else(PoisonError::into_inner).clone()
+            && until > now
+        {
+            return Err(err);
+        }
         let (auth, token) = (auth.clone(), refresh_token.to_owned());
         let result =
-            self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await?;
+            self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await;
+        let result = match result {
+            Err(err) if err.is_provider_outage() => {
+                *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((now.saturating_add(OUTAGE_BACKOFF_SECONDS), err.clone()));
+                return Err(err);
+            }
+            other => other?,
+        };
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         recent.retain(|_, (until, _)| *until > now);
         recent.insert(key, (now + REUSE_SECONDS, result.clone()));
