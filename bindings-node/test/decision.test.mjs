@@ -120,7 +120,11 @@ test('a logout from another site changes nothing: a page that posts it from here
   const page = engine.handleLogout(parts('/auth/logout', crossSite))
   assert.equal(page.kind, 'respond')
   assert.equal(page.status, 200)
-  assert.deepEqual(page.headers, { 'content-type': 'text/html; charset=utf-8', ...ANSWER_HEADERS })
+  assert.deepEqual(page.headers, {
+    'content-type': 'text/html; charset=utf-8',
+    ...ANSWER_HEADERS,
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  })
   assert.match(page.body, /<form method="post" action="\/auth\/logout">/)
   assert.deepEqual(page.setCookies, [])
   assert.equal(page.errorCode, 'cross_site_request')
