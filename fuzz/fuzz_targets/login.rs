@@ -2,20 +2,13 @@
 //! callback routes with any query. A return-to never leaves the site.
 #![no_main]
 
-use std::sync::LazyLock;
+#[path = "engine.rs"]
+mod engine;
 
+use engine::ENGINE;
 use futures_util::FutureExt;
 use libfuzzer_sys::fuzz_target;
-use scalekit_auth::{
-    Action, Config, LoginParams, RequestInfo, ScalekitAuth, SessionConfig, SessionEngine, safe_return_to,
-};
-
-static ENGINE: LazyLock<SessionEngine> = LazyLock::new(|| {
-    let auth = ScalekitAuth::new(Config::new("http://127.0.0.1:9", "skc_fuzz", "secret")).unwrap();
-    let config =
-        SessionConfig::new("http://localhost:3000/auth/callback", ["fuzz-session-secret-0123456789abcdef"]);
-    SessionEngine::new(auth, config).unwrap()
-});
+use scalekit_auth::{Action, LoginParams, RequestInfo, safe_return_to};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(query) = std::str::from_utf8(data) else { return };
