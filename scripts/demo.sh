@@ -9,6 +9,7 @@ IDP_PORT=${IDP_PORT:-9400}
 AXUM_PORT=${AXUM_PORT:-3000}
 FASTAPI_PORT=${FASTAPI_PORT:-3001}
 EXPRESS_PORT=${EXPRESS_PORT:-3002}
+NEXTJS_PORT=${NEXTJS_PORT:-3003}
 run="$root/target/demo"
 mkdir -p "$run"
 
@@ -26,6 +27,9 @@ echo "Building the Node package for the Express example..."
 npm ci --prefix bindings-node --no-audit --no-fund --loglevel=error
 (cd bindings-node && npm run --silent build)
 npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
+echo "Building the Next.js example..."
+npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
+(cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build >/dev/null)
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
@@ -45,8 +49,8 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
-  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback,http://localhost:$EXPRESS_PORT/auth/callback" \
-  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/,http://localhost:$EXPRESS_PORT/" \
+  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback,http://localhost:$EXPRESS_PORT/auth/callback,http://localhost:$NEXTJS_PORT/auth/callback" \
+  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/,http://localhost:$EXPRESS_PORT/,http://localhost:$NEXTJS_PORT/" \
   tests/idp/start.sh
 
 SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
@@ -64,6 +68,11 @@ SCALEKIT_REDIRECT_URI="http://localhost:$EXPRESS_PORT/auth/callback" \
   PORT=$EXPRESS_PORT node examples/express/server.js &
 pids+=($!)
 
+(cd examples/nextjs && SCALEKIT_REDIRECT_URI="http://localhost:$NEXTJS_PORT/auth/callback" \
+  SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$NEXTJS_PORT/" NEXT_TELEMETRY_DISABLED=1 \
+  exec node_modules/.bin/next start -H 127.0.0.1 -p "$NEXTJS_PORT") &
+pids+=($!)
+
 sleep 2
 cat <<MSG
 
@@ -72,6 +81,7 @@ cat <<MSG
   axum example       http://localhost:$AXUM_PORT
   FastAPI example    http://localhost:$FASTAPI_PORT
   Express example    http://localhost:$EXPRESS_PORT
+  Next.js example    http://localhost:$NEXTJS_PORT
   local provider     http://127.0.0.1:$IDP_PORT  (Scalekit's paths: /oauth/authorize, /oauth/token, /keys, /oidc/logout)
 
   Open an app, click "Log in" and type any username:

@@ -60,8 +60,20 @@ if ! git diff --quiet -- bindings-node/native.d.ts bindings-node/native.js; then
   exit 1
 fi
 npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
+npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
+(cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build)
 run_tests node --test bindings-node/test/
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
+
+step "Browser tests (Chromium, every example)"
+# Playwright (playwright-core, no browser download) drives Debian's Chromium through each
+# example's login, token refresh, roles and logout; screenshots in target/browser/.
+if [ ! -x /usr/bin/chromium ]; then
+  { apt-get update -qq && apt-get install -y -qq chromium; } ||
+    { echo "Chromium could not be installed (apt-get install chromium): the browser tests cannot run." >&2; exit 1; }
+fi
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+SCALEKIT_BROWSER_REQUIRE_ALL=1 run_tests node --test tests/browser/
 
 # One closing line for the whole suite, from every runner's own counts.
 python3 - "$log" <<'PY'

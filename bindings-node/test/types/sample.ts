@@ -5,7 +5,9 @@ import {
   type AuthResult, type Claims, type Identity, type LoginRequest,
 } from 'scalekit-auth'
 import { createScalekitExpress } from 'scalekit-auth/express'
+import { createScalekitNext } from 'scalekit-auth/next'
 import { LocalProvider, TestSigner } from 'scalekit-auth/testing'
+import { createScalekitWeb, withCookies } from 'scalekit-auth/web'
 
 const auth = new ScalekitAuth({
   environmentUrl: 'https://acme.scalekit.com', clientId: 'skc_1', clientSecret: 'secret',
@@ -60,4 +62,36 @@ async function testing(): Promise<string> {
   return claims.sub + signer.kid + (provider.kid ?? '') + provider.jwks().keys.length
 }
 
-export { flows, testing, fromEnv }
+// Fetch API (scalekit-auth/web).
+const web = createScalekitWeb({
+  redirectUri: 'http://localhost:3000/auth/callback', sessionSecret: 'a'.repeat(32), prefix: '/auth',
+  onError: (error: ScalekitAuthError, request: Request) => { console.warn(request.url, error.code) },
+})
+async function fetchHandler(request: Request): Promise<Response> {
+  if (new URL(request.url).pathname.startsWith(`${web.prefix}/`)) return web.handleAuth(request)
+  const { identity, response, setCookies } = await web.authenticate(request, { roles: ['admin'] })
+  if (response) return response
+  const maybe = await web.optionalAuth(request)
+  const name: string = identity.user.email ?? identity.user.id
+  return withCookies(web.withCookies(new Response(name + String(maybe.identity?.user.id)), setCookies), maybe.setCookies)
+}
+
+// Next.js (scalekit-auth/next).
+const next = createScalekitNext()
+const { GET, POST } = next.handlers
+const proxy: (request: Request) => Promise<Response> = next.proxy({
+  protect: ['/dashboard/:path*', /^\/reports/, { path: '/admin/:path*', roles: ['admin'] }],
+})
+async function page(): Promise<string> {
+  const session: Identity | null = await next.getSession()
+  const user: Identity = await next.requireSession({ permissions: ['users:read'] })
+  const token: string | null = await next.getAccessToken()
+  return (session?.user.id ?? '') + user.user.id + (token ?? '')
+}
+async function route(): Promise<Response> {
+  const session = await next.requireSession({ api: true })
+  if (session instanceof Response) return session
+  return Response.json({ id: session.user.id })
+}
+
+export { flows, testing, fromEnv, fetchHandler, GET, POST, proxy, page, route }

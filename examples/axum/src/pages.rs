@@ -26,7 +26,7 @@ pub async fn home(request: Request) -> Html<String> {
         Some(me) => layout(
             "scalekit-auth on axum",
             &format!(
-                "<p>Signed in as <b>{}</b>.</p><p><a href=/auth/logout>Log out</a></p>",
+                "<p>Signed in as <b>{}</b>.</p><form method=post action=/auth/logout><button type=submit>Log out</button></form>",
                 escape(me.user.email.as_deref().unwrap_or(&me.user.id))
             ),
         ),
@@ -44,7 +44,7 @@ pub async fn dashboard(request: Request) -> Html<String> {
         "Dashboard",
         &format!(
             "<p>Hello <b>{}</b> ({})</p><ul><li>Organization: {}</li><li>Roles: {}</li><li>Permissions: {}</li>\
-             <li>Access token expires at: <span id=exp>{}</span></li></ul><p><a href=/auth/logout>Log out</a></p>",
+             <li>Access token expires at: <span id=exp>{}</span></li></ul><form method=post action=/auth/logout><button type=submit>Log out</button></form>",
             escape(me.user.name.as_deref().unwrap_or("")),
             escape(me.user.email.as_deref().unwrap_or(&me.user.id)),
             escape(claims.oid.as_deref().unwrap_or("-")),

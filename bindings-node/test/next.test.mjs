@@ -1,0 +1,132 @@
+// scalekit-auth/next without a Next.js build: next/headers, next/navigation and
+// next/server replaced by small fakes in a temporary app directory (the package resolves
+// next/* from the app's directory), against a private local provider with 5-second
+// access tokens. The built example is tested from outside in nextjs.test.mjs.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { FETCH, NAVIGATE, startIdp } from './helpers.mjs'
+
+const require = createRequire(import.meta.url)
+const BASE = 'http://127.0.0.1:8766'
+const SAME_ORIGIN = { ...NAVIGATE, 'sec-fetch-site': 'same-origin' }
+
+const FAKES = {
+  'headers.js': 'exports.headers = async () => globalThis.__requestHeaders',
+  'navigation.js': `exports.redirect = (url) => {
+    throw Object.assign(new Error('NEXT_REDIRECT'), { digest: 'NEXT_REDIRECT;replace;' + url + ';307;', url })
+  }`,
+  'server.js': `exports.NextResponse = { next: ({ request }) => {
+    const response = new Response(null, { headers: { 'x-middleware-next': '1' } })
+    response.forwarded = request.headers
+    return response
+  } }`,
+}
+
+let idp
+let dir
+let cwd
+let auth
+
+before(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'scalekit-next-'))
+  mkdirSync(path.join(dir, 'node_modules', 'next'), { recursive: true })
+  for (const [file, source] of Object.entries(FAKES)) writeFileSync(path.join(dir, 'node_modules', 'next', file), source)
+  writeFileSync(path.join(dir, 'package.json'), '{"private": true}')
+  cwd = process.cwd()
+  process.chdir(dir)
+  idp = await startIdp({ redirectUris: [`${BASE}/auth/callback`], postLogoutUris: [`${BASE}/`] })
+  const { createScalekitNext } = require('../next.js')
+  auth = createScalekitNext({
+    environmentUrl: idp.url, clientId: idp.clientId, clientSecret: idp.clientSecret,
+    redirectUri: `${BASE}/auth/callback`, sessionSecret: 'next-unit-test-session-secret-0123456789',
+  })
+})
+after(() => {
+  idp?.stop()
+  process.chdir(cwd)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const request = (route, headers = {}) => new Request(new URL(route, BASE), { headers })
+/** What the page sees: the headers the proxy forwarded. */
+const asPage = (headers) => { globalThis.__requestHeaders = headers }
+
+async function logIn(username) {
+  const login = await auth.handlers.GET(request('/auth/login?return_to=%2Fdashboard', SAME_ORIGIN))
+  const loginCookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  const callback = await idp.browse(login.headers.get('location'), username, `next-${username}`)
+  const landed = await auth.handlers.GET(request(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site', cookie: loginCookies }))
+  assert.equal(landed.status, 302)
+  return landed.headers.getSetCookie().filter((c) => c.startsWith('skauth_session')).map((c) => c.split(';')[0]).join('; ')
+}
+
+test('the proxy: protected paths, auth routes passed through, a forged path header replaced', async () => {
+  const proxy = auth.proxy({ protect: ['/dashboard/:path*', { path: '/admin', roles: ['admin'] }] })
+  const page = await proxy(request('/dashboard/reports?x=1', NAVIGATE))
+  assert.equal(page.status, 302)
+  assert.equal(page.headers.get('location'), `${BASE}/auth/login?return_to=%2Fdashboard%2Freports%3Fx%3D1`)
+  assert.equal((await proxy(request('/admin', FETCH))).status, 401)
+  const open = await proxy(request('/pricing', { ...NAVIGATE, 'x-scalekit-auth-path': '/forged' }))
+  assert.equal(open.headers.get('x-middleware-next'), '1')
+  assert.equal(open.forwarded.get('x-scalekit-auth-path'), '/pricing')
+  const route = await proxy(request('/auth/callback?code=c', NAVIGATE))
+  assert.equal(route.headers.get('x-middleware-next'), '1')
+})
+
+test('pages: getSession, requireSession (redirect, 401 Response, 403), getAccessToken', async () => {
+  asPage(new Headers({ 'x-scalekit-auth-path': '/profile?tab=2' }))
+  assert.equal(await auth.getSession(), null)
+  assert.equal(await auth.getAccessToken(), null)
+  await assert.rejects(auth.requireSession(), (error) => {
+    assert.equal(error.url, '/auth/login?return_to=%2Fprofile%3Ftab%3D2')
+    return true
+  })
+  const api = await auth.requireSession({ api: true })
+  assert.ok(api instanceof Response)
+  assert.equal(api.status, 401)
+  assert.equal((await api.json()).error, 'session_missing')
+  // A cookie header a client forges is no session.
+  asPage(new Headers({ cookie: 'skauth_session=forged' }))
+  assert.equal(await auth.getSession(), null)
+
+  const cookie = await logIn('viewer')
+  asPage(new Headers({ cookie }))
+  const session = await auth.getSession()
+  assert.equal(session.user.id, 'usr_viewer')
+  assert.equal((await auth.requireSession()).user.id, 'usr_viewer')
+  assert.equal(await auth.getAccessToken(), session.accessToken)
+  await assert.rejects(auth.requireSession({ roles: ['admin'] }), { name: 'InsufficientScopeError', status: 403 })
+  const forbidden = await auth.requireSession({ api: true, roles: ['admin'] })
+  assert.equal(forbidden.status, 403)
+  // A bearer token works for route handlers.
+  asPage(new Headers({ authorization: `Bearer ${session.accessToken}` }))
+  assert.equal((await auth.requireSession({ api: true })).source, 'bearer')
+})
+
+test('the proxy refreshes once and hands the new cookie to the page', async () => {
+  const cookie = await logIn('jane')
+  const proxy = auth.proxy({ protect: ['/dashboard'] })
+  await sleep(5200) // past the expiry of the 5-second access token
+  await idp.resetCounts()
+  const responses = await Promise.all(Array.from({ length: 5 }, () => proxy(request('/dashboard', { ...SAME_ORIGIN, cookie: `${cookie}; theme=dark` }))))
+  assert.equal(await idp.count('/oauth/token'), 1)
+  for (const response of responses) {
+    assert.equal(response.headers.get('x-middleware-next'), '1')
+    const sent = response.headers.getSetCookie().find((c) => c.startsWith('skauth_session='))
+    assert.ok(sent, 'the browser gets the refreshed cookie')
+    const forwarded = response.forwarded.get('cookie')
+    assert.ok(forwarded.includes(sent.split(';')[0]), 'the page gets it too')
+    assert.ok(forwarded.includes('theme=dark'))
+    assert.ok(!forwarded.includes(cookie))
+  }
+  // The page reads the forwarded cookie and needs no refresh of its own.
+  asPage(responses[0].forwarded)
+  assert.equal((await auth.requireSession()).user.id, 'usr_jane')
+  assert.equal(await idp.count('/oauth/token'), 1)
+})

@@ -1,0 +1,106 @@
+/**
+ * The session engine over the Fetch API's `Request` and `Response`, for any server that
+ * speaks them: Next.js route handlers and proxy, Hono, Bun, Remix.
+ *
+ * @example
+ * ```ts
+ * import { createScalekitWeb } from 'scalekit-auth/web'
+ * const auth = createScalekitWeb()   // SCALEKIT_* variables
+ *
+ * export async function fetch(request: Request): Promise<Response> {
+ *   const { pathname } = new URL(request.url)
+ *   if (pathname.startsWith('/auth/')) return auth.handleAuth(request)
+ *   const { identity, response, setCookies } = await auth.authenticate(request)
+ *   if (response) return response                // redirect to log in, 401 or 403
+ *   return auth.withCookies(Response.json({ id: identity.user.id }), setCookies)
+ * }
+ * ```
+ */
+import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions } from './index'
+
+export interface ScalekitWebOptions extends Partial<ScalekitAuthOptions> {
+  /** The app's callback URL (else SCALEKIT_REDIRECT_URI). */
+  redirectUri?: string
+  /** One secret, or several for rotation (the first seals); at least 32 bytes each. */
+  sessionSecret?: string | string[]
+  postLogoutRedirectUri?: string
+  scopes?: string[]
+  /** Where the auth routes live (default `/auth`). */
+  prefix?: string
+  cookieName?: string
+  secureCookies?: boolean
+  absoluteLifetimeSeconds?: number
+  idleTimeoutSeconds?: number
+  refreshWindowSeconds?: number
+  /**
+   * Hears the error behind every decision (a refusal, a redirect to log in, an optional
+   * route continuing without a user). `error.message` has the details for logs that the
+   * response leaves out. Default: `console.error` for a status of 500 or more.
+   */
+  onError?: (error: ScalekitAuthError, request: Request) => void
+}
+
+/** What a protected route needs besides a signed-in user (all listed, each). */
+export interface Requirements {
+  roles?: string[]
+  permissions?: string[]
+  scopes?: string[]
+}
+
+/** The engine's decision as the native module returns it. */
+export interface Decision {
+  kind: 'continue' | 'redirect' | 'respond'
+  status: number
+  headers: Record<string, string>
+  location?: string
+  body?: string
+  setCookies: string[]
+  identity?: Identity
+  errorCode?: string
+  errorStatus?: number
+  errorDetail?: string
+}
+
+/** The outcome of `authenticate`: the user, or the response to send instead. */
+export type AuthenticateResult =
+  | { identity: Identity; response?: undefined; setCookies: string[]; decision: Decision }
+  | { identity: null; response: Response; setCookies: string[]; decision: Decision }
+
+/** The outcome of `optionalAuth`: the user if one is signed in. */
+export interface OptionalAuthResult {
+  identity: Identity | null
+  setCookies: string[]
+  decision: Decision
+}
+
+export interface ScalekitWeb {
+  client: ScalekitAuth
+  prefix: string
+  /**
+   * Answers `${prefix}/login`, `/signup`, `/callback` (GET) and `/logout` (GET and
+   * POST); 404 for other paths.
+   */
+  handleAuth(request: Request): Promise<Response>
+  /**
+   * A signed-in user meeting `requirements`. Otherwise `response` is set: a redirect to
+   * log in for a browser loading a page, 401 JSON for other callers, 403 JSON when a
+   * requirement is missing. Send `setCookies` with your own response (`withCookies`).
+   *
+   * @example
+   * ```ts
+   * const { identity, response, setCookies } = await auth.authenticate(request, { roles: ['admin'] })
+   * if (response) return response
+   * return auth.withCookies(new Response(`hello ${identity.user.email}`), setCookies)
+   * ```
+   */
+  authenticate(request: Request, requirements?: Requirements): Promise<AuthenticateResult>
+  /** The signed-in user or null; never a redirect. Send `setCookies` all the same. */
+  optionalAuth(request: Request): Promise<OptionalAuthResult>
+  /** `response` with every `Set-Cookie` appended (copied first if its headers are immutable). */
+  withCookies(response: Response, setCookies: readonly string[]): Response
+}
+
+export declare function createScalekitWeb(options?: ScalekitWebOptions): ScalekitWeb
+
+/** `response` with every `Set-Cookie` appended (copied first if its headers are immutable). */
+export declare function withCookies(response: Response, setCookies: readonly string[]): Response

@@ -1,0 +1,151 @@
+'use strict'
+// Fetch-API integration: the session engine over `Request` and `Response`, for any server
+// that speaks them (Next.js route handlers and proxy, Hono, Bun, Remix, Deno's Node mode).
+// Like express.js, this file only moves requests into the engine and decisions back out.
+//
+//   const { createScalekitWeb } = require('scalekit-auth/web')
+//   const auth = createScalekitWeb()                      // from SCALEKIT_* variables
+//   if (url.pathname.startsWith('/auth/')) return auth.handleAuth(request)
+//   const { identity, response, setCookies } = await auth.authenticate(request)
+//   if (response) return response                         // redirect to log in, 401, 403
+//   return auth.withCookies(new Response(`hello ${identity.user.email}`), setCookies)
+
+const native = require('./native.js')
+const { ScalekitAuth } = require('./index.js')
+const { classForCode, translate, translateAsync } = require('./errors.js')
+
+const SESSION_OPTIONS = [
+  'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
+  'idleTimeoutSeconds', 'refreshWindowSeconds',
+]
+
+/** The engine's request parts of a Fetch `Request` (absolute `request.url`). */
+function requestParts(request) {
+  const url = new URL(request.url)
+  const h = request.headers
+  const get = (name) => h.get(name) ?? undefined
+  return {
+    method: request.method,
+    pathAndQuery: url.pathname + url.search,
+    cookie: get('cookie'),
+    authorization: get('authorization'),
+    accept: get('accept'),
+    secFetchMode: get('sec-fetch-mode'),
+    secFetchSite: get('sec-fetch-site'),
+  }
+}
+
+/** A redirect or an answer, exactly as the engine wrote it: status, headers, cookies, body. */
+function toResponse(decision) {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(decision.headers)) headers.set(name, value)
+  for (const cookie of decision.setCookies) headers.append('set-cookie', cookie)
+  const empty = decision.body == null || decision.status === 204 || decision.status === 304
+  return new Response(empty ? null : decision.body, { status: decision.status, headers })
+}
+
+/**
+ * `response` with every `Set-Cookie` of `setCookies` appended. Responses with immutable
+ * headers (`Response.redirect()`, `fetch()` results) are copied first.
+ */
+function withCookies(response, setCookies) {
+  if (!setCookies || setCookies.length === 0) return response
+  try {
+    for (const cookie of setCookies) response.headers.append('set-cookie', cookie)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    for (const cookie of setCookies) copy.headers.append('set-cookie', cookie)
+    return copy
+  }
+}
+
+/** The default `onError`: errors the server should hear about (status >= 500). */
+function logServerErrors(error) {
+  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.message}`)
+}
+
+/** The client and session engine of `options`, or of the SCALEKIT_* variables. */
+function createEngine(options, prefix) {
+  const client = options.environmentUrl ? new ScalekitAuth(options) : ScalekitAuth.fromEnv(options)
+  const sessionOptions = { loginPath: `${prefix}/login` }
+  for (const key of SESSION_OPTIONS) if (options[key] !== undefined) sessionOptions[key] = options[key]
+  const engine = translate(() => {
+    if (!options.redirectUri) return native.NativeSessionEngine.fromEnv(client._native, sessionOptions)
+    const secrets = Array.isArray(options.sessionSecret) ? options.sessionSecret : [String(options.sessionSecret ?? '')]
+    return new native.NativeSessionEngine(client._native, options.redirectUri, secrets, sessionOptions)
+  })
+  return { client, engine }
+}
+
+/**
+ * Sessions for one app over Fetch `Request`/`Response`. Without `environmentUrl` and
+ * `redirectUri` the settings come from the SCALEKIT_* environment variables.
+ * `onError(error, request)` hears the error behind every decision; by default those
+ * with a status >= 500 are logged.
+ */
+function createScalekitWeb(options = {}) {
+  const prefix = options.prefix ?? '/auth'
+  const onError = options.onError ?? logServerErrors
+  const { client, engine } = createEngine(options, prefix)
+
+  const report = (decision, request) => {
+    if (decision.errorCode == null) return
+    const ErrorClass = classForCode(decision.errorCode)
+    const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
+    try {
+      onError(error, request)
+    } catch (hookError) {
+      console.error('scalekit-auth: onError threw', hookError)
+    }
+  }
+
+  const routes = {
+    login: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
+    signup: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
+    callback: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleCallback(parts) },
+    logout: { methods: null, decide: async (parts) => engine.handleLogout(parts) },
+  }
+
+  async function handleAuth(request) {
+    const { pathname } = new URL(request.url)
+    const name = pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length + 1) : null
+    const route = Object.hasOwn(routes, name ?? '') ? routes[name] : null
+    if (!route) return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } })
+    if (route.methods && !route.methods.includes(request.method)) {
+      return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain' } })
+    }
+    const decision = await translateAsync(() => route.decide(requestParts(request)))
+    report(decision, request)
+    return toResponse(decision)
+  }
+
+  async function decide(request, requirements) {
+    const parts = requestParts(request)
+    const decision = await translateAsync(() => requirements === null
+      ? engine.optionalAuth(parts)
+      : engine.tryRequireAuth(parts, requirements) ?? engine.requireAuth(parts, requirements))
+    report(decision, request)
+    if (decision.kind !== 'continue') {
+      return { identity: null, response: toResponse(decision), setCookies: decision.setCookies, decision }
+    }
+    return { identity: decision.identity ?? null, setCookies: decision.setCookies, decision }
+  }
+
+  return {
+    client,
+    engine,
+    prefix,
+    handleAuth,
+    /**
+     * A signed-in user (meeting `requirements`) is required: `{identity, setCookies}`, or
+     * `{response}` to send (a redirect to log in for a page load, else 401/403 JSON).
+     */
+    authenticate: (request, requirements = {}) => decide(request, requirements ?? {}),
+    /** `{identity, setCookies}`, with `identity` null when nobody is signed in. */
+    optionalAuth: (request) => decide(request, null),
+    withCookies,
+  }
+}
+
+module.exports = { createScalekitWeb, withCookies, requestParts, toResponse }

@@ -1,0 +1,22 @@
+// Runs the browser tests with node:test's TAP output (what scripts/test.sh counts):
+//   node tests/browser/run.mjs                 every example
+//   node tests/browser/run.mjs express axum    some of them
+// Same as `node --test tests/browser/` with BROWSER_EXAMPLES set.
+import path from 'node:path'
+import { run } from 'node:test'
+import { tap } from 'node:test/reporters'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const names = process.argv.slice(2)
+if (names.length) process.env.BROWSER_EXAMPLES = names.join(',')
+
+let failed = false
+const stream = run({ files: [path.join(here, 'examples.test.mjs')], concurrency: 1 })
+stream.on('test:fail', () => {
+  failed = true
+})
+stream.compose(tap).pipe(process.stdout)
+stream.on('end', () => {
+  process.exitCode = failed ? 1 : 0
+})
