@@ -64,6 +64,11 @@ export declare class NativeSessionEngine {
   tryRequireAuth(request: RequestParts, requirements?: RouteRequirements | undefined | null): Decision | null
   requireAuth(request: RequestParts, requirements?: RouteRequirements | undefined | null): Promise<Decision>
   optionalAuth(request: RequestParts): Promise<Decision>
+  /**
+   * `requireAuth` (with `requirements`) or `optionalAuth` (without) that never
+   * refreshes and never sets cookies: for pages behind a proxy that refreshes.
+   */
+  peekSession(request: RequestParts, requirements?: RouteRequirements | undefined | null): Promise<Decision>
   handleLogin(request: RequestParts, signup: boolean): Promise<Decision>
   handleCallback(request: RequestParts): Promise<Decision>
   handleLogout(request: RequestParts): Decision

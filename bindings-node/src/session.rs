@@ -160,6 +160,19 @@ impl NativeSessionEngine {
         Decision::from(engine.optional_auth(&request.info()).await)
     }
 
+    /// `requireAuth` (with `requirements`) or `optionalAuth` (without) that never
+    /// refreshes and never sets cookies: for pages behind a proxy that refreshes.
+    #[napi]
+    pub async fn peek_session(
+        &self,
+        request: RequestParts,
+        requirements: Option<RouteRequirements>,
+    ) -> Decision {
+        let engine = self.engine.clone();
+        let requirements = requirements.map(|r| to_requirements(Some(r)));
+        Decision::from(engine.peek_auth(&request.info(), requirements.as_ref()).await)
+    }
+
     #[napi]
     pub async fn handle_login(&self, request: RequestParts, signup: bool) -> Decision {
         let engine = self.engine.clone();

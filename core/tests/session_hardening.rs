@@ -371,3 +371,29 @@ async fn debug_output_never_shows_tokens_or_sealed_cookies() {
     }
     assert!(printed.contains("usr_123"), "the user stays visible: {printed}");
 }
+
+#[tokio::test]
+async fn a_read_only_check_never_refreshes_nor_writes_cookies() {
+    let f = fixture().await;
+    let jar = logged_in(&f).await;
+    let header = jar.header();
+    let before = f.provider.token_requests().await.len();
+    f.clock.advance(250); // inside the refresh window: served as it is
+    let outcome = f.engine.authenticate_read_only(Some(&header), None).await;
+    assert_eq!(outcome.result.unwrap().user.id, "usr_123");
+    assert!(outcome.set_cookies.is_empty());
+    let page = navigation("/dashboard").cookie(Some(&header));
+    let decision = f.engine.peek_auth(&page, Some(&Requirements::default())).await;
+    assert!(matches!(decision.action, Action::Continue(Some(_))));
+    assert!(decision.set_cookies.is_empty());
+    f.clock.advance(51); // past exp: refused, not refreshed, nothing cleared
+    let outcome = f.engine.authenticate_read_only(Some(&header), None).await;
+    assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+    assert!(outcome.set_cookies.is_empty());
+    let decision = f.engine.peek_auth(&page, Some(&Requirements::default())).await;
+    assert!(matches!(decision.action, Action::Redirect(_)), "{:?}", decision.action);
+    assert!(matches!(f.engine.peek_auth(&page, None).await.action, Action::Continue(None)));
+    let api = fetch("/api").cookie(Some(&header));
+    assert_eq!(f.engine.peek_auth(&api, Some(&Requirements::default())).await.status(), 401);
+    assert_eq!(f.provider.token_requests().await.len(), before, "no refresh was attempted");
+}

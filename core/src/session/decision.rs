@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::engine::{Identity, LoginParams, SessionEngine};
+use super::engine::{Access, Identity, LoginParams, SessionEngine};
 use super::pages;
 use super::redact::{cookie_names, url_without_query};
 use super::return_to::safe_return_to;
@@ -267,7 +267,49 @@ impl SessionEngine {
     /// page is sent to log in (returning here afterwards) and every other caller gets
     /// 401 JSON. Routes with `requirements` answer 403 when the identity lacks them.
     pub async fn require_auth(&self, request: &RequestInfo<'_>, requirements: &Requirements) -> Decision {
-        let outcome = self.authenticate(request.cookie, request.authorization).await;
+        self.decide(request, Some(requirements), Access::ReadWrite).await
+    }
+
+    /// For a route that works with or without a user: continue either way (a bearer
+    /// token that fails validation still answers 401).
+    pub async fn optional_auth(&self, request: &RequestInfo<'_>) -> Decision {
+        self.decide(request, None, Access::ReadWrite).await
+    }
+
+    /// [`SessionEngine::require_auth`] (with `requirements`) or
+    /// [`SessionEngine::optional_auth`] (without) that never refreshes and never sets a
+    /// cookie: for pages rendered behind a proxy that is the one place where sessions are
+    /// refreshed (see [`SessionEngine::authenticate_read_only`]).
+    pub async fn peek_auth(
+        &self,
+        request: &RequestInfo<'_>,
+        requirements: Option<&Requirements>,
+    ) -> Decision {
+        self.decide(request, requirements, Access::ReadOnly).await
+    }
+
+    async fn decide(
+        &self,
+        request: &RequestInfo<'_>,
+        requirements: Option<&Requirements>,
+        access: Access,
+    ) -> Decision {
+        let outcome = self.authenticate_in(request.cookie, request.authorization, access).await;
+        let Some(requirements) = requirements else {
+            return match outcome.result {
+                Ok(identity) => {
+                    Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies)
+                }
+                Err(err) if request.authorization.is_some() && err.code().starts_with("token_") => {
+                    self.refuse(err, request, None, outcome.set_cookies)
+                }
+                Err(err) => {
+                    let mut decision = Decision::new(Action::Continue(None), outcome.set_cookies);
+                    decision.error = Some(err);
+                    decision
+                }
+            };
+        };
         match outcome.result {
             Ok(identity) => match check(&identity, requirements) {
                 Ok(()) => Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies),
@@ -281,23 +323,6 @@ impl SessionEngine {
                     Action::Redirect(self.login_link(request.path_and_query)),
                     outcome.set_cookies,
                 );
-                decision.error = Some(err);
-                decision
-            }
-        }
-    }
-
-    /// For a route that works with or without a user: continue either way (a bearer
-    /// token that fails validation still answers 401).
-    pub async fn optional_auth(&self, request: &RequestInfo<'_>) -> Decision {
-        let outcome = self.authenticate(request.cookie, request.authorization).await;
-        match outcome.result {
-            Ok(identity) => Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies),
-            Err(err) if request.authorization.is_some() && err.code().starts_with("token_") => {
-                self.refuse(err, request, None, outcome.set_cookies)
-            }
-            Err(err) => {
-                let mut decision = Decision::new(Action::Continue(None), outcome.set_cookies);
                 decision.error = Some(err);
                 decision
             }

@@ -36,6 +36,13 @@ pub const MAX_PENDING_LOGINS: usize = 3;
 /// timeout); past it the oldest is forgotten.
 const MAX_USED_STATES: usize = 10_000;
 
+/// Whether a call may refresh the session and write cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
 /// The prefix that makes a browser refuse a cookie unless it is `Secure`, `Path=/` and
 /// host-only, so a sibling subdomain cannot plant or overwrite it.
 const HOST_PREFIX: &str = "__Host-";
@@ -539,6 +546,28 @@ impl SessionEngine {
         cookie_header: Option<&str>,
         authorization: Option<&str>,
     ) -> AuthOutcome {
+        self.authenticate_in(cookie_header, authorization, Access::ReadWrite).await
+    }
+
+    /// Like [`SessionEngine::authenticate`], but never refreshes and never writes a
+    /// cookie (`set_cookies` is always empty): for code that cannot send cookies, such as
+    /// a page rendered behind a proxy that already did the refresh. A session whose
+    /// access token is valid (inside the refresh window too) is served; an expired one is
+    /// refused.
+    pub async fn authenticate_read_only(
+        &self,
+        cookie_header: Option<&str>,
+        authorization: Option<&str>,
+    ) -> AuthOutcome {
+        self.authenticate_in(cookie_header, authorization, Access::ReadOnly).await
+    }
+
+    pub(crate) async fn authenticate_in(
+        &self,
+        cookie_header: Option<&str>,
+        authorization: Option<&str>,
+        access: Access,
+    ) -> AuthOutcome {
         match bearer_token(authorization) {
             Some(Ok(token)) => {
                 let result = self.auth.validate_access_token(token).await.map(|claims| Identity {
@@ -553,9 +582,35 @@ impl SessionEngine {
             None => {}
         }
         let cookies = RequestCookies::parse(cookie_header);
+        if access == Access::ReadOnly {
+            return AuthOutcome { result: self.read_session(&cookies).await, set_cookies: Vec::new() };
+        }
         let mut outcome = self.session_from_cookies(&cookies).await;
         outcome.set_cookies.extend(self.clear_unprefixed(&cookies));
         outcome
+    }
+
+    /// The identity of the session cookie without changing anything.
+    async fn read_session(&self, cookies: &RequestCookies) -> Result<Identity> {
+        let sealed = cookies.read_chunked(&self.session_cookie).ok_or(Error::SessionMissing)?;
+        let bytes =
+            self.sealer.open(Purpose::Session, &sealed).map_err(|r| Error::SessionInvalid(r.into()))?;
+        let data: SessionData = serde_json::from_slice(&bytes)
+            .map_err(|_| Error::SessionInvalid("the session is not in the expected format".into()))?;
+        let now = self.now();
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        if now >= data.created.saturating_add(secs(self.config.absolute_lifetime))
+            || now >= data.seen.saturating_add(secs(self.config.idle_timeout))
+        {
+            return Err(Error::SessionExpired("its lifetime is over".into()));
+        }
+        if now >= data.exp {
+            return Err(Error::SessionExpired(
+                "the access token expired; requests that may write cookies refresh it".into(),
+            ));
+        }
+        let claims = self.auth.validate_access_token(&data.at).await?;
+        Ok(Identity { user: data.user, claims, source: IdentitySource::Session, access_token: data.at })
     }
 
     async fn session_from_cookies(&self, cookies: &RequestCookies) -> AuthOutcome {
