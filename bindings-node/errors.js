@@ -87,7 +87,14 @@ async function translateAsync(start) {
   }
 }
 
+/** Why scalekit-auth/web and scalekit-auth/next refuse the Edge runtime, and the fix. */
+const EDGE_MESSAGE = 'scalekit-auth runs on the Node.js runtime, not the Edge runtime (it is a native module): add ' +
+  "`serverExternalPackages: ['scalekit-auth']` to next.config, use proxy.ts (Next 16, always Node.js) or " +
+  "`export const config = { runtime: 'nodejs' }` in middleware.ts (Next 15), remove `export const runtime = 'edge'`, " +
+  'and never import it from a Client Component'
+
 module.exports = {
+  EDGE_MESSAGE,
   ScalekitAuthError, ConfigurationError, TokenError, TokenExpiredError, InsufficientScopeError,
   WebhookVerificationError, SessionError, ProviderError, classForCode, toScalekitError, translate, translateAsync,
 }

@@ -26,7 +26,12 @@ import type { Requirements, ScalekitWeb, ScalekitWebOptions } from './web'
 
 export type { Requirements, ScalekitWebOptions } from './web'
 
-/** A path to protect: `/a` (exactly), `/a/:path*` or `/a/*` (it and everything below), or a RegExp. */
+/**
+ * A path to protect: `/a` (exactly), `/a/:path*` or `/a/*` (it and everything below), or
+ * a RegExp; matched against the percent-decoded path without the basePath and without a
+ * trailing slash. Any other pattern (`:id`, `(...)`, `+`, `?`, `*` elsewhere) makes
+ * `proxy()` throw.
+ */
 export type PathPattern = string | RegExp
 
 /** A protected path and what it requires besides a signed-in user. */
@@ -39,6 +44,8 @@ export interface ProxyOptions {
    * Paths that need a signed-in user: a browser loading a page is sent to log in,
    * other callers get 401 JSON, a missing role/permission/scope gives 403. Every other
    * path the proxy runs on continues with or without a user (refreshed if need be).
+   * Server Actions (`POST` with a `Next-Action` header) always continue: each action
+   * must call `requireSession()` or `getSession()` itself.
    */
   protect?: Array<PathPattern | ProtectRule>
 }
@@ -67,22 +74,29 @@ export interface ScalekitNext {
   /**
    * The `proxy` function of `proxy.ts` (or `middleware` of a Node.js `middleware.ts`):
    * the one place where sessions refresh. Refreshed cookies go to the browser and,
-   * rewritten in the request's `Cookie` header, to the page.
+   * rewritten in the request's `Cookie` header, to the page. A path that is not validly
+   * percent-encoded (or whose segment decodes to '/' or '\\') gets 400. Throws at once
+   * for an unsupported `protect` pattern.
    */
   proxy(options?: ProxyOptions): (request: Request) => Promise<Response>
   /**
    * The signed-in user (session cookie or `Authorization: Bearer`), or null. For Server
-   * Components, Route Handlers and Server Actions; never writes cookies.
+   * Components, Route Handlers and Server Actions. Read-only (`web.peekSession`): never
+   * refreshes, never writes cookies; an expired access token gives null, so keep the
+   * page under the proxy's matcher (the proxy refreshes).
    */
   getSession(): Promise<Identity | null>
   /**
-   * The signed-in user meeting the requirements. A page without a user redirects to log
-   * in (next/navigation `redirect`, back to this path afterwards); a page whose user
-   * lacks a requirement throws an `InsufficientScopeError` (status 403).
+   * The signed-in user meeting the requirements. Without a user it redirects to log in
+   * (next/navigation `redirect`, back to this path afterwards); a user lacking a
+   * requirement throws an `InsufficientScopeError` (status 403, `message` fit to show).
+   * In route handlers pass `{ api: true }` to get a 401/403 `Response` instead.
    */
   requireSession(options?: RequireSessionOptions & { api?: false }): Promise<Identity>
   /** With `{ api: true }`: the user, or the 401/403 JSON `Response` to return. */
   requireSession(options: RequireSessionOptions & { api: true }): Promise<Identity | Response>
+  /** With `api` not known at compile time: the user, or (when `api`) a `Response`. */
+  requireSession(options?: RequireSessionOptions): Promise<Identity | Response>
   /** The signed-in user's access token, or null. */
   getAccessToken(): Promise<string | null>
   /** The Fetch-API layer underneath (created on first use). */
@@ -92,6 +106,6 @@ export interface ScalekitNext {
 /**
  * Sessions for a Next.js app, with the options of `createScalekitWeb` (else the
  * SCALEKIT_* variables). Settings are read on first use, so `next build` needs none.
- * Throws when loaded in the Edge runtime.
+ * Throws when loaded in the Edge runtime (or bundled for a worker or the browser).
  */
 export declare function createScalekitNext(options?: ScalekitWebOptions): ScalekitNext

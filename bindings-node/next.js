@@ -2,7 +2,8 @@
 // Next.js App Router integration (Next 16 `proxy.ts`; `middleware.ts` on the Node.js
 // runtime for Next 15), on scalekit-auth/web. The proxy is the one place where sessions
 // are refreshed and cookies rewritten; pages, route handlers and Server Actions read the
-// session from the request's own cookie and never write cookies.
+// session from the request's own cookie (read-only: `peekSession`), never refresh and
+// never write cookies.
 //
 //   // lib/auth.js
 //   export const auth = createScalekitNext()                 // SCALEKIT_* variables
@@ -13,20 +14,17 @@
 //   // a Server Component
 //   const session = await auth.getSession()
 
-const path = require('node:path')
-const { createRequire } = require('node:module')
-
-const EDGE_MESSAGE = 'scalekit-auth runs on the Node.js runtime, not the Edge runtime: add ' +
-  "`serverExternalPackages: ['scalekit-auth']` to next.config, use proxy.ts (Next 16, always Node.js) or " +
-  "`export const config = { runtime: 'nodejs' }` in middleware.ts (Next 15), and remove `export const runtime = 'edge'`"
+// First, before anything Node-only: in the Edge runtime say what to change.
+const { EDGE_MESSAGE, classForCode } = require('./errors.js')
 
 function assertNodeRuntime() {
   if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
 }
 assertNodeRuntime()
 
+const path = require('node:path')
+const { createRequire } = require('node:module')
 const { createScalekitWeb } = require('./web.js')
-const { InsufficientScopeError } = require('./errors.js')
 
 /** The request header carrying the page's path and query from the proxy (for `return_to`). */
 const PATH_HEADER = 'x-scalekit-auth-path'
@@ -43,20 +41,70 @@ function nextModule(id) {
   return createRequire(path.join(process.cwd(), 'package.json'))(id)
 }
 
-/** A path pattern: `/a` (exactly), `/a/:path*` or `/a/*` (it and below), or a RegExp. */
+const SUPPORTED = "'/a' (exactly), '/a/:path*' or '/a/*' (it and everything below), or a RegExp"
+
+/**
+ * A path pattern: `/a` (exactly), `/a/:path*` or `/a/*` (it and below), or a RegExp,
+ * tested against the decoded path without a trailing slash. Anything else throws: a
+ * pattern that silently never matched would leave its pages unprotected.
+ */
 function matcher(pattern) {
-  if (pattern instanceof RegExp) return (p) => pattern.test(p)
+  if (pattern instanceof RegExp) {
+    // A copy without g/y: `test` on those advances lastIndex and skips the next match.
+    const regexp = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))
+    return (p) => regexp.test(p)
+  }
+  if (typeof pattern !== 'string') {
+    throw new TypeError(`scalekit-auth: protect: a path must be a string or a RegExp, not ${typeof pattern}`)
+  }
   const tree = pattern.match(/^(.*?)\/(?::\w+\*|\*)$/)
-  if (tree) return (p) => p === (tree[1] || '/') || p.startsWith(`${tree[1]}/`)
-  return (p) => p === pattern
+  const base = tree ? tree[1] : pattern
+  if ((base !== '' || !tree) && !base.startsWith('/')) {
+    throw new Error(`scalekit-auth: protect: the path ${JSON.stringify(pattern)} must start with '/'`)
+  }
+  if (/[:()+?*{}]/.test(base)) {
+    throw new Error(`scalekit-auth: protect: unsupported path pattern ${JSON.stringify(pattern)}: ` +
+      `use ${SUPPORTED} (e.g. new RegExp('^/a/[^/]+/b$'))`)
+  }
+  const exact = base.length > 1 ? base.replace(/\/+$/, '') : base
+  if (tree) return (p) => exact === '' || p === exact || p.startsWith(`${exact}/`)
+  return (p) => p === (exact || '/')
 }
 
 function rules(protect) {
   return (protect ?? []).map((rule) => {
-    const { path: pattern, roles, permissions, scopes } = typeof rule === 'object' && !(rule instanceof RegExp)
+    const { path: pattern, roles, permissions, scopes } = typeof rule === 'object' && rule !== null && !(rule instanceof RegExp)
       ? rule : { path: rule }
     return { test: matcher(pattern), requirements: { roles, permissions, scopes } }
   })
+}
+
+/**
+ * The path Next routes on: `nextUrl.pathname` (without the basePath), each segment
+ * percent-decoded, repeated and trailing slashes dropped, so that `/%64ashboard/` is
+ * matched as `/dashboard`. `null` when that cannot be done unambiguously (invalid
+ * encoding, a segment decoding to a '/' or '\\', or to '.' or '..').
+ */
+function routePath(request, url) {
+  const raw = request.nextUrl?.pathname ?? url.pathname
+  const segments = []
+  for (const segment of raw.split('/')) {
+    if (segment === '') continue
+    let decoded
+    try {
+      decoded = decodeURIComponent(segment)
+    } catch {
+      return null
+    }
+    if (/[/\\]/.test(decoded) || decoded === '.' || decoded === '..') return null
+    segments.push(decoded)
+  }
+  return `/${segments.join('/')}`
+}
+
+/** A Server Action called from JavaScript (`POST` with its `Next-Action` header). */
+function isServerAction(request) {
+  return request.method === 'POST' && request.headers.has('next-action')
 }
 
 /**
@@ -78,6 +126,17 @@ function applyCookies(cookieHeader, setCookies) {
     else jar.set(name, pair.slice(eq + 1).trim())
   }
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+}
+
+/** The text a client may see for a refusal: the body's `message` if JSON, else a generic one. */
+function publicMessage(decision, status) {
+  try {
+    const message = JSON.parse(decision.body ?? '')?.message
+    if (typeof message === 'string' && message) return message
+  } catch {
+    // An HTML page: fall through.
+  }
+  return status === 403 ? 'You do not have access to this page.' : 'The request could not be authenticated.'
 }
 
 /** Next's proxy accepts only absolute redirect targets (it shortens same-origin ones again). */
@@ -115,14 +174,23 @@ function createScalekitNext(options = {}) {
     const protectedRoutes = rules(protect)
     return async function scalekitProxy(request) {
       const url = new URL(request.url)
+      const route = routePath(request, url)
+      if (route === null) {
+        return new Response('Bad Request: the path is not validly encoded', {
+          status: 400, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        })
+      }
       const { NextResponse } = nextModule('next/server')
       const headers = new Headers(request.headers)
       headers.set(PATH_HEADER, url.pathname + url.search)
       // The auth routes run in their route handler, with the request as the browser sent it.
-      if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+      if (route === prefix || route.startsWith(`${prefix}/`)) {
         return NextResponse.next({ request: { headers } })
       }
-      const rule = protectedRoutes.find((r) => r.test(url.pathname))
+      // A Server Action may be posted to any path, and its client cannot follow a
+      // redirect or read a 401: refresh if need be, and let the action itself call
+      // requireSession()/getSession() (which redirects to log in).
+      const rule = isServerAction(request) ? null : protectedRoutes.find((r) => r.test(route))
       const result = rule
         ? await auth().authenticate(request, rule.requirements)
         : await auth().optionalAuth(request)
@@ -155,22 +223,27 @@ function createScalekitNext(options = {}) {
     return new Request(new URL(target, 'http://localhost'), init)
   }
 
+  // Pages, route handlers and actions only read: `peekSession` never refreshes, so
+  // rotated tokens are never thrown away (only the proxy can send them to the browser).
   async function getSession() {
     const request = await current(false)
-    const { identity } = await auth().optionalAuth(request)
+    const { identity } = await auth().peekSession(request)
     return identity
   }
 
   async function requireSession(requirements = {}) {
-    const { api = false, roles, permissions, scopes } = requirements
+    const { api = false, roles, permissions, scopes } = requirements ?? {}
     const request = await current(!api)
-    const result = await auth().authenticate(request, { roles, permissions, scopes })
+    const result = await auth().peekSession(request, { roles, permissions, scopes })
     if (!result.response) return result.identity
     if (api) return result.response
-    if (result.decision.kind === 'redirect') nextModule('next/navigation').redirect(result.decision.location)
-    throw new InsufficientScopeError(result.decision.errorDetail ?? 'the user lacks what this page requires', {
-      code: result.decision.errorCode ?? 'insufficient_scope', status: result.response.status,
-    })
+    const { decision } = result
+    if (decision.kind === 'redirect') nextModule('next/navigation').redirect(decision.location)
+    // The public message only: the details (issuer, URLs) went to onError.
+    const status = decision.errorStatus ?? result.response.status
+    const code = decision.errorCode ?? (status === 403 ? 'insufficient_scope' : 'session_invalid')
+    const ErrorClass = classForCode(code)
+    throw new ErrorClass(publicMessage(decision, status), { code, status, publicMessage: publicMessage(decision, status) })
   }
 
   return {
@@ -189,4 +262,4 @@ function createScalekitNext(options = {}) {
   }
 }
 
-module.exports = { createScalekitNext, applyCookies }
+module.exports = { createScalekitNext, applyCookies, routePath, EDGE_MESSAGE }

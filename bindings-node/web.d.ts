@@ -66,9 +66,13 @@ export type AuthenticateResult =
   | { identity: Identity; response?: undefined; setCookies: string[]; decision: Decision }
   | { identity: null; response: Response; setCookies: string[]; decision: Decision }
 
-/** The outcome of `optionalAuth`: the user if one is signed in. */
+/**
+ * The outcome of `optionalAuth`: the user if one is signed in. `response` (a 401 JSON
+ * answer) is set only when an `Authorization: Bearer` token was sent and is invalid.
+ */
 export interface OptionalAuthResult {
   identity: Identity | null
+  response?: Response
   setCookies: string[]
   decision: Decision
 }
@@ -94,8 +98,24 @@ export interface ScalekitWeb {
    * ```
    */
   authenticate(request: Request, requirements?: Requirements): Promise<AuthenticateResult>
-  /** The signed-in user or null; never a redirect. Send `setCookies` all the same. */
+  /**
+   * The signed-in user or null; never a redirect. Send `setCookies` all the same. An
+   * invalid `Authorization: Bearer` token gives `response` (401 JSON).
+   */
   optionalAuth(request: Request): Promise<OptionalAuthResult>
+  /**
+   * Read-only `optionalAuth` (no `requirements`) or `authenticate` (with them): never
+   * refreshes, never sets cookies (`setCookies` is always empty). A session whose access
+   * token is still valid continues, even inside the refresh window; one whose access
+   * token has expired is refused (a redirect to log in for a page load, else 401), or,
+   * without `requirements`, continues without a user. For code that cannot send cookies
+   * to the browser (Server Components, Server Actions) behind a proxy or middleware that
+   * refreshes with `authenticate`/`optionalAuth`: a refresh there rotates the refresh
+   * token, and tokens that never reach the browser would log the user out later.
+   */
+  peekSession(request: Request, requirements?: null): Promise<OptionalAuthResult>
+  peekSession(request: Request, requirements: Requirements): Promise<AuthenticateResult>
+  peekSession(request: Request, requirements?: Requirements | null): Promise<AuthenticateResult | OptionalAuthResult>
   /** `response` with every `Set-Cookie` appended (copied first if its headers are immutable). */
   withCookies(response: Response, setCookies: readonly string[]): Response
 }

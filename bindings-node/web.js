@@ -10,9 +10,12 @@
 //   if (response) return response                         // redirect to log in, 401, 403
 //   return auth.withCookies(new Response(`hello ${identity.user.email}`), setCookies)
 
+// First, before the native module: in the Edge runtime say what to change.
+const { EDGE_MESSAGE, classForCode, translate, translateAsync } = require('./errors.js')
+if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
+
 const native = require('./native.js')
 const { ScalekitAuth } = require('./index.js')
-const { classForCode, translate, translateAsync } = require('./errors.js')
 
 const SESSION_OPTIONS = [
   'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
@@ -120,11 +123,14 @@ function createScalekitWeb(options = {}) {
     return toResponse(decision)
   }
 
-  async function decide(request, requirements) {
+  // `requirements` null: optional. `peek`: read-only, never a refresh nor a cookie.
+  async function decide(request, requirements, peek = false) {
     const parts = requestParts(request)
-    const decision = await translateAsync(() => requirements === null
-      ? engine.optionalAuth(parts)
-      : engine.tryRequireAuth(parts, requirements) ?? engine.requireAuth(parts, requirements))
+    const decision = await translateAsync(() => {
+      if (peek) return engine.peekSession(parts, requirements)
+      if (requirements === null) return engine.optionalAuth(parts)
+      return engine.tryRequireAuth(parts, requirements) ?? engine.requireAuth(parts, requirements)
+    })
     report(decision, request)
     if (decision.kind !== 'continue') {
       return { identity: null, response: toResponse(decision), setCookies: decision.setCookies, decision }
@@ -142,8 +148,19 @@ function createScalekitWeb(options = {}) {
      * `{response}` to send (a redirect to log in for a page load, else 401/403 JSON).
      */
     authenticate: (request, requirements = {}) => decide(request, requirements ?? {}),
-    /** `{identity, setCookies}`, with `identity` null when nobody is signed in. */
+    /**
+     * `{identity, setCookies}`, with `identity` null when nobody is signed in (and
+     * `response`, a 401, for an invalid `Authorization: Bearer` token).
+     */
     optionalAuth: (request) => decide(request, null),
+    /**
+     * Read-only: like `optionalAuth` (no `requirements`) or `authenticate`, but never
+     * refreshes and never sets cookies (`setCookies` is empty). A session whose access
+     * token is still valid continues, even inside the refresh window; an expired one is
+     * refused (or, optional, continues without a user). For code that cannot send cookies
+     * (Server Components, Server Actions) behind a proxy that refreshes.
+     */
+    peekSession: (request, requirements = null) => decide(request, requirements ?? null, true),
     withCookies,
   }
 }

@@ -130,3 +130,115 @@ test('the proxy refreshes once and hands the new cookie to the page', async () =
   assert.equal((await auth.requireSession()).user.id, 'usr_jane')
   assert.equal(await idp.count('/oauth/token'), 1)
 })
+
+test('the proxy matches the decoded path Next routes on; ambiguous encodings get 400', async () => {
+  const proxy = auth.proxy({ protect: ['/dashboard/:path*', '/settings', /^\/reports\//g] })
+  for (const route of ['/%64ashboard', '/dashboard/', '/Dashboard/../dashboard/x', `${BASE}//dashboard`, '/%64ashboard/%72eports',
+    '/settings/', '/%73ettings', '/reports/1', '/reports/2', '/reports/3']) {
+    const page = await proxy(request(route, NAVIGATE))
+    assert.equal(page.status, 302, route)
+    assert.match(page.headers.get('location'), /^http:\/\/127\.0\.0\.1:8766\/auth\/login\?return_to=/, route)
+  }
+  for (const route of ['/dashboard%2Fx', '/x/%2e%2E%2Fdashboard', '/a%5Cb', '/%E0%A4%A', '/%zz']) {
+    const bad = await proxy(request(route, NAVIGATE))
+    assert.equal(bad.status, 400, route)
+    assert.equal(bad.headers.get('x-middleware-next'), null, route)
+  }
+  assert.equal((await proxy(request('/settings-old', NAVIGATE))).headers.get('x-middleware-next'), '1')
+  // Next's `nextUrl.pathname` has the basePath removed: that is the path matched.
+  const based = request('/app/%64ashboard', NAVIGATE)
+  based.nextUrl = new URL('/dashboard', BASE)
+  assert.equal((await proxy(based)).status, 302)
+  const open = request('/app/pricing', NAVIGATE)
+  open.nextUrl = new URL('/pricing', BASE)
+  assert.equal((await proxy(open)).headers.get('x-middleware-next'), '1')
+})
+
+test('unsupported protect patterns throw instead of never matching', () => {
+  for (const pattern of ['/a/:id', '/a/:id/b', '/a/(.*)', '/a/:path+', '/a/:path?', '/a/*/b', '/a*', 'dashboard', '/a?x=1']) {
+    assert.throws(() => auth.proxy({ protect: [pattern] }), /unsupported path pattern|must start with '\/'/, pattern)
+    assert.throws(() => auth.proxy({ protect: [{ path: pattern, roles: ['admin'] }] }), Error, pattern)
+  }
+  assert.throws(() => auth.proxy({ protect: [{ roles: ['admin'] }] }), TypeError)
+  for (const pattern of ['/', '/a', '/a/', '/a/:path*', '/a/*', '/:path*', '/*', '/a-b_c.d/e~f', /^\/x$/gy]) {
+    assert.equal(typeof auth.proxy({ protect: [pattern] }), 'function', String(pattern))
+  }
+})
+
+const actionPost = (route, headers = {}) => new Request(new URL(route, BASE), {
+  method: 'POST',
+  headers: { 'next-action': '7f3a9c', accept: 'text/x-component', 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin',
+    'content-type': 'text/plain;charset=UTF-8', ...headers },
+  body: '[]',
+})
+
+test('Server Actions on protected paths: refreshed and passed on, the action checks the session itself', async () => {
+  const proxy = auth.proxy({ protect: ['/dashboard/:path*'] })
+  // No session: the action runs and its own requireSession() redirects (no 401 its client cannot read).
+  const anonymous = await proxy(actionPost('/dashboard'))
+  assert.equal(anonymous.headers.get('x-middleware-next'), '1')
+  asPage(anonymous.forwarded)
+  await assert.rejects(auth.requireSession(), (error) => {
+    assert.equal(error.url, '/auth/login?return_to=%2Fdashboard')
+    return true
+  })
+  assert.equal(await auth.getSession(), null)
+  // Only a POST with Next-Action is an action: a page load or a fetch still meets the proxy.
+  assert.equal((await proxy(request('/dashboard', { ...NAVIGATE, 'next-action': '7f3a9c' }))).status, 302)
+  const fetched = await proxy(new Request(new URL('/dashboard', BASE), { method: 'POST', headers: FETCH, body: '[]' }))
+  assert.equal(fetched.status, 401)
+
+  // An expired access token: the proxy refreshes once and hands the cookies on.
+  const cookie = await logIn('actor')
+  await sleep(5200)
+  await idp.resetCounts()
+  const action = await proxy(actionPost('/dashboard/settings', { cookie }))
+  assert.equal(action.headers.get('x-middleware-next'), '1')
+  assert.equal(await idp.count('/oauth/token'), 1)
+  const sent = action.headers.getSetCookie().find((c) => c.startsWith('skauth_session='))
+  assert.ok(sent, 'the browser gets the refreshed cookie')
+  assert.ok(action.forwarded.get('cookie').includes(sent.split(';')[0]))
+  asPage(action.forwarded)
+  assert.equal((await auth.requireSession()).user.id, 'usr_actor')
+  assert.equal(await idp.count('/oauth/token'), 1)
+})
+
+test('pages only read: no refresh outside the proxy, an expired session is refused', async () => {
+  const cookie = await logIn('reader')
+  asPage(new Headers({ cookie, 'x-scalekit-auth-path': '/dashboard' }))
+  assert.equal((await auth.getSession()).user.id, 'usr_reader')
+  await sleep(5200)
+  await idp.resetCounts()
+  assert.equal(await auth.getSession(), null)
+  assert.equal(await auth.getAccessToken(), null)
+  await assert.rejects(auth.requireSession(), (error) => {
+    assert.equal(error.url, '/auth/login?return_to=%2Fdashboard')
+    return true
+  })
+  const api = await auth.requireSession({ api: true })
+  assert.equal(api.status, 401)
+  assert.deepEqual(api.headers.getSetCookie(), [])
+  assert.equal(await idp.count('/oauth/token'), 0, 'only the proxy refreshes')
+})
+
+test('requireSession refusals: the class of the code, a public message, no log-only details', async () => {
+  const cookie = await logIn('member')
+  asPage(new Headers({ cookie, 'x-scalekit-auth-path': '/admin' }))
+  await assert.rejects(auth.requireSession({ roles: ['admin'] }), (error) => {
+    assert.equal(error.name, 'InsufficientScopeError')
+    assert.equal(error.code, 'insufficient_scope')
+    assert.equal(error.status, 403)
+    assert.equal(error.message, error.publicMessage)
+    assert.ok(!error.message.includes(idp.url))
+    return true
+  })
+  // An invalid bearer token on a page: not a redirect (logging in would not mend it).
+  asPage(new Headers({ authorization: 'Bearer not-a-token', 'x-scalekit-auth-path': '/dashboard' }))
+  await assert.rejects(auth.requireSession(), (error) => {
+    assert.equal(error.name, 'TokenError')
+    assert.match(error.code, /^token_/)
+    assert.equal(error.status, 401)
+    assert.ok(!error.message.includes(idp.url), error.message)
+    return true
+  })
+})

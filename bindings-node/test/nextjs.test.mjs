@@ -1,6 +1,7 @@
 // The built Next.js example (examples/nextjs, `next start`) against a private local
 // provider with 5-second access tokens, checked from outside like a browser would:
-// redirects to log in, 401 JSON, login, roles, a tampered cookie, one refresh for 20
+// redirects to log in (percent-encoded paths too), 401 JSON, login, roles, a tampered
+// cookie, a Server Action called from JavaScript with an expired token, one refresh for 20
 // concurrent requests, logout through the provider. scripts/test.sh builds the example
 // first; without a build (examples/nextjs/.next) this file skips.
 import { test, before, after } from 'node:test'
@@ -102,6 +103,15 @@ test('anonymous visitors: pages redirect to log in, the API answers 401 JSON', {
   assert.equal(api.status, 401)
   assert.match(api.contentType, /application\/json/)
   assert.equal(JSON.parse(api.body).error, 'session_missing')
+  // Percent-encoded paths are matched as Next routes them; ambiguous ones get 400.
+  const encoded = await browser.get('/%64ashboard', NAVIGATE)
+  assert.equal(encoded.status, 302, 'the proxy, not only the page, refuses /%64ashboard')
+  assert.equal(encoded.location, '/auth/login?return_to=%2F%2564ashboard')
+  const encodedApi = await browser.get('/api/%6De/', FETCH)
+  assert.equal(encodedApi.status, 308) // Next drops the trailing slash first
+  assert.equal(encodedApi.location, '/api/%6De')
+  assert.equal((await browser.get('/api/%6De', FETCH)).status, 401)
+  assert.equal((await browser.get('/dashboard%2Fx', NAVIGATE)).status, 400)
   // The auth routes answer a script with 400, and an unknown one with 404.
   assert.equal((await browser.get('/auth/login', FETCH)).status, 400)
   assert.equal((await browser.get('/auth/nothing', NAVIGATE)).status, 404)
@@ -183,4 +193,35 @@ test('20 concurrent requests with an expired access token: one refresh, all serv
   browser.jar.set('skauth_session', pages[1].setCookies.find((c) => c.startsWith('skauth_session=')).split(';')[0].slice('skauth_session='.length))
   assert.equal((await browser.get('/dashboard', SAME_ORIGIN)).status, 200)
   assert.equal(await idp.count('/oauth/token'), 1)
+})
+
+test('a Server Action called from JavaScript: refreshed by the proxy, checked by the action', { skip: SKIP }, async () => {
+  const browser = new Browser(base)
+  await logIn(browser, 'actor')
+  const dashboard = await browser.get('/dashboard', SAME_ORIGIN)
+  const id = dashboard.body.replaceAll('&quot;', '"').match(/"id":"([0-9a-f]{20,})"/)?.[1]
+  assert.ok(id, 'the page names its action')
+  // What React's action client posts for `echo(previousState, formData)`.
+  const call = async (who, message) => {
+    const fields = new FormData()
+    fields.append('_1_message', message)
+    fields.append('0', '[null,"$K1"]')
+    const form = new Response(fields)
+    return who.post('/dashboard', {
+      accept: 'text/x-component', 'next-action': id, origin: base, 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin',
+      'sec-fetch-dest': 'empty', 'content-type': form.headers.get('content-type'),
+    }, Buffer.from(await form.arrayBuffer()))
+  }
+  await sleep(5500) // past the expiry of the 5-second access token
+  await idp.resetCounts()
+  const answered = await call(browser, 'hello from JavaScript')
+  assert.equal(answered.status, 200, answered.body.slice(0, 300))
+  assert.match(answered.contentType, /text\/x-component/)
+  assert.match(answered.body, /actor@example.com said: hello from JavaScript/)
+  assert.ok(answered.setCookies.some((c) => c.startsWith('skauth_session=')), 'the refreshed cookie reaches the browser')
+  assert.equal(await idp.count('/oauth/token'), 1)
+  // Without a session the action runs and answers for itself (no 401 from the proxy).
+  const anonymous = await call(new Browser(base), 'hi')
+  assert.equal(anonymous.status, 200, anonymous.body.slice(0, 300))
+  assert.match(anonymous.body, /Not signed in/)
 })

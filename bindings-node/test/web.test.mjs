@@ -157,6 +157,54 @@ test('login, roles, refresh, tampered cookie and logout', async () => {
   assert.equal((await auth.authenticate(jar.request('/api/me', FETCH))).response.status, 401)
 })
 
+test('peekSession: read-only, no refresh and no cookie, valid inside the refresh window, expired refused', async () => {
+  const jar = new Jar()
+  await logIn(jar, 'peeker')
+  await idp.resetCounts()
+  const optional = await auth.peekSession(jar.request('/', SAME_ORIGIN))
+  assert.equal(optional.identity.user.id, 'usr_peeker')
+  assert.equal(optional.response, undefined)
+  assert.deepEqual(optional.setCookies, [])
+  const required = await auth.peekSession(jar.request('/admin', FETCH), { roles: ['admin'] })
+  assert.equal(required.response.status, 403)
+  assert.deepEqual(required.setCookies, [])
+  const { exp } = optional.identity.claims
+
+  // Inside the refresh window (the last second of a 5-second token), still valid: it
+  // continues, with no refresh at the provider and no Set-Cookie.
+  await sleep(Math.max(0, (exp - 0.6) * 1000 - Date.now()))
+  const inWindow = await auth.peekSession(jar.request('/dashboard', SAME_ORIGIN), {})
+  assert.equal(inWindow.response, undefined)
+  assert.equal(inWindow.identity.user.id, 'usr_peeker')
+  assert.deepEqual(inWindow.setCookies, [])
+  assert.deepEqual(inWindow.decision.setCookies, [])
+  assert.equal(await idp.count('/oauth/token'), 0)
+  // optionalAuth at the same moment would refresh: the window was open.
+  const writer = await auth.optionalAuth(jar.request('/', SAME_ORIGIN))
+  assert.ok(writer.setCookies.some((c) => c.startsWith('skauth_session=')))
+  assert.equal(await idp.count('/oauth/token'), 1)
+
+  // Expired (the old cookie, past exp): refused, still without a refresh or a cookie.
+  await idp.resetCounts()
+  await sleep(Math.max(0, (exp + 1.2) * 1000 - Date.now()))
+  const page = await auth.peekSession(jar.request('/dashboard?x=1', SAME_ORIGIN), {})
+  assert.equal(page.identity, null)
+  assert.equal(page.response.status, 302)
+  assert.equal(page.response.headers.get('location'), '/auth/login?return_to=%2Fdashboard%3Fx%3D1')
+  assert.deepEqual(page.response.headers.getSetCookie(), [])
+  const api = await auth.peekSession(jar.request('/api/me', FETCH), {})
+  assert.equal(api.response.status, 401)
+  assert.deepEqual(api.setCookies, [])
+  const anonymous = await auth.peekSession(jar.request('/', SAME_ORIGIN))
+  assert.equal(anonymous.identity, null)
+  assert.equal(anonymous.response, undefined)
+  assert.deepEqual(anonymous.setCookies, [])
+  assert.equal(await idp.count('/oauth/token'), 0)
+  // The refreshed cookie of the proxy-like call works for a peek.
+  jar.take(withCookies(new Response('ok'), writer.setCookies))
+  assert.equal((await auth.peekSession(jar.request('/', SAME_ORIGIN), {})).identity?.user.id, 'usr_peeker')
+})
+
 test('the proxy hands refreshed cookies on in the request Cookie header', () => {
   const { applyCookies } = require('../next.js')
   assert.equal(
@@ -180,11 +228,37 @@ test('scalekit-auth and scalekit-auth/web load without Next.js', () => {
 })
 
 test('scalekit-auth/next refuses the Edge runtime with the fix in its message', () => {
+  const EDGE = /Node\.js runtime.*serverExternalPackages: \['scalekit-auth'\]/s
   const { createScalekitNext } = require('../next.js')
   globalThis.EdgeRuntime = 'edge-runtime'
   try {
-    assert.throws(() => createScalekitNext(), /Node\.js runtime.*serverExternalPackages: \['scalekit-auth'\]/s)
+    assert.throws(() => createScalekitNext(), EDGE)
+    // Loaded for the first time in the Edge runtime: the check runs before anything else.
+    for (const file of ['../next.js', '../web.js']) {
+      const resolved = require.resolve(file)
+      const cached = require.cache[resolved]
+      delete require.cache[resolved]
+      try {
+        assert.throws(() => require(file), EDGE)
+      } finally {
+        require.cache[resolved] = cached
+      }
+    }
   } finally {
     delete globalThis.EdgeRuntime
   }
+  // Edge, worker and browser bundles resolve ./next and ./web to a stub that throws it.
+  const { exports } = require('../package.json')
+  for (const entry of ['./next', './web']) {
+    assert.equal(Object.keys(exports[entry])[0], 'types')
+    for (const condition of ['edge-light', 'worker', 'browser']) {
+      assert.deepEqual(exports[entry][condition], { import: './edge.mjs', default: './edge.js' })
+    }
+  }
+  assert.ok(require('../package.json').files.includes('edge.js') && require('../package.json').files.includes('edge.mjs'))
+  assert.throws(() => require('../edge.js'), EDGE)
+})
+
+test('the ESM Edge stub throws the same message', async () => {
+  await assert.rejects(import('../edge.mjs'), /serverExternalPackages: \['scalekit-auth'\]/)
 })

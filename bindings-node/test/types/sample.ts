@@ -72,8 +72,16 @@ async function fetchHandler(request: Request): Promise<Response> {
   const { identity, response, setCookies } = await web.authenticate(request, { roles: ['admin'] })
   if (response) return response
   const maybe = await web.optionalAuth(request)
+  if (maybe.response) return maybe.response
+  const peeked = await web.peekSession(request)
+  const peekedUser: Identity | null = peeked.identity
+  const required = await web.peekSession(request, { roles: ['admin'] })
+  if (required.response) return required.response
+  const requiredUser: Identity = required.identity
+  const empty: string[] = required.setCookies
   const name: string = identity.user.email ?? identity.user.id
-  return withCookies(web.withCookies(new Response(name + String(maybe.identity?.user.id)), setCookies), maybe.setCookies)
+  const text = name + String(maybe.identity?.user.id) + String(peekedUser?.user.id) + requiredUser.user.id + empty.length
+  return withCookies(web.withCookies(new Response(text), setCookies), maybe.setCookies)
 }
 
 // Next.js (scalekit-auth/next).
@@ -93,5 +101,10 @@ async function route(): Promise<Response> {
   if (session instanceof Response) return session
   return Response.json({ id: session.user.id })
 }
+async function either(api: boolean): Promise<Response> {
+  const session: Identity | Response = await next.requireSession({ api, roles: ['admin'] })
+  if (session instanceof Response) return session
+  return Response.json({ id: session.user.id })
+}
 
-export { flows, testing, fromEnv, fetchHandler, GET, POST, proxy, page, route }
+export { flows, testing, fromEnv, fetchHandler, GET, POST, proxy, page, route, either }

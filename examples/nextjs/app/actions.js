@@ -1,5 +1,8 @@
 'use server'
-// A Server Action: it reads the session like a page does (the proxy has refreshed it).
+// A Server Action checks the session itself: an action can be posted to any path, and the
+// proxy lets every action through (after refreshing the session), since the action's
+// client can neither follow its redirect nor read a 401. auth.requireSession() here
+// would redirect to log in; this one answers in the form instead.
 import { auth } from '../lib/auth.js'
 
 export async function echo(_previous, formData) {

@@ -3,7 +3,8 @@ import { LogoutButton } from '../logout-button.js'
 import { EchoForm } from './echo-form.js'
 
 export default async function Dashboard() {
-  // The proxy already sent anonymous visitors to log in; this redirects too if it did not run.
+  // Required even though the proxy protects /dashboard: it makes the page dynamic and
+  // private (never prerendered and cached for everyone), and checks where it is used.
   const { user, claims } = await auth.requireSession()
   const rows = [['Email', user.email], ['Organization', claims.oid], ['Roles', claims.roles.join(', ')],
     ['Permissions', claims.permissions.join(', ')], ['Access token expires at', claims.exp]]
