@@ -66,7 +66,8 @@ async fn login_protected_page_refresh_and_logout() {
     // Wait into the refresh window of the 5-second token: the next request refreshes
     // transparently and sets a new session cookie.
     app.idp.reset_counts().await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // The window is the last quarter of its life (1 s of 5 s): wait 4.2 s.
+    tokio::time::sleep(Duration::from_millis(4200)).await;
     let page = browser.get(&format!("{}/dashboard", app.url), &[HTML]).await;
     assert_eq!(page.status, 200);
     assert!(page.set_cookies.iter().any(|c| c.starts_with("skauth_session=")));
