@@ -8,14 +8,7 @@
 //   app.use(auth.router)                          // /auth/login, /auth/signup, /auth/callback, /auth/logout
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
-const native = require('./native.js')
-const { ScalekitAuth } = require('./index.js')
-const { classForCode, translate } = require('./errors.js')
-
-const SESSION_OPTIONS = [
-  'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
-  'idleTimeoutSeconds', 'refreshWindowSeconds',
-]
+const { createEngine, reporter } = require('./adapter.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -44,11 +37,6 @@ function respond(res, decision) {
   res.end(decision.body ?? '')
 }
 
-/** The default `onError`: errors the server should hear about (status >= 500). */
-function logServerErrors(error) {
-  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.message}`)
-}
-
 /**
  * Sessions for one Express app. Without `environmentUrl` and `redirectUri` the settings
  * come from the SCALEKIT_* environment variables. `express` may be passed to use a
@@ -58,26 +46,8 @@ function logServerErrors(error) {
  */
 function createScalekitExpress(options = {}) {
   const prefix = options.prefix ?? '/auth'
-  const onError = options.onError ?? logServerErrors
-  const client = options.environmentUrl ? new ScalekitAuth(options) : ScalekitAuth.fromEnv(options)
-  const sessionOptions = { loginPath: `${prefix}/login` }
-  for (const key of SESSION_OPTIONS) if (options[key] !== undefined) sessionOptions[key] = options[key]
-  const engine = translate(() => {
-    if (!options.redirectUri) return native.NativeSessionEngine.fromEnv(client._native, sessionOptions)
-    const secrets = Array.isArray(options.sessionSecret) ? options.sessionSecret : [String(options.sessionSecret ?? '')]
-    return new native.NativeSessionEngine(client._native, options.redirectUri, secrets, sessionOptions)
-  })
-
-  const report = (decision, req) => {
-    if (decision.errorCode == null) return
-    const ErrorClass = classForCode(decision.errorCode)
-    const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
-    try {
-      onError(error, req)
-    } catch (hookError) {
-      console.error('scalekit-auth: onError threw', hookError)
-    }
-  }
+  const { client, engine } = createEngine(options, prefix)
+  const report = reporter(options.onError)
 
   const express = options.express ?? require('express')
   const router = express.Router()

@@ -11,16 +11,10 @@
 //   return auth.withCookies(new Response(`hello ${identity.user.email}`), setCookies)
 
 // First, before the native module: in the Edge runtime say what to change.
-const { EDGE_MESSAGE, classForCode, translate, translateAsync } = require('./errors.js')
+const { EDGE_MESSAGE, translateAsync } = require('./errors.js')
 if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
 
-const native = require('./native.js')
-const { ScalekitAuth } = require('./index.js')
-
-const SESSION_OPTIONS = [
-  'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
-  'idleTimeoutSeconds', 'refreshWindowSeconds',
-]
+const { createEngine, reporter } = require('./adapter.js')
 
 /** The engine's request parts of a Fetch `Request` (absolute `request.url`). */
 function requestParts(request) {
@@ -63,24 +57,6 @@ function withCookies(response, setCookies) {
   }
 }
 
-/** The default `onError`: errors the server should hear about (status >= 500). */
-function logServerErrors(error) {
-  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.message}`)
-}
-
-/** The client and session engine of `options`, or of the SCALEKIT_* variables. */
-function createEngine(options, prefix) {
-  const client = options.environmentUrl ? new ScalekitAuth(options) : ScalekitAuth.fromEnv(options)
-  const sessionOptions = { loginPath: `${prefix}/login` }
-  for (const key of SESSION_OPTIONS) if (options[key] !== undefined) sessionOptions[key] = options[key]
-  const engine = translate(() => {
-    if (!options.redirectUri) return native.NativeSessionEngine.fromEnv(client._native, sessionOptions)
-    const secrets = Array.isArray(options.sessionSecret) ? options.sessionSecret : [String(options.sessionSecret ?? '')]
-    return new native.NativeSessionEngine(client._native, options.redirectUri, secrets, sessionOptions)
-  })
-  return { client, engine }
-}
-
 /**
  * Sessions for one app over Fetch `Request`/`Response`. Without `environmentUrl` and
  * `redirectUri` the settings come from the SCALEKIT_* environment variables.
@@ -89,19 +65,8 @@ function createEngine(options, prefix) {
  */
 function createScalekitWeb(options = {}) {
   const prefix = options.prefix ?? '/auth'
-  const onError = options.onError ?? logServerErrors
   const { client, engine } = createEngine(options, prefix)
-
-  const report = (decision, request) => {
-    if (decision.errorCode == null) return
-    const ErrorClass = classForCode(decision.errorCode)
-    const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
-    try {
-      onError(error, request)
-    } catch (hookError) {
-      console.error('scalekit-auth: onError threw', hookError)
-    }
-  }
+  const report = reporter(options.onError)
 
   const routes = {
     login: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
