@@ -435,7 +435,7 @@ impl Error {
             Error::TokenWrongType(_) => "The token is not an access token.",
             Error::TokenMissingClaim(_) => "The token lacks a required claim.",
             Error::TokenInvalidClaim { .. } => "The token has an invalid claim.",
-            Error::InsufficientScope { .. } => "The token lacks a required role, permission or scope.",
+            Error::InsufficientScope { .. } => "You lack a role, permission or scope this requires.",
             Error::WebhookMalformed(_) => "The webhook request is malformed.",
             Error::WebhookTimestampInvalid { .. } => "The webhook timestamp is out of range.",
             Error::WebhookInvalidSignature => "The webhook signature is invalid.",
