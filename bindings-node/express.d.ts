@@ -12,7 +12,7 @@
  * ```
  */
 import type { Request, RequestHandler, Router } from 'express'
-import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions } from './index'
+import type { Identity, ScalekitAuth, ScalekitAuthError, SessionAdapterOptions } from './index'
 
 declare global {
   namespace Express {
@@ -23,20 +23,7 @@ declare global {
   }
 }
 
-export interface ScalekitExpressOptions extends Partial<ScalekitAuthOptions> {
-  /** The app's callback URL (else SCALEKIT_REDIRECT_URI). */
-  redirectUri?: string
-  /** One secret, or several for rotation (the first seals); at least 32 bytes each. */
-  sessionSecret?: string | string[]
-  postLogoutRedirectUri?: string
-  scopes?: string[]
-  /** Where the auth routes live (default `/auth`). */
-  prefix?: string
-  cookieName?: string
-  secureCookies?: boolean
-  absoluteLifetimeSeconds?: number
-  idleTimeoutSeconds?: number
-  refreshWindowSeconds?: number
+export interface ScalekitExpressOptions extends SessionAdapterOptions {
   /** A specific copy of Express (default: `require('express')`). */
   express?: { Router: () => Router }
   /**

@@ -38,6 +38,27 @@ export interface ScalekitAuthOptions {
   verifiedTokenCacheSize?: number
 }
 
+/**
+ * Options every framework adapter takes (Express, Fetch API, Next.js): the client's, the
+ * app's URLs and session secret, and the session settings. Unset values come from the
+ * SCALEKIT_* variables.
+ */
+export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
+  /** The app's callback URL (else SCALEKIT_REDIRECT_URI). */
+  redirectUri?: string
+  /** One secret, or several for rotation (the first seals); at least 32 bytes each. */
+  sessionSecret?: string | string[]
+  postLogoutRedirectUri?: string
+  scopes?: string[]
+  /** Where the auth routes live (default `/auth`). */
+  prefix?: string
+  cookieName?: string
+  secureCookies?: boolean
+  absoluteLifetimeSeconds?: number
+  idleTimeoutSeconds?: number
+  refreshWindowSeconds?: number
+}
+
 /** Validated claims: every claim of the token, with arrays normalised. */
 export interface Claims {
   sub: string

@@ -16,22 +16,9 @@
  * }
  * ```
  */
-import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions } from './index'
+import type { Identity, ScalekitAuth, ScalekitAuthError, SessionAdapterOptions } from './index'
 
-export interface ScalekitWebOptions extends Partial<ScalekitAuthOptions> {
-  /** The app's callback URL (else SCALEKIT_REDIRECT_URI). */
-  redirectUri?: string
-  /** One secret, or several for rotation (the first seals); at least 32 bytes each. */
-  sessionSecret?: string | string[]
-  postLogoutRedirectUri?: string
-  scopes?: string[]
-  /** Where the auth routes live (default `/auth`). */
-  prefix?: string
-  cookieName?: string
-  secureCookies?: boolean
-  absoluteLifetimeSeconds?: number
-  idleTimeoutSeconds?: number
-  refreshWindowSeconds?: number
+export interface ScalekitWebOptions extends SessionAdapterOptions {
   /**
    * Hears the error behind every decision (a refusal, a redirect to log in, an optional
    * route continuing without a user). `error.message` has the details for logs that the

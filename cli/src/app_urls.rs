@@ -1,8 +1,8 @@
 //! The app's own URLs: the callback (`redirect_uri`), where logout returns
 //! (`post_logout_redirect_uri`), and what the callback's scheme means for cookies.
 
-use scalekit_auth::{ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI};
-use url::{Host, Url};
+use scalekit_auth::{ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, is_loopback};
+use url::Url;
 
 use crate::core_rules;
 use crate::report::Step;
@@ -101,16 +101,6 @@ pub fn cookies(redirect: Option<&Url>) -> Step {
             "session cookies are not Secure (plain http on a loopback host): fine for development only",
             format!("use an https {ENV_REDIRECT_URI} in production"),
         ),
-    }
-}
-
-/// Whether the URL's host is a loopback name or address (the core's rule).
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

@@ -256,8 +256,15 @@ pub(crate) fn parse_environment_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// Whether the URL's host is a loopback name or address.
-pub(crate) fn is_loopback(url: &Url) -> bool {
+/// Whether the URL's host is a loopback name or address: where plain http is accepted
+/// (the environment URL, the app's callback) and cookies may go without `Secure`.
+///
+/// ```
+/// let local = url::Url::parse("http://localhost:3000/").unwrap();
+/// assert!(scalekit_auth::is_loopback(&local));
+/// assert!(!scalekit_auth::is_loopback(&url::Url::parse("http://app.example/").unwrap()));
+/// ```
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),

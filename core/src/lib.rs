@@ -61,7 +61,7 @@ pub use algorithm::Algorithm;
 pub use authorize::{AuthorizationUrlOptions, DEFAULT_SCOPES, LoginRequest, pkce_challenge, random_token};
 pub use client::ScalekitAuth;
 pub use clock::{Clock, SharedClock, SystemClock};
-pub use config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL};
+pub use config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT_URL, is_loopback};
 pub use discovery::{DISCOVERY_PATH, ProviderMetadata};
 pub use error::{Error, Result};
 pub use exchange::{AuthResult, User};
