@@ -69,7 +69,7 @@ step "Browser tests (Chromium, every example)"
 # Playwright (playwright-core, no browser download) drives Debian's Chromium through each
 # example's login, token refresh, roles and logout; screenshots in target/browser/.
 if [ ! -x /usr/bin/chromium ]; then
-  { apt-get update -qq && apt-get install -y -qq chromium; } ||
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } ||
     { echo "Chromium could not be installed (apt-get install chromium): the browser tests cannot run." >&2; exit 1; }
 fi
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
