@@ -3,7 +3,7 @@
 // responses: the client and session engine from options or SCALEKIT_* variables, and
 // the `onError` reporting of the error behind a decision.
 
-const native = require('./native.js')
+const native = require('./binding.js')
 const { ScalekitAuth } = require('./index.js')
 const { classForCode, translate } = require('./errors.js')
 

@@ -5,7 +5,7 @@
 //   const auth = new ScalekitAuth({ environmentUrl, clientId, clientSecret }) // no network call
 //   const claims = await auth.validateAccessToken(token) // or throws a TokenError with .code
 
-const native = require('./native.js')
+const native = require('./binding.js')
 const errors = require('./errors.js')
 
 const { translate, translateAsync } = errors

@@ -9,7 +9,7 @@
 //   await provider.client().validateAccessToken(token)
 //   await provider.stop()
 
-const native = require('./native.js')
+const native = require('./binding.js')
 const { ScalekitAuth } = require('./index.js')
 const { translate } = require('./errors.js')
 

@@ -13,23 +13,32 @@ NEXTJS_PORT=${NEXTJS_PORT:-3003}
 run="$root/target/demo"
 mkdir -p "$run"
 
-if [ ! -d tests/idp/node_modules/oidc-provider ]; then
-  echo "Installing the local provider's packages..."
-  npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error
+source scripts/lib/common.sh
+npm_ci_if_changed tests/idp
+echo "Building the packages into dist/ (the first run compiles the Rust core once, a few minutes)..."
+scripts/package.sh python node axum
+host=$(rustc -vV | sed -n 's/^host: //p')
+axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/release/scalekit-auth-example-axum"
+
+echo "Installing the packages into the examples..."
+py=$(tools_venv)
+wheels=(dist/scalekit_auth-*.whl)
+if ! up_to_date target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt; then
+  "$py" -m pip install --quiet --find-links dist -r examples/fastapi/requirements.txt
+  # Same version as the one installed before, new build: replace it.
+  "$py" -m pip install --quiet --force-reinstall --no-deps "${wheels[@]}"
+  record target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt
 fi
-echo "Building the axum example..."
-cargo build --quiet -p scalekit-auth-example-axum
-echo "Installing the Python package for the FastAPI example (first run builds the Rust core)..."
-[ -x target/venv/bin/python ] || python3 -m venv target/venv
-target/venv/bin/python -m pip install --quiet --upgrade pip
-(cd examples/fastapi && "$root/target/venv/bin/python" -m pip install --quiet -r requirements.txt)
-echo "Building the Node package for the Express example..."
-npm ci --prefix bindings-node --no-audit --no-fund --loglevel=error
-(cd bindings-node && npm run --silent build)
-npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
-echo "Building the Next.js example..."
-npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
-(cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build >/dev/null)
+tarballs=(dist/scalekit-auth-*.tgz)
+npm_ci_if_changed examples/express "${tarballs[@]}"
+npm_ci_if_changed examples/nextjs "${tarballs[@]}"
+# next build only when the app or the installed package changed.
+mapfile -t next_sources < <(find examples/nextjs -path '*/node_modules' -prune -o -path '*/.next' -prune -o -type f -print | sort)
+if ! up_to_date examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"; then
+  echo "Building the Next.js example..."
+  (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build >/dev/null)
+  record examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"
+fi
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
@@ -55,7 +64,7 @@ IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
 
 SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
   SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$AXUM_PORT/" \
-  PORT=$AXUM_PORT "${CARGO_TARGET_DIR:-$root/target}/debug/scalekit-auth-example-axum" &
+  PORT=$AXUM_PORT "$axum_bin" &
 pids+=($!)
 
 SCALEKIT_REDIRECT_URI="http://localhost:$FASTAPI_PORT/auth/callback" \

@@ -20,10 +20,13 @@ rustfmt --check --edition 2024 --config-path rustfmt.toml fuzz/fuzz_targets/*.rs
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "Packages (scripts/package.sh: wheel, sdist, npm tarballs, crate into dist/)"
+# One release build of the core serves the wheel, the Node addon and every test below.
+scripts/package.sh python node crate
+
 step "local OpenID provider"
-if [ ! -d tests/idp/node_modules/oidc-provider ]; then
-  npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error
-fi
+source scripts/lib/common.sh
+npm_ci_if_changed tests/idp
 export IDP_RUN_DIR="$root/target/idp-test"
 export IDP_PORT=9411 IDP_TEST_MODE=1 IDP_ACCESS_TOKEN_TTL=300
 export SCALEKIT_CLIENT_ID=skc_test_suite SCALEKIT_CLIENT_SECRET=test-suite-secret
@@ -44,16 +47,15 @@ if [ ! -x target/venv/bin/python ]; then
 fi
 py=target/venv/bin/python
 "$py" -m pip install --quiet --upgrade pip
-"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]"
-"$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]" pyyaml
+"$py" -m pip install --quiet --force-reinstall --no-deps dist/scalekit_auth-*.whl
 run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
 run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
 "$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
 step "Node package (build, tests, types)"
-npm ci --prefix bindings-node --no-audit --no-fund --loglevel=error
-(cd bindings-node && npm run --silent build)
+# scripts/package.sh built the addon (bindings-node/*.node) and regenerated its loader and types.
 if ! git diff --quiet -- bindings-node/native.d.ts bindings-node/native.js; then
   git diff --stat -- bindings-node/native.d.ts bindings-node/native.js
   echo "The generated bindings changed with this build: commit bindings-node/native.d.ts and native.js." >&2
@@ -64,6 +66,10 @@ npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
 (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build)
 run_tests node --test bindings-node/test/
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
+
+step "Packages as users install them (tests/packaging: no Rust, no C compiler)"
+run_tests "$py" -m pytest -q -p no:cacheprovider tests/packaging/test_release_workflow.py
+run_tests tests/packaging/run.sh
 
 step "Browser tests (Chromium, every example)"
 # Playwright (playwright-core, no browser download) drives Debian's Chromium through each

@@ -1,0 +1,56 @@
+# Helpers shared by the scripts: stop with a message, and skip work whose inputs have
+# not changed since it last ran (so a second demo run starts in seconds).
+# Sourced from the repository root.
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+# Prints one hash of the contents of the given files (missing files count as empty).
+content_hash() {
+  local file
+  for file in "$@"; do
+    printf '%s\n' "$file"
+    [ -f "$file" ] && cat "$file"
+  done | sha256sum | cut -d' ' -f1
+}
+
+# `up_to_date STAMP FILE...` succeeds when STAMP holds the hash of FILE...'s contents;
+# `record STAMP FILE...` writes it.
+up_to_date() {
+  local stamp=$1
+  shift
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(content_hash "$@")" ]
+}
+record() {
+  local stamp=$1
+  shift
+  mkdir -p "$(dirname "$stamp")"
+  content_hash "$@" >"$stamp"
+}
+
+# `npm ci` in DIR unless its node_modules was installed from the same lockfile and the
+# same extra FILE... (the dist/ tarballs an example installs). The stamp lives inside
+# node_modules, so removing node_modules forces a fresh install.
+npm_ci_if_changed() {
+  local dir=$1
+  shift
+  local stamp=$dir/node_modules/.scalekit-auth-installed
+  up_to_date "$stamp" "$dir/package-lock.json" "$@" && return 0
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  record "$stamp" "$dir/package-lock.json" "$@"
+}
+
+# Prints the Python of target/venv, created on first use with the build tools of
+# scripts/lib/build-tools.txt (maturin, auditwheel).
+tools_venv() {
+  local venv=$PWD/target/venv
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
+  if ! up_to_date "$venv/.build-tools" scripts/lib/build-tools.txt; then
+    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+    "$venv/bin/python" -m pip install --quiet -r scripts/lib/build-tools.txt >&2
+    record "$venv/.build-tools" scripts/lib/build-tools.txt
+  fi
+  echo "$venv/bin/python"
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds the release artifacts into dist/, as they are published:
+#   python  the abi3 wheel for this machine (manylinux-checked) and the sdist
+#   node    the npm package, and this platform's binary package (scalekit-auth-linux-x64-gnu, ...)
+#   crate   the crate, verified by building it from its packaged form
+#   axum    the axum example's server (for the demo; not published)
+# With no arguments it builds python, node and crate. Every Rust artifact comes from one
+# release build in one target directory for the host triple, so the core and its
+# dependencies compile once and each later run only repackages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+source scripts/lib/common.sh
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(python node crate)
+for part in "${parts[@]}"; do
+  case $part in python | node | crate | axum) ;; *) die "unknown part '$part' (python, node, crate, axum)" ;; esac
+done
+
+host=$(rustc -vV | sed -n 's/^host: //p')
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+dist=$root/dist
+mkdir -p "$dist"
+started=$SECONDS
+count=${#parts[@]}
+index=0
+progress() {
+  index=$((index + 1))
+  printf '\n[%d/%d] %s  (%ds so far)\n' "$index" "$count" "$*" "$((SECONDS - started))"
+}
+
+build_python() {
+  progress "Python wheel and sdist (maturin, release, $host)"
+  local py
+  py=$(tools_venv)
+  rm -f "$dist"/scalekit_auth-*.whl "$dist"/scalekit_auth-*.tar.gz
+  # --target: the same triple directory as the Node addon and the axum example, so they
+  # share one build of the core.
+  "$py" -m maturin build --release --target "$host" -m bindings-python/Cargo.toml --out "$dist"
+  local wheel
+  wheel=$(ls "$dist"/scalekit_auth-"$version"-*.whl)
+  # The platform tag maturin chose must be one auditwheel agrees with: a manylinux wheel
+  # links only the symbol versions that tag allows and bundles no outside library.
+  if [[ $wheel == *manylinux* ]]; then
+    "$py" -m auditwheel show "$wheel" | tee "$CARGO_TARGET_DIR/auditwheel.txt"
+    local tag=${wheel##*-}
+    tag=${tag%.whl}
+    grep -q "consistent with the following platform tag: \"${tag}\"" "$CARGO_TARGET_DIR/auditwheel.txt" ||
+      grep -q "\"${tag}\"" "$CARGO_TARGET_DIR/auditwheel.txt" ||
+      die "auditwheel does not confirm the wheel's tag $tag"
+  fi
+  "$py" -m maturin sdist -m bindings-python/Cargo.toml --out "$dist"
+}
+
+build_node() {
+  progress "npm packages (napi-rs, release, $host)"
+  npm_ci_if_changed bindings-node
+  (cd bindings-node && npx napi build --platform --release --target "$host" --js native.js --dts native.d.ts)
+  local addon platform
+  addon=$(cd bindings-node && ls scalekit-auth.*.node | head -1)
+  platform=${addon#scalekit-auth.}
+  platform=${platform%.node}
+  [ -f "bindings-node/npm/$platform/package.json" ] ||
+    die "no npm/$platform package for this machine: add its target to napi.targets and run npx napi create-npm-dirs"
+  # The platform package holds only the binary (and the licenses), as napi pre-publish lays it out.
+  cp "bindings-node/$addon" LICENSE-MIT LICENSE-APACHE "bindings-node/npm/$platform/"
+  rm -f "$dist"/scalekit-auth-*.tgz
+  npm pack --silent --pack-destination "$dist" "./bindings-node/npm/$platform" >/dev/null
+  local stage=$CARGO_TARGET_DIR/npm-stage/scalekit-auth
+  node scripts/lib/stage-npm-package.mjs bindings-node "$stage"
+  npm pack --silent --pack-destination "$dist" "$stage" >/dev/null
+  ls -1 "$dist"/scalekit-auth-*.tgz
+}
+
+build_crate() {
+  progress "Rust crate (cargo package, verified)"
+  rm -f "$dist"/scalekit-auth-*.crate
+  # --allow-dirty: a working tree's build; the release workflow packages a clean tag.
+  cargo package -p scalekit-auth --allow-dirty --quiet
+  cp "$CARGO_TARGET_DIR/package/scalekit-auth-$version.crate" "$dist/"
+  echo "$dist/scalekit-auth-$version.crate"
+}
+
+build_axum() {
+  progress "axum example (release, $host)"
+  cargo build --release --target "$host" -p scalekit-auth-example-axum
+}
+
+for part in "${parts[@]}"; do "build_$part"; done
+printf '\nBuilt in %ds:\n' "$((SECONDS - started))"
+ls -lh "$dist" | awk 'NR > 1 { print "  " $5 "\t" $9 }'
