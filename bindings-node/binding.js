@@ -24,17 +24,43 @@ function currentPlatform() {
   return `${base}-${glibc ? 'gnu' : 'musl'}`
 }
 
+/** Where this platform's binary would be: the binary package, or a file built in place. */
+function installedBinary(platform) {
+  const local = require('node:path').join(__dirname, `scalekit-auth.${platform}.node`)
+  if (require('node:fs').existsSync(local)) return local
+  try {
+    return require.resolve(`scalekit-auth-${platform}`)
+  } catch {
+    return null
+  }
+}
+
 /** The error thrown when no native module loads, with what to do about it. */
-function missingBinaryError(cause) {
+function loadError(cause) {
   const platform = currentPlatform()
   const pkg = `scalekit-auth-${platform}`
-  const message = PLATFORMS[platform]
-    ? `scalekit-auth could not load its native module for ${platform} (Node.js ${process.version}). ` +
+  const found = PLATFORMS[platform] ? installedBinary(platform) : null
+  let message
+  if (found) {
+    // Present but unusable: a libc too old for it, a damaged file, another version.
+    const reasons = []
+    for (let e = cause && cause.cause; e && reasons.length < 8; e = e.cause) {
+      const line = String(e.message).split('\n')[0]
+      if (!/wasm32-wasi|wasi/.test(line)) reasons.unshift(line)
+    }
+    const reason = reasons.join('; ') || (cause && cause.message)
+    message = `scalekit-auth found its native module for ${platform} (${found}) but could not load it ` +
+      `(Node.js ${process.version}): ${reason}. Reinstall ${pkg}@${version}; on Linux, check that the ` +
+      `system's C library is at least as new as the one it was built for.`
+  } else if (PLATFORMS[platform]) {
+    message = `scalekit-auth could not load its native module for ${platform} (Node.js ${process.version}). ` +
       `It comes in the package ${pkg}, an optional dependency that npm skips when installing with ` +
       `--omit=optional or --no-optional, or from a lockfile made on another platform: run ` +
       `\`npm install ${pkg}@${version}\`, or reinstall without those flags.`
-    : `scalekit-auth has no native module for ${platform} (Node.js ${process.version}). Supported: ` +
+  } else {
+    message = `scalekit-auth has no native module for ${platform} (Node.js ${process.version}). Supported: ` +
       `${Object.keys(PLATFORMS).join(', ')}. Build one from a checkout: cd bindings-node && npm ci && npm run build.`
+  }
   const error = new Error(message, { cause })
   error.code = 'native_module_unavailable'
   error.platform = platform
@@ -44,5 +70,5 @@ function missingBinaryError(cause) {
 try {
   module.exports = require('./native.js')
 } catch (error) {
-  throw missingBinaryError(error)
+  throw loadError(error)
 }

@@ -44,12 +44,12 @@ build_python() {
   # The platform tag maturin chose must be one auditwheel agrees with: a manylinux wheel
   # links only the symbol versions that tag allows and bundles no outside library.
   if [[ $wheel == *manylinux* ]]; then
-    "$py" -m auditwheel show "$wheel" | tee "$CARGO_TARGET_DIR/auditwheel.txt"
     local tag=${wheel##*-}
     tag=${tag%.whl}
-    grep -q "consistent with the following platform tag: \"${tag}\"" "$CARGO_TARGET_DIR/auditwheel.txt" ||
-      grep -q "\"${tag}\"" "$CARGO_TARGET_DIR/auditwheel.txt" ||
-      die "auditwheel does not confirm the wheel's tag $tag"
+    "$py" -m auditwheel show "$wheel" | tee "$CARGO_TARGET_DIR/auditwheel.txt"
+    tr '\n' ' ' <"$CARGO_TARGET_DIR/auditwheel.txt" | tr -s ' ' |
+      grep -q "is consistent with the following platform tag: \"$tag\"" ||
+      die "auditwheel does not confirm the wheel's platform tag $tag"
   fi
   "$py" -m maturin sdist -m bindings-python/Cargo.toml --out "$dist"
 }
@@ -57,9 +57,11 @@ build_python() {
 build_node() {
   progress "npm packages (napi-rs, release, $host)"
   npm_ci_if_changed bindings-node
+  # A binary left from a build for another target must not be packaged as this one.
+  rm -f bindings-node/scalekit-auth.*.node
   (cd bindings-node && npx napi build --platform --release --target "$host" --js native.js --dts native.d.ts)
   local addon platform
-  addon=$(cd bindings-node && ls scalekit-auth.*.node | head -1)
+  addon=$(cd bindings-node && ls scalekit-auth.*.node)
   platform=${addon#scalekit-auth.}
   platform=${platform%.node}
   [ -f "bindings-node/npm/$platform/package.json" ] ||

@@ -250,7 +250,10 @@ test('scalekit-auth/next refuses the Edge runtime with the fix in its message', 
   // Edge, worker and browser bundles resolve ./next and ./web to a stub that throws it.
   const { exports } = require('../package.json')
   for (const entry of ['./next', './web']) {
-    assert.equal(Object.keys(exports[entry])[0], 'types')
+    // The stub conditions come first: a bundler picks the first condition it knows.
+    assert.deepEqual(Object.keys(exports[entry]), ['edge-light', 'worker', 'browser', 'import', 'require'])
+    assert.equal(exports[entry].import.types, `${entry}.d.mts`)
+    assert.equal(exports[entry].require.types, `${entry}.d.ts`)
     for (const condition of ['edge-light', 'worker', 'browser']) {
       assert.deepEqual(exports[entry][condition], { import: './edge.mjs', default: './edge.js' })
     }

@@ -7,15 +7,16 @@
 //   node scripts/lib/lock-examples.mjs examples/express examples/nextjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { platformDir } from './napi-platforms.mjs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'bindings-node/package.json'), 'utf8'));
 const platforms = pkg.napi.targets.map(platformDir);
 
 for (const example of process.argv.slice(2)) {
   const dir = join(root, example);
-  const tarball = (name) => `file:${relative(dir, join(root, 'dist', `${name}-${pkg.version}.tgz`))}`;
+  const tarball = (name) => `file:${relative(dir, join(root, 'dist', `${name}-${pkg.version}.tgz`)).split(sep).join('/')}`;
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   manifest.dependencies['scalekit-auth'] = `^${pkg.version}`;
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -50,9 +50,11 @@ unset CARGO_HOME RUSTUP_HOME CARGO_TARGET_DIR
 echo "-- Python: a fresh venv installs the wheel"
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip
-# --only-binary: never fall back to the sdist next to the wheel.
-"$work/venv/bin/python" -m pip install --quiet --only-binary=:all: --find-links "$root/dist" \
-  "scalekit-auth[fastapi]==$version" uvicorn httpx pytest
+# The wheel by path (never the sdist next to it, nor a release from the index);
+# --only-binary: nothing else is built either.
+wheel=$(ls "$root"/dist/scalekit_auth-"$version"-*.whl)
+"$work/venv/bin/python" -m pip install --quiet --only-binary=:all: "scalekit-auth[fastapi] @ file://$wheel" \
+  uvicorn httpx pytest
 (cd "$work" && SCALEKIT_PACKAGING_VENV="$work/venv" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider \
   "$here/test_wheel.py")
 

@@ -15,7 +15,7 @@ NODE_PACKAGE = json.loads((NODE / "package.json").read_text())
 
 BUILD_JOBS = {"wheels", "sdist", "napi", "crate"}
 # Text in a step that publishes somewhere.
-PUBLISHERS = ("pypi-publish", "npm publish", "napi pre-publish", "cargo publish")
+PUBLISHERS = ("pypi-publish", "npm publish", "cargo publish")
 
 
 def steps(job):
@@ -123,3 +123,10 @@ def test_main_package_depends_on_each_platform_package(tmp_path):
 def test_every_package_carries_both_licenses(package):
     for name in ("LICENSE-MIT", "LICENSE-APACHE"):
         assert (ROOT / package / name).read_text() == (ROOT / name).read_text(), f"{package}/{name}"
+
+
+def test_npm_publishes_the_main_package_as_the_tests_install_it():
+    # tests/packaging installs the tarball scripts/package.sh stages; the release publishes the same layout.
+    publish_steps = " ".join(step_text(step) for step in steps("publish"))
+    assert "stage-npm-package.mjs" in publish_steps
+    assert "npm view" in publish_steps, "a re-run skips what is already published"
