@@ -68,7 +68,7 @@ run_tests node --test bindings-node/test/
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
 
 step "Packages as users install them (tests/packaging: no Rust, no C compiler)"
-run_tests "$py" -m pytest -q -p no:cacheprovider tests/packaging/test_release_workflow.py
+run_tests "$py" -m pytest -q -p no:cacheprovider tests/packaging/test_release_workflow.py tests/packaging/test_shared_build.py
 run_tests tests/packaging/run.sh
 
 step "Browser tests (Chromium, every example)"
