@@ -14,14 +14,22 @@ run="$root/target/demo"
 mkdir -p "$run"
 
 source scripts/lib/common.sh
-npm_ci_if_changed tests/idp
+# Installs that only download and unpack run while the Rust core compiles.
+py=$(tools_venv)
+npm_ci_if_changed tests/idp >"$run/npm-ci-idp.log" 2>&1 &
+idp_deps=$!
+# The FastAPI example's other requirements; scalekit-auth itself comes from dist/ below.
+grep -v '^scalekit-auth' examples/fastapi/requirements.txt | "$py" -m pip install --quiet -r /dev/stdin fastapi \
+  >"$run/pip-fastapi.log" 2>&1 &
+fastapi_deps=$!
 echo "Building the packages into dist/ (the first run compiles the Rust core once, a few minutes)..."
 scripts/package.sh python node axum
+wait "$idp_deps" || { cat "$run/npm-ci-idp.log" >&2; exit 1; }
+wait "$fastapi_deps" || { cat "$run/pip-fastapi.log" >&2; exit 1; }
 host=$(rustc -vV | sed -n 's/^host: //p')
 axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/release/scalekit-auth-example-axum"
 
 echo "Installing the packages into the examples..."
-py=$(tools_venv)
 wheels=(dist/scalekit_auth-*.whl)
 if ! up_to_date target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt; then
   "$py" -m pip install --quiet --find-links dist -r examples/fastapi/requirements.txt

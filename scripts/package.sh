@@ -56,7 +56,7 @@ build_python() {
 
 build_node() {
   progress "npm packages (napi-rs, release, $host)"
-  npm_ci_if_changed bindings-node
+  wait_for_node_tools
   # A binary left from a build for another target must not be packaged as this one.
   rm -f bindings-node/scalekit-auth.*.node
   (cd bindings-node && npx napi build --platform --release --target "$host" --js native.js --dts native.d.ts)
@@ -88,6 +88,16 @@ build_crate() {
 build_axum() {
   progress "axum example (release, $host)"
   cargo build --release --target "$host" -p scalekit-auth-example-axum
+}
+
+# The napi CLI installs (network and disk) while the first Rust build runs.
+node_tools=
+if [[ " ${parts[*]} " == *" node "* ]]; then
+  npm_ci_if_changed bindings-node >"$CARGO_TARGET_DIR/npm-ci-bindings-node.log" 2>&1 &
+  node_tools=$!
+fi
+wait_for_node_tools() {
+  wait "$node_tools" || { cat "$CARGO_TARGET_DIR/npm-ci-bindings-node.log" >&2; die "npm ci in bindings-node failed"; }
 }
 
 for part in "${parts[@]}"; do "build_$part"; done

@@ -48,7 +48,6 @@ tools_venv() {
   local venv=$PWD/target/venv
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
   if ! up_to_date "$venv/.build-tools" scripts/lib/build-tools.txt; then
-    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
     "$venv/bin/python" -m pip install --quiet -r scripts/lib/build-tools.txt >&2
     record "$venv/.build-tools" scripts/lib/build-tools.txt
   fi
