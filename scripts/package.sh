@@ -22,7 +22,7 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 dist=$root/dist
-mkdir -p "$dist"
+mkdir -p "$dist" "$CARGO_TARGET_DIR"
 started=$SECONDS
 count=${#parts[@]}
 index=0
