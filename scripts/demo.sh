@@ -23,30 +23,35 @@ grep -v '^scalekit-auth' examples/fastapi/requirements.txt | "$py" -m pip instal
   >"$run/pip-fastapi.log" 2>&1 &
 fastapi_deps=$!
 echo "Building the packages into dist/ (the first run compiles the Rust core once, a few minutes)..."
-scripts/package.sh python node axum
+scripts/package.sh python node
 wait "$idp_deps" || { cat "$run/npm-ci-idp.log" >&2; exit 1; }
 wait "$fastapi_deps" || { cat "$run/pip-fastapi.log" >&2; exit 1; }
+
+# Puts dist/'s packages into the examples as users install them, and builds the Next.js
+# app when it or the package changed.
+install_examples() {
+  local wheels=(dist/scalekit_auth-*.whl) tarballs=(dist/scalekit-auth-*.tgz) next_sources
+  if ! up_to_date target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt; then
+    "$py" -m pip install --quiet --find-links dist -r examples/fastapi/requirements.txt
+    # Same version as the one installed before, new build: replace it.
+    "$py" -m pip install --quiet --force-reinstall --no-deps "${wheels[@]}"
+    record target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt
+  fi
+  npm_ci_if_changed examples/express "${tarballs[@]}"
+  npm_ci_if_changed examples/nextjs "${tarballs[@]}"
+  mapfile -t next_sources < <(find examples/nextjs -path '*/node_modules' -prune -o -path '*/.next' -prune -o -type f -print | sort)
+  if ! up_to_date examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"; then
+    (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build)
+    record examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"
+  fi
+}
+echo "Installing the packages into the examples and building the Next.js app (log: target/demo/examples.log)..."
+install_examples >"$run/examples.log" 2>&1 &
+examples_job=$!
+scripts/package.sh axum
+wait "$examples_job" || { cat "$run/examples.log" >&2; exit 1; }
 host=$(rustc -vV | sed -n 's/^host: //p')
 axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/release/scalekit-auth-example-axum"
-
-echo "Installing the packages into the examples..."
-wheels=(dist/scalekit_auth-*.whl)
-if ! up_to_date target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt; then
-  "$py" -m pip install --quiet --find-links dist -r examples/fastapi/requirements.txt
-  # Same version as the one installed before, new build: replace it.
-  "$py" -m pip install --quiet --force-reinstall --no-deps "${wheels[@]}"
-  record target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt
-fi
-tarballs=(dist/scalekit-auth-*.tgz)
-npm_ci_if_changed examples/express "${tarballs[@]}"
-npm_ci_if_changed examples/nextjs "${tarballs[@]}"
-# next build only when the app or the installed package changed.
-mapfile -t next_sources < <(find examples/nextjs -path '*/node_modules' -prune -o -path '*/.next' -prune -o -type f -print | sort)
-if ! up_to_date examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"; then
-  echo "Building the Next.js example..."
-  (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build >/dev/null)
-  record examples/nextjs/.next/.scalekit-auth-built "${next_sources[@]}" "${tarballs[@]}"
-fi
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"
