@@ -51,7 +51,7 @@ examples_job=$!
 scripts/package.sh axum
 wait "$examples_job" || { cat "$run/examples.log" >&2; exit 1; }
 host=$(rustc -vV | sed -n 's/^host: //p')
-axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/release/scalekit-auth-example-axum"
+axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/${SCALEKIT_PROFILE:-release}/scalekit-auth-example-axum"
 
 # One client for every example app, as one Scalekit environment would have.
 export SCALEKIT_ENVIRONMENT_URL="http://127.0.0.1:$IDP_PORT"

@@ -5,8 +5,9 @@
 #   crate   the crate, verified by building it from its packaged form
 #   axum    the axum example's server (for the demo; not published)
 # With no arguments it builds python, node and crate. Every Rust artifact comes from one
-# release build in one target directory for the host triple, so the core and its
-# dependencies compile once and each later run only repackages.
+# target directory for the host triple and one profile (`release`; SCALEKIT_PROFILE=dist
+# for the published builds' thin LTO), and workspace-hack/ gives them one set of
+# dependency features, so the dependencies compile once and a later run only repackages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,6 +21,7 @@ done
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+profile=${SCALEKIT_PROFILE:-release}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 dist=$root/dist
 mkdir -p "$dist" "$CARGO_TARGET_DIR"
@@ -32,13 +34,13 @@ progress() {
 }
 
 build_python() {
-  progress "Python wheel and sdist (maturin, release, $host)"
+  progress "Python wheel and sdist (maturin, $profile, $host)"
   local py
   py=$(tools_venv)
   rm -f "$dist"/scalekit_auth-*.whl "$dist"/scalekit_auth-*.tar.gz
   # --target: the same triple directory as the Node addon and the axum example, so they
   # share one build of the core.
-  "$py" -m maturin build --release --target "$host" -m bindings-python/Cargo.toml --out "$dist"
+  "$py" -m maturin build --profile "$profile" --target "$host" -m bindings-python/Cargo.toml --out "$dist"
   local wheel
   wheel=$(ls "$dist"/scalekit_auth-"$version"-*.whl)
   # The platform tag maturin chose must be one auditwheel agrees with: a manylinux wheel
@@ -55,11 +57,11 @@ build_python() {
 }
 
 build_node() {
-  progress "npm packages (napi-rs, release, $host)"
+  progress "npm packages (napi-rs, $profile, $host)"
   wait_for_node_tools
   # A binary left from a build for another target must not be packaged as this one.
   rm -f bindings-node/scalekit-auth.*.node
-  (cd bindings-node && npx napi build --platform --release --target "$host" --js native.js --dts native.d.ts)
+  (cd bindings-node && npx napi build --platform --profile "$profile" --target "$host" --js native.js --dts native.d.ts)
   local addon platform
   addon=$(cd bindings-node && ls scalekit-auth.*.node)
   platform=${addon#scalekit-auth.}
@@ -86,8 +88,8 @@ build_crate() {
 }
 
 build_axum() {
-  progress "axum example (release, $host)"
-  cargo build --release --target "$host" -p scalekit-auth-example-axum
+  progress "axum example ($profile, $host)"
+  cargo build --profile "$profile" --target "$host" -p scalekit-auth-example-axum
 }
 
 # The napi CLI installs (network and disk) while the first Rust build runs.

@@ -130,3 +130,10 @@ def test_npm_publishes_the_main_package_as_the_tests_install_it():
     publish_steps = " ".join(step_text(step) for step in steps("publish"))
     assert "stage-npm-package.mjs" in publish_steps
     assert "npm view" in publish_steps, "a re-run skips what is already published"
+
+
+def test_published_binaries_use_the_dist_profile():
+    # Thin LTO (Cargo.toml's [profile.dist]) only for what is published.
+    assert "--profile dist" in " ".join(step_text(s) for s in steps("napi"))
+    wheel_args = [s.get("with", {}).get("args", "") for s in steps("wheels") if "maturin-action" in s.get("uses", "")]
+    assert wheel_args and all("--profile dist" in args for args in wheel_args)
