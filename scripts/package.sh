@@ -61,7 +61,16 @@ build_node() {
   wait_for_node_tools
   # A binary left from a build for another target must not be packaged as this one.
   rm -f bindings-node/scalekit-auth.*.node
-  (cd bindings-node && npx napi build --platform --profile "$profile" --target "$host" --js native.js --dts native.d.ts)
+  local type_defs
+  type_defs=$(ls "$CARGO_TARGET_DIR"/napi-rs/scalekit-auth-node-*/scalekit-auth-node 2>/dev/null | head -1 || true)
+  napi_build() {
+    (cd bindings-node && npx napi build --platform --profile "$profile" --target "$host" --js native.js --dts native.d.ts)
+  }
+  napi_build
+  # napi's CLI forces the first build into a fresh type-definition folder with a
+  # NAPI_FORCE_BUILD_* variable that later builds leave unset, so cargo would rebuild the
+  # addon once more on the next run: take that rebuild now, and the next run is a no-op.
+  [ -n "$type_defs" ] || napi_build
   local addon platform
   addon=$(cd bindings-node && ls scalekit-auth.*.node)
   platform=${addon#scalekit-auth.}
