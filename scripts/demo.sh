@@ -50,7 +50,7 @@ install_examples >"$run/examples.log" 2>&1 &
 examples_job=$!
 scripts/package.sh axum
 wait "$examples_job" || { cat "$run/examples.log" >&2; exit 1; }
-host=$(rustc -vV | sed -n 's/^host: //p')
+host=$(host_triple)
 axum_bin="${CARGO_TARGET_DIR:-$root/target}/$host/${SCALEKIT_PROFILE:-release}/scalekit-auth-example-axum"
 
 # One client for every example app, as one Scalekit environment would have.

@@ -12,11 +12,12 @@
 # target/fuzz/artifacts/<target>/ and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/common.sh
 seconds=${1:-20}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(token cookie webhook login)
-triple=$(rustc -vV | sed -n 's/^host: //p')
+triple=$(host_triple)
 export CARGO_TARGET_DIR="$PWD/target/fuzz/build"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \

@@ -19,10 +19,10 @@ for part in "${parts[@]}"; do
   case $part in python | node | crate | axum) ;; *) die "unknown part '$part' (python, node, crate, axum)" ;; esac
 done
 
-host=$(rustc -vV | sed -n 's/^host: //p')
+host=$(host_triple)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 profile=${SCALEKIT_PROFILE:-release}
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(workspace_version)
 dist=$root/dist
 mkdir -p "$dist" "$CARGO_TARGET_DIR"
 started=$SECONDS

@@ -53,3 +53,13 @@ tools_venv() {
   fi
   echo "$venv/bin/python"
 }
+
+# The Rust target triple of this machine (the target directory every build shares).
+host_triple() {
+  rustc -vV | sed -n 's/^host: //p'
+}
+
+# The version of every package, from the workspace's Cargo.toml.
+workspace_version() {
+  sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1
+}

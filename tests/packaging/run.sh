@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 work=$root/target/packaging
 here=$root/tests/packaging
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+source scripts/lib/common.sh
+version=$(workspace_version)
 : "${SCALEKIT_E2E_IDP_URL:?the local provider must be running (tests/idp/start.sh)}"
 rm -rf "$work"
 mkdir -p "$work"
@@ -24,7 +25,7 @@ tar xzf "$root/dist/scalekit_auth-$version.tar.gz" -C "$work/sdist"
 python3 -m venv "$work/sdist/venv"
 # One triple directory with scripts/package.sh: only the crates from the sdist recompile.
 (cd "$work/sdist" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
-  CARGO_BUILD_TARGET=$(rustc -vV | sed -n 's/^host: //p') \
+  CARGO_BUILD_TARGET=$(host_triple) \
   venv/bin/python -m pip install --quiet "$root/dist/scalekit_auth-$version.tar.gz")
 "$work/sdist/venv/bin/python" -c "import scalekit_auth, sys; print('sdist build imports', scalekit_auth.__name__, 'from', scalekit_auth.__file__); sys.exit(0 if '$work' in scalekit_auth.__file__ else 1)"
 
