@@ -194,6 +194,10 @@ pub enum Error {
     #[error("this login callback was already used; start a new login")]
     CallbackReplayed,
 
+    /// A single-use token (a back-channel logout token's `jti`) was presented again.
+    #[error("this token was already used once (its jti was seen before)")]
+    TokenReplayed,
+
     /// The callback's `iss` parameter (RFC 9207) names another provider.
     #[error("the login callback comes from issuer {found:?}, expected {expected:?}")]
     CallbackInvalidIssuer {
@@ -263,6 +267,11 @@ pub enum Error {
         /// The transport error.
         reason: String,
     },
+
+    /// The session store (Redis, `SCALEKIT_REDIS_URL`) could not be reached or did not
+    /// answer within its timeout.
+    #[error("the session store is unavailable: {0}")]
+    StoreUnavailable(String),
 }
 
 impl Error {
@@ -283,6 +292,7 @@ impl Error {
         "token_wrong_type",
         "token_missing_claim",
         "token_invalid_claim",
+        "token_replayed",
         "insufficient_scope",
         "webhook_malformed",
         "webhook_timestamp_invalid",
@@ -302,6 +312,7 @@ impl Error {
         "provider_invalid_response",
         "provider_timeout",
         "provider_unreachable",
+        "store_unavailable",
     ];
 
     /// The stable snake_case code of this error.
@@ -322,6 +333,7 @@ impl Error {
             Error::TokenWrongType(_) => "token_wrong_type",
             Error::TokenMissingClaim(_) => "token_missing_claim",
             Error::TokenInvalidClaim { .. } => "token_invalid_claim",
+            Error::TokenReplayed => "token_replayed",
             Error::InsufficientScope { .. } => "insufficient_scope",
             Error::WebhookMalformed(_) => "webhook_malformed",
             Error::WebhookTimestampInvalid { .. } => "webhook_timestamp_invalid",
@@ -341,6 +353,7 @@ impl Error {
             Error::ProviderInvalidResponse { .. } => "provider_invalid_response",
             Error::ProviderTimeout { .. } => "provider_timeout",
             Error::ProviderUnreachable { .. } => "provider_unreachable",
+            Error::StoreUnavailable(_) => "store_unavailable",
         }
     }
 
@@ -363,7 +376,7 @@ impl Error {
             | Error::SessionExpired(_)
             | Error::AuthorizationDenied { .. } => 401,
             Error::InsufficientScope { .. } | Error::CrossSiteRequest(_) => 403,
-            Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } => 503,
+            Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } | Error::StoreUnavailable(_) => 503,
             Error::ProviderTimeout { .. } => 504,
             Error::ProviderUnreachable { .. } | Error::ProviderInvalidResponse { .. } => 502,
             // A 5xx with an OAuth body (`temporarily_unavailable`) is an outage, not a verdict.
@@ -382,7 +395,8 @@ impl Error {
             | Error::TokenInvalidNonce
             | Error::TokenWrongType(_)
             | Error::TokenMissingClaim(_)
-            | Error::TokenInvalidClaim { .. } => 401,
+            | Error::TokenInvalidClaim { .. }
+            | Error::TokenReplayed => 401,
         }
     }
 
@@ -458,6 +472,8 @@ impl Error {
             }
             Error::ProviderInvalidResponse { .. } => "The identity provider sent an unexpected answer.",
             Error::ProviderTimeout { .. } => "The identity provider did not answer in time.",
+            Error::TokenReplayed => "The token was already used.",
+            Error::StoreUnavailable(_) => "The session store is unavailable; please try again.",
         }
     }
 
@@ -496,6 +512,7 @@ impl Error {
             Error::TokenWrongType("an ID token"),
             Error::TokenMissingClaim("sub"),
             Error::TokenInvalidClaim { claim: String::new(), reason: String::new() },
+            Error::TokenReplayed,
             Error::InsufficientScope { kind: "scope", missing: vec![] },
             Error::WebhookMalformed(String::new()),
             Error::WebhookTimestampInvalid { timestamp: 0, now: 0, tolerance: 0 },
@@ -515,6 +532,7 @@ impl Error {
             Error::ProviderInvalidResponse { url: String::new(), reason: String::new() },
             Error::ProviderTimeout { url: String::new(), seconds: 0 },
             Error::ProviderUnreachable { url: String::new(), reason: String::new() },
+            Error::StoreUnavailable(String::new()),
         ];
         for e in &all {
             match e {
@@ -533,6 +551,7 @@ impl Error {
                 | Error::TokenWrongType(_)
                 | Error::TokenMissingClaim(_)
                 | Error::TokenInvalidClaim { .. }
+                | Error::TokenReplayed
                 | Error::InsufficientScope { .. }
                 | Error::WebhookMalformed(_)
                 | Error::WebhookTimestampInvalid { .. }
@@ -551,7 +570,8 @@ impl Error {
                 | Error::ProviderUnavailable { .. }
                 | Error::ProviderInvalidResponse { .. }
                 | Error::ProviderTimeout { .. }
-                | Error::ProviderUnreachable { .. } => {}
+                | Error::ProviderUnreachable { .. }
+                | Error::StoreUnavailable(_) => {}
             }
         }
         all

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::token::claims::Claims;
 
 /// The JSON a token endpoint answers with (RFC 6749 §5.1).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
     #[serde(default)]

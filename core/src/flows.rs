@@ -136,13 +136,28 @@ impl ScalekitAuth {
         if refresh_token.trim().is_empty() {
             return Err(Error::invalid_argument("the refresh token is empty"));
         }
+        let response = self.refresh_grant(refresh_token).await?;
+        self.validated_refresh(response, refresh_token).await
+    }
+
+    /// The provider's answer to a refresh grant, not yet validated: the session engine
+    /// shares it with other instances, each of which validates it itself.
+    pub(crate) async fn refresh_grant(&self, refresh_token: &str) -> Result<TokenResponse> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
             ("client_id", self.inner.config.client_id.as_str()),
             ("client_secret", self.client_secret()?),
         ];
-        let response = self.token_request(&form).await?;
+        self.token_request(&form).await
+    }
+
+    /// Validates the answer to a refresh grant of `refresh_token`.
+    pub(crate) async fn validated_refresh(
+        &self,
+        response: TokenResponse,
+        refresh_token: &str,
+    ) -> Result<AuthResult> {
         let id_token = response.id_token.clone();
         self.validated_result(response, id_token, None, Some(refresh_token)).await
     }

@@ -278,7 +278,7 @@ async fn logout_clears_every_cookie_and_returns_the_provider_logout_url() {
     let f = fixture().await;
     let mut jar = logged_in(&f).await;
     jar.0.push(("skauth_session.3".into(), "stale".into()));
-    let outcome = f.engine.logout(Some(&jar.header()));
+    let outcome = f.engine.logout(Some(&jar.header())).await;
     let url = &outcome.redirect_url;
     assert!(url.starts_with(&format!("{}/oidc/logout?id_token_hint=ey", f.provider.url())), "{url}");
     assert_eq!(query_param(url, "post_logout_redirect_uri"), "http://localhost:3000/");
@@ -286,7 +286,7 @@ async fn logout_clears_every_cookie_and_returns_the_provider_logout_url() {
     jar.apply(&outcome.set_cookies);
     assert!(jar.names().is_empty(), "{:?}", jar.names());
     // Without a session, logout still works.
-    assert!(f.engine.logout(None).redirect_url.contains("/oidc/logout"));
+    assert!(f.engine.logout(None).await.redirect_url.contains("/oidc/logout"));
 }
 
 #[tokio::test]

@@ -123,7 +123,7 @@ async fn a_logout_from_another_site_changes_nothing() {
     let cross_site =
         RequestInfo { sec_fetch_site: Some("cross-site"), ..navigation("/auth/logout?x=%22%3E%3Cscript%3E") }
             .cookie(Some(&header));
-    let decision = f.engine.handle_logout(&cross_site);
+    let decision = f.engine.handle_logout(&cross_site).await;
     assert!(decision.set_cookies.is_empty(), "no cookie is cleared");
     match &decision.action {
         Action::Respond { status, content_type, body } => {
@@ -137,14 +137,14 @@ async fn a_logout_from_another_site_changes_nothing() {
     // A script on another site gets 403.
     let api =
         RequestInfo { sec_fetch_site: Some("cross-site"), ..fetch("/auth/logout") }.cookie(Some(&header));
-    let decision = f.engine.handle_logout(&api);
+    let decision = f.engine.handle_logout(&api).await;
     assert_eq!(decision.status(), 403);
     assert_eq!(decision.error.unwrap().code(), "cross_site_request");
     // The app's own button (same-origin POST) and a typed URL (none) log out.
     for site in ["same-origin", "none"] {
         let own = RequestInfo { method: "POST", sec_fetch_site: Some(site), ..navigation("/auth/logout") }
             .cookie(Some(&header));
-        let decision = f.engine.handle_logout(&own);
+        let decision = f.engine.handle_logout(&own).await;
         assert!(matches!(decision.action, Action::Redirect(_)), "{site}");
         let mut after = jar.clone();
         after.apply(&decision.set_cookies);
@@ -352,7 +352,7 @@ async fn debug_output_never_shows_tokens_or_sealed_cookies() {
     let token = identity.access_token().to_owned();
     let decision =
         f.engine.require_auth(&navigation("/").cookie(Some(&header)), &Requirements::default()).await;
-    let logout = f.engine.logout(Some(&header));
+    let logout = f.engine.logout(Some(&header)).await;
     let id_token = query_param(&logout.redirect_url, "id_token_hint");
     let start = f.engine.begin_login(&LoginParams::default(), None).await.unwrap();
     let state = query_param(&start.redirect_url, "state");

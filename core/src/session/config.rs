@@ -18,6 +18,14 @@ pub const ENV_SESSION_SECRET: &str = "SCALEKIT_SESSION_SECRET";
 /// Environment variable with the scopes to request (space- or comma-separated).
 pub const ENV_SCOPES: &str = "SCALEKIT_SCOPES";
 
+/// Environment variable with the Redis URL (`redis://` or `rediss://`) of a session store
+/// shared by several processes: one refresh per token across all of them, back-channel
+/// logout reaching every instance, and server-side sessions.
+pub const ENV_REDIS_URL: &str = "SCALEKIT_REDIS_URL";
+/// Environment variable that keeps sessions in the store, the cookie holding only a
+/// sealed session id (`true` or `false`, default `false`).
+pub const ENV_SERVER_SIDE_SESSIONS: &str = "SCALEKIT_SERVER_SIDE_SESSIONS";
+
 /// The least length of a session secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -46,6 +54,9 @@ pub struct SessionConfig {
     pub(crate) absolute_lifetime: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) refresh_window: Duration,
+    pub(crate) redis_url: Option<String>,
+    pub(crate) server_side_sessions: bool,
+    pub(crate) store_timeout: Duration,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -56,6 +67,8 @@ impl std::fmt::Debug for SessionConfig {
             .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
             .field("scopes", &self.scopes)
             .field("cookie_name", &self.cookie_name)
+            .field("redis_url", &self.redis_url.as_deref().map(without_password))
+            .field("server_side_sessions", &self.server_side_sessions)
             .finish_non_exhaustive()
     }
 }
@@ -82,11 +95,15 @@ impl SessionConfig {
             absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
             idle_timeout: Duration::from_secs(24 * 3600),
             refresh_window: Duration::from_secs(60),
+            redis_url: None,
+            server_side_sessions: false,
+            store_timeout: Duration::from_secs(2),
         }
     }
 
     /// Reads `SCALEKIT_REDIRECT_URI`, `SCALEKIT_SESSION_SECRET` and the optional
-    /// `SCALEKIT_POST_LOGOUT_REDIRECT_URI` and `SCALEKIT_SCOPES`.
+    /// `SCALEKIT_POST_LOGOUT_REDIRECT_URI`, `SCALEKIT_SCOPES`, `SCALEKIT_REDIS_URL` and
+    /// `SCALEKIT_SERVER_SIDE_SESSIONS`.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -109,6 +126,20 @@ impl SessionConfig {
         }
         if let Some(scopes) = get(ENV_SCOPES) {
             config = config.scopes(scopes.split([' ', ',']).filter(|s| !s.is_empty()));
+        }
+        if let Some(url) = get(ENV_REDIS_URL) {
+            config = config.redis_url(url);
+        }
+        if let Some(flag) = get(ENV_SERVER_SIDE_SESSIONS) {
+            config = config.server_side_sessions(match flag.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(invalid(format!(
+                        "{ENV_SERVER_SIDE_SESSIONS} must be true or false, not {flag:?}"
+                    )));
+                }
+            });
         }
         Ok(config)
     }
@@ -166,6 +197,29 @@ impl SessionConfig {
         self
     }
 
+    /// Shares refresh locks, ended sessions and (with [`SessionConfig::server_side_sessions`])
+    /// the sessions themselves in Redis (`redis://` or `rediss://`), for apps running
+    /// several processes. Without it, that state lives in this process's memory.
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(url.into());
+        self
+    }
+
+    /// Keeps each session's tokens in the store (Redis, or memory without a Redis URL)
+    /// and only a sealed session id in the cookie: a logout or a back-channel logout ends
+    /// the session at once everywhere, even for a copied cookie.
+    pub fn server_side_sessions(mut self, enabled: bool) -> Self {
+        self.server_side_sessions = enabled;
+        self
+    }
+
+    /// How long a store command may take before the request fails with
+    /// `store_unavailable` (default 2000 ms).
+    pub fn store_timeout_ms(mut self, millis: u64) -> Self {
+        self.store_timeout = Duration::from_millis(millis);
+        self
+    }
+
     /// Checks every value; returns whether cookies get the `Secure` attribute.
     pub(crate) fn validate(&self) -> Result<bool> {
         let redirect = Url::parse(&self.redirect_uri)
@@ -209,7 +263,22 @@ impl SessionConfig {
         if self.idle_timeout.is_zero() || self.absolute_lifetime.is_zero() {
             return Err(invalid("session lifetimes must be at least 1 second"));
         }
+        if self.store_timeout.is_zero() {
+            return Err(invalid("the store timeout must be at least 1 ms"));
+        }
         Ok(self.secure.unwrap_or(!plain_local))
+    }
+}
+
+/// A Redis URL for logs: its password replaced.
+fn without_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "[unparsable]".into(),
     }
 }
 
@@ -258,6 +327,23 @@ mod tests {
         assert_eq!(config.secrets.len(), 2);
         assert_eq!(config.scopes, ["openid", "email", "offline_access"]);
         assert!(!format!("{config:?}").contains(SECRET));
+        let shared = SessionConfig::from_lookup(|name| match name {
+            ENV_REDIRECT_URI => Some("http://localhost:3000/auth/callback".into()),
+            ENV_SESSION_SECRET => Some(SECRET.into()),
+            ENV_REDIS_URL => Some("redis://:hunter2-password@127.0.0.1:6379/0".into()),
+            ENV_SERVER_SIDE_SESSIONS => Some("true".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(shared.server_side_sessions && shared.redis_url.is_some());
+        assert!(!format!("{shared:?}").contains("hunter2"), "the Redis password stays out of logs");
+        let bad_flag = SessionConfig::from_lookup(|name| match name {
+            ENV_REDIRECT_URI => Some("http://localhost:3000/auth/callback".into()),
+            ENV_SESSION_SECRET => Some(SECRET.into()),
+            ENV_SERVER_SIDE_SESSIONS => Some("maybe".into()),
+            _ => None,
+        });
+        assert!(bad_flag.unwrap_err().to_string().contains(ENV_SERVER_SIDE_SESSIONS));
         let missing = SessionConfig::from_lookup(|_| None).unwrap_err();
         assert!(missing.to_string().contains(ENV_REDIRECT_URI));
     }

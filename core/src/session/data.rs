@@ -27,6 +27,9 @@ pub(crate) struct SessionData {
     pub(crate) seen: i64,
     /// The user of the login (refreshes without an ID token keep it).
     pub(crate) user: User,
+    /// The provider's session id (`sid`), which a back-channel logout names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sid: Option<String>,
 }
 
 impl SessionData {
@@ -45,6 +48,12 @@ impl SessionData {
             created: previous.map_or(now, |p| p.created),
             seen: now,
             user,
+            sid: result
+                .id_token_claims
+                .as_ref()
+                .and_then(|c| c.sid.clone())
+                .or_else(|| result.access_token_claims.sid.clone())
+                .or_else(|| previous.and_then(|p| p.sid.clone())),
         }
     }
 }

@@ -362,7 +362,7 @@ impl SessionEngine {
     /// The logout route: clear the session and redirect to the provider's logout. A
     /// request from another site (a link or form elsewhere) changes nothing: a browser
     /// gets a page with a button that posts the logout from this site, an API caller 403.
-    pub fn handle_logout(&self, request: &RequestInfo<'_>) -> Decision {
+    pub async fn handle_logout(&self, request: &RequestInfo<'_>) -> Decision {
         if !request.is_same_site_or_typed() {
             let err = Error::CrossSiteRequest("logout");
             if request.is_navigation() {
@@ -373,8 +373,41 @@ impl SessionEngine {
             }
             return self.refuse(err, request, None, Vec::new());
         }
-        let outcome = self.logout(request.cookie);
+        let outcome = self.logout(request.cookie).await;
         Decision::new(Action::Redirect(outcome.redirect_url), outcome.set_cookies)
+    }
+}
+
+impl SessionEngine {
+    /// The back-channel logout route (`POST /auth/backchannel-logout`, called by the
+    /// provider, never by a browser; form body `logout_token=...`). Answers 200 once the
+    /// sessions it names are ended, 400 JSON (`invalid_request`, with the code) for a
+    /// bad or replayed token, 503 when the store is down (so the provider retries), 405
+    /// for another method. It sets no cookie: it is not the user's request.
+    pub async fn handle_backchannel_logout(&self, method: &str, form_body: &str) -> Decision {
+        let respond = |status: u16, body: String, error: Option<Error>| Decision {
+            action: Action::Respond { status, content_type: JSON, body },
+            set_cookies: Vec::new(),
+            error,
+        };
+        if !method.eq_ignore_ascii_case("POST") {
+            let err = Error::invalid_argument("back-channel logout takes a POST");
+            return respond(405, error_body(&err), Some(err));
+        }
+        match self.backchannel_logout(form_body).await {
+            Ok(_) => respond(200, "{}".into(), None),
+            Err(err) => {
+                // OpenID Back-Channel Logout §2.8: 400 with an OAuth error body.
+                let status = if err.http_status() >= 500 { err.http_status() } else { 400 };
+                let body = json!({
+                    "error": "invalid_request",
+                    "error_description": err.public_message(),
+                    "code": err.code(),
+                })
+                .to_string();
+                respond(status, body, Some(err))
+            }
+        }
     }
 }
 

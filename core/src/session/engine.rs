@@ -4,7 +4,7 @@
 //! [`ScalekitAuth`].
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_lc_rs::digest;
 use serde::Serialize;
@@ -16,12 +16,14 @@ use super::redact::{cookie_names, url_without_query};
 use super::refresh::Refresher;
 use super::return_to::safe_return_to;
 use super::seal::{Purpose, Sealer};
+use super::shared::{Held, session_key};
 use crate::authorize::{AuthorizationUrlOptions, random_token};
 use crate::client::ScalekitAuth;
 use crate::error::{Error, Result};
 use crate::exchange::User;
 use crate::flows::{AuthenticateOptions, LogoutUrlOptions};
 use crate::secret::constant_time_eq;
+use crate::store::Store;
 use crate::token::claims::Claims;
 
 /// The longest a login may take, from redirect to callback.
@@ -257,7 +259,8 @@ pub struct SessionEngine {
     pub(crate) auth: ScalekitAuth,
     pub(crate) config: SessionConfig,
     attrs: CookieAttributes,
-    sealer: Sealer,
+    pub(crate) sealer: Arc<Sealer>,
+    pub(crate) store: Arc<Store>,
     refresher: Refresher,
     used_states: Mutex<UsedStates>,
     /// The session cookie's name (`__Host-` prefixed when cookies are `Secure`).
@@ -310,7 +313,8 @@ impl SessionEngine {
     /// Checks `config` and builds the engine (no network call).
     pub fn new(auth: ScalekitAuth, config: SessionConfig) -> Result<Self> {
         let secure = config.validate()?;
-        let sealer = Sealer::new(&config.secrets);
+        let sealer = Arc::new(Sealer::new(&config.secrets));
+        let store = Arc::new(Store::new(config.redis_url.as_deref(), config.store_timeout)?);
         let prefix = if secure { HOST_PREFIX } else { "" };
         Ok(SessionEngine {
             auth,
@@ -318,8 +322,9 @@ impl SessionEngine {
             login_prefix: format!("{prefix}{}", config.login_cookie_prefix),
             config,
             attrs: CookieAttributes { secure },
+            refresher: Refresher::new(Arc::clone(&store), Arc::clone(&sealer)),
             sealer,
-            refresher: Refresher::new(),
+            store,
             used_states: Mutex::new(UsedStates::default()),
         })
     }
@@ -337,6 +342,11 @@ impl SessionEngine {
     /// The configuration.
     pub fn config(&self) -> &SessionConfig {
         &self.config
+    }
+
+    /// Where shared state lives: `memory` (this process) or `redis`.
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
     }
 
     fn now(&self) -> i64 {
@@ -505,7 +515,8 @@ impl SessionEngine {
         let options = AuthenticateOptions { code_verifier: Some(txn.verifier), nonce: Some(txn.nonce) };
         let result = self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await?;
         let data = SessionData::from_result(&result, None, now);
-        set_cookies.extend(self.write_session(&data, cookies)?);
+        let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
+        set_cookies.extend(self.open_session(&data, &held, cookies, now).await?);
         Ok(data.user)
     }
 
@@ -520,13 +531,53 @@ impl SessionEngine {
         used.contains(&state_key(state), self.now())
     }
 
+    /// Writes a new session: the cookie, and with server-side sessions the record the
+    /// cookie names.
+    async fn open_session(
+        &self,
+        data: &SessionData,
+        held: &Held,
+        cookies: &RequestCookies,
+        now: i64,
+    ) -> Result<Vec<String>> {
+        match held {
+            Held::Cookie => self.write_session(data, cookies),
+            Held::Server(id) => {
+                self.save_server_session(id, data, now).await?;
+                self.write_cookie(data, &self.sealer.seal(Purpose::SessionId, id.as_bytes()), cookies)
+            }
+        }
+    }
+
+    /// Saves a changed session where it is held; `Set-Cookie` values for a cookie session.
+    async fn save_session(
+        &self,
+        data: &SessionData,
+        held: &Held,
+        cookies: &RequestCookies,
+        now: i64,
+    ) -> Result<Vec<String>> {
+        match held {
+            Held::Cookie => self.write_session(data, cookies),
+            Held::Server(id) => self.save_server_session(id, data, now).await.map(|()| Vec::new()),
+        }
+    }
+
     fn write_session(&self, data: &SessionData, cookies: &RequestCookies) -> Result<Vec<String>> {
-        let sealed = self.sealer.seal(Purpose::Session, &to_json(data));
+        self.write_cookie(data, &self.sealer.seal(Purpose::Session, &to_json(data)), cookies)
+    }
+
+    fn write_cookie(
+        &self,
+        data: &SessionData,
+        sealed: &str,
+        cookies: &RequestCookies,
+    ) -> Result<Vec<String>> {
         let lifetime = i64::try_from(self.config.absolute_lifetime.as_secs()).unwrap_or(i64::MAX);
         let max_age = (data.created.saturating_add(lifetime) - self.now()).max(0);
         let present = cookies.chunk_names(&self.session_cookie);
         self.attrs
-            .write_chunked(&self.session_cookie, &sealed, max_age, &present)
+            .write_chunked(&self.session_cookie, sealed, max_age, &present)
             .map_err(|e| Error::InvalidArgument(format!("cannot store the session: {e}")))
     }
 
@@ -593,16 +644,13 @@ impl SessionEngine {
     /// The identity of the session cookie without changing anything.
     async fn read_session(&self, cookies: &RequestCookies) -> Result<Identity> {
         let sealed = cookies.read_chunked(&self.session_cookie).ok_or(Error::SessionMissing)?;
-        let bytes =
-            self.sealer.open(Purpose::Session, &sealed).map_err(|r| Error::SessionInvalid(r.into()))?;
-        let data: SessionData = serde_json::from_slice(&bytes)
-            .map_err(|_| Error::SessionInvalid("the session is not in the expected format".into()))?;
+        let (data, held) = self.open_cookie(&sealed).await?;
         let now = self.now();
-        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-        if now >= data.created.saturating_add(secs(self.config.absolute_lifetime))
-            || now >= data.seen.saturating_add(secs(self.config.idle_timeout))
-        {
-            return Err(Error::SessionExpired("its lifetime is over".into()));
+        if let Some(reason) = self.lifetime_over(&data, now) {
+            return Err(Error::SessionExpired(reason.into()));
+        }
+        if let Some(reason) = self.provider_ended(&data, &held).await? {
+            return Err(Error::SessionExpired(reason.into()));
         }
         if now >= data.exp {
             return Err(Error::SessionExpired(
@@ -613,22 +661,55 @@ impl SessionEngine {
         Ok(Identity { user: data.user, claims, source: IdentitySource::Session, access_token: data.at })
     }
 
+    /// The session a cookie carries, or the server-side session it names, and where it
+    /// is held.
+    async fn open_cookie(&self, sealed: &str) -> Result<(SessionData, Held)> {
+        if let Ok(bytes) = self.sealer.open(Purpose::Session, sealed) {
+            let data = serde_json::from_slice(&bytes)
+                .map_err(|_| Error::SessionInvalid("the session is not in the expected format".into()))?;
+            return Ok((data, Held::Cookie));
+        }
+        let id = self.sealer.open(Purpose::SessionId, sealed).map_err(|r| Error::SessionInvalid(r.into()))?;
+        let id =
+            String::from_utf8(id).map_err(|_| Error::SessionInvalid("the session id is not text".into()))?;
+        let data = self.load_server_session(&id).await?;
+        Ok((data, Held::Server(id)))
+    }
+
+    /// Why the session's lifetime is over, if it is.
+    fn lifetime_over(&self, data: &SessionData, now: i64) -> Option<&'static str> {
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        if now >= data.created.saturating_add(secs(self.config.absolute_lifetime)) {
+            return Some("absolute lifetime reached");
+        }
+        if now >= data.seen.saturating_add(secs(self.config.idle_timeout)) {
+            return Some("idle timeout reached");
+        }
+        None
+    }
+
+    /// Whether a back-channel logout ended the session. A cookie session whose store
+    /// cannot tell goes on (its tokens are in the cookie, and a store outage must not
+    /// log everyone out); a server-side session cannot go on without the store anyway.
+    async fn provider_ended(&self, data: &SessionData, held: &Held) -> Result<Option<&'static str>> {
+        match self.ended_by_provider(data).await {
+            Err(Error::StoreUnavailable(_)) if *held == Held::Cookie => Ok(None),
+            other => other,
+        }
+    }
+
     async fn session_from_cookies(&self, cookies: &RequestCookies) -> AuthOutcome {
         let Some(sealed) = cookies.read_chunked(&self.session_cookie) else {
             return AuthOutcome { result: Err(Error::SessionMissing), set_cookies: Vec::new() };
         };
-        let data: SessionData = match self.sealer.open(Purpose::Session, &sealed).and_then(|bytes| {
-            serde_json::from_slice(&bytes).map_err(|_| "the session is not in the expected format")
-        }) {
-            Ok(data) => data,
-            Err(reason) => {
-                return AuthOutcome {
-                    result: Err(Error::SessionInvalid(reason.into())),
-                    set_cookies: self.clear_session(cookies),
-                };
+        match self.open_cookie(&sealed).await {
+            Ok((data, held)) => self.session_identity(data, held, cookies).await,
+            // The session may be fine; the store cannot say: keep the cookie.
+            Err(err @ Error::StoreUnavailable(_)) => {
+                AuthOutcome { result: Err(err), set_cookies: Vec::new() }
             }
-        };
-        self.session_identity(data, cookies).await
+            Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+        }
     }
 
     /// With `__Host-` names in use, the session cookies an earlier version set under the
@@ -640,37 +721,43 @@ impl SessionEngine {
         cookies.chunk_names(&self.config.cookie_name).iter().map(|n| self.attrs.clear(n)).collect()
     }
 
-    async fn session_identity(&self, data: SessionData, cookies: &RequestCookies) -> AuthOutcome {
-        let now = self.now();
-        let end = |reason: &str| AuthOutcome {
-            result: Err(Error::SessionExpired(reason.to_owned())),
-            set_cookies: self.clear_session(cookies),
-        };
-        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-        if now >= data.created.saturating_add(secs(self.config.absolute_lifetime)) {
-            return end("absolute lifetime reached");
+    /// Ends a session: its cookies cleared, its server-side record (if any) deleted.
+    async fn end_session(&self, err: Error, held: &Held, cookies: &RequestCookies) -> AuthOutcome {
+        if let Held::Server(id) = held {
+            // Best effort: the record expires by itself, and the cookie goes now.
+            let _ = self.store.delete(&session_key(id)).await;
         }
-        if now >= data.seen.saturating_add(secs(self.config.idle_timeout)) {
-            return end("idle timeout reached");
+        AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) }
+    }
+
+    async fn session_identity(&self, data: SessionData, held: Held, cookies: &RequestCookies) -> AuthOutcome {
+        let now = self.now();
+        let expired = |reason: &str| Error::SessionExpired(reason.to_owned());
+        if let Some(reason) = self.lifetime_over(&data, now) {
+            return self.end_session(expired(reason), &held, cookies).await;
+        }
+        match self.provider_ended(&data, &held).await {
+            Ok(None) => {}
+            Ok(Some(reason)) => return self.end_session(expired(reason), &held, cookies).await,
+            Err(err) => return AuthOutcome { result: Err(err), set_cookies: Vec::new() },
         }
         if data.rt.is_some() && data.exp.saturating_sub(now) <= self.refresh_window(&data) {
-            return self.refresh_session(data, cookies, now).await;
+            return self.refresh_session(data, held, cookies, now).await;
         }
         // Without a refresh token (never granted, or refused) a session ends with its
         // access token's `exp`, not `exp` plus the validation leeway.
+        let no_refresh = "the access token expired and the session has no refresh token";
         if data.rt.is_none() && now >= data.exp {
-            return end("the access token expired and the session has no refresh token");
+            return self.end_session(expired(no_refresh), &held, cookies).await;
         }
         match self.auth.validate_access_token(&data.at).await {
-            Ok(claims) => self.continue_session(data, claims, cookies, now, false),
+            Ok(claims) => self.continue_session(data, claims, &held, cookies, now, false).await,
             // The provider's keys are unreachable: not the session's fault, keep it.
             Err(err @ Error::JwksUnavailable(_)) => AuthOutcome { result: Err(err), set_cookies: vec![] },
             // The token no longer validates (e.g. its key was withdrawn): a refresh may mend it.
-            Err(_) if data.rt.is_some() => self.refresh_session(data, cookies, now).await,
-            Err(Error::TokenExpired { .. }) => {
-                end("the access token expired and the session has no refresh token")
-            }
-            Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+            Err(_) if data.rt.is_some() => self.refresh_session(data, held, cookies, now).await,
+            Err(Error::TokenExpired { .. }) => self.end_session(expired(no_refresh), &held, cookies).await,
+            Err(err) => self.end_session(err, &held, cookies).await,
         }
     }
 
@@ -687,34 +774,28 @@ impl SessionEngine {
 
     /// Refreshes the session's tokens. A refusal (a 4xx grant or client error, e.g.
     /// `invalid_grant`) ends the session once its access token is no longer valid; an
-    /// outage (5xx, `temporarily_unavailable`, timeout) never ends it while the token
-    /// is valid.
+    /// outage (5xx, `temporarily_unavailable`, timeout, the store) never ends it while
+    /// the token is valid.
     async fn refresh_session(
         &self,
         mut data: SessionData,
+        held: Held,
         cookies: &RequestCookies,
         now: i64,
     ) -> AuthOutcome {
         let Some(refresh_token) = data.rt.clone() else {
-            return AuthOutcome {
-                result: Err(Error::SessionMissing),
-                set_cookies: self.clear_session(cookies),
-            };
-        };
-        let end = |reason: &str| AuthOutcome {
-            result: Err(Error::SessionExpired(reason.to_owned())),
-            set_cookies: self.clear_session(cookies),
+            return self.end_session(Error::SessionMissing, &held, cookies).await;
         };
         let err = match self.refresher.refresh(&self.auth, &refresh_token, now).await {
             // OpenID Core §12.2: a refresh must not turn the session into another user's.
             Ok(result) if result.access_token_claims.sub != data.user.id => {
                 let err =
                     Error::invalid_claim("sub", "the refreshed tokens name another user than the session");
-                return AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) };
+                return self.end_session(err, &held, cookies).await;
             }
             Ok(result) => {
                 let next = SessionData::from_result(&result, Some(&data), now);
-                return match self.write_session(&next, cookies) {
+                return match self.save_session(&next, &held, cookies, now).await {
                     Ok(set_cookies) => AuthOutcome {
                         result: Ok(Identity {
                             user: next.user,
@@ -724,16 +805,19 @@ impl SessionEngine {
                         }),
                         set_cookies,
                     },
-                    Err(err) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+                    Err(err @ Error::StoreUnavailable(_)) => {
+                        AuthOutcome { result: Err(err), set_cookies: vec![] }
+                    }
+                    Err(err) => self.end_session(err, &held, cookies).await,
                 };
             }
             Err(err) => err,
         };
         let still_valid = self.auth.validate_access_token(&data.at).await;
-        if err.is_provider_outage() {
-            // The provider is down: a still-valid access token keeps the user in.
+        if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) {
+            // The provider or the store is down: a still-valid access token keeps the user in.
             return match still_valid {
-                Ok(claims) => self.continue_session(data, claims, cookies, now, false),
+                Ok(claims) => self.continue_session(data, claims, &held, cookies, now, false).await,
                 Err(_) => AuthOutcome { result: Err(err), set_cookies: vec![] },
             };
         }
@@ -743,25 +827,27 @@ impl SessionEngine {
             // so no request asks again.
             (Error::ProviderError { .. }, Ok(claims)) if data.exp > now => {
                 data.rt = None;
-                self.continue_session(data, claims, cookies, now, true)
+                self.continue_session(data, claims, &held, cookies, now, true).await
             }
             (Error::ProviderError { error, .. }, _) => {
-                end(&format!("the provider refused to refresh it ({error})"))
+                let reason = format!("the provider refused to refresh it ({error})");
+                self.end_session(Error::SessionExpired(reason), &held, cookies).await
             }
             // The new tokens did not validate (a key not yet fetched, a clock ahead): not
             // the user's doing; the session goes on while its token is valid and the
             // refresh is tried again later.
-            (_, Ok(claims)) => self.continue_session(data, claims, cookies, now, false),
-            (err, Err(_)) => AuthOutcome { result: Err(err), set_cookies: self.clear_session(cookies) },
+            (_, Ok(claims)) => self.continue_session(data, claims, &held, cookies, now, false).await,
+            (err, Err(_)) => self.end_session(err, &held, cookies).await,
         }
     }
 
-    /// An authenticated session; the cookie is rewritten only when the session `changed`
-    /// or the idle clock needs moving (at most every 5 minutes), not on every request.
-    fn continue_session(
+    /// An authenticated session; it is saved again only when it `changed` or the idle
+    /// clock needs moving (at most every 5 minutes), not on every request.
+    async fn continue_session(
         &self,
         mut data: SessionData,
         claims: Claims,
+        held: &Held,
         cookies: &RequestCookies,
         now: i64,
         changed: bool,
@@ -770,7 +856,8 @@ impl SessionEngine {
         let mut set_cookies = Vec::new();
         if changed || now - data.seen >= i64::try_from(touch_every).unwrap_or(300) {
             data.seen = now;
-            set_cookies = self.write_session(&data, cookies).unwrap_or_default();
+            // A failed save costs only the idle clock's move; the request goes on.
+            set_cookies = self.save_session(&data, held, cookies, now).await.unwrap_or_default();
         }
         AuthOutcome {
             result: Ok(Identity {
@@ -783,24 +870,48 @@ impl SessionEngine {
         }
     }
 
-    /// Call on the app's logout route: clears every session cookie and returns the
-    /// provider's logout URL (with the ID token as hint and the configured post-logout
-    /// URL). Works with a missing or broken session too.
-    pub fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
+    /// Call on the app's logout route: clears every session cookie, deletes a
+    /// server-side session, and returns the provider's logout URL (with the ID token as
+    /// hint and the configured post-logout URL). Works with a missing or broken session
+    /// too, and never waits for the provider.
+    pub async fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
         let cookies = RequestCookies::parse(cookie_header);
-        let id_token = cookies
-            .read_chunked(&self.session_cookie)
-            .and_then(|sealed| self.sealer.open(Purpose::Session, &sealed).ok())
-            .and_then(|bytes| serde_json::from_slice::<SessionData>(&bytes).ok())
-            .and_then(|data| data.it);
+        let session = match cookies.read_chunked(&self.session_cookie) {
+            Some(sealed) => self.open_cookie(&sealed).await.ok(),
+            None => None,
+        };
+        if let Some((_, Held::Server(id))) = &session {
+            // Best effort: the browser is logged out either way.
+            let _ = self.store.delete(&session_key(id)).await;
+        }
         let redirect_url = self.auth.logout_url(&LogoutUrlOptions {
-            id_token_hint: id_token,
+            id_token_hint: session.and_then(|(data, _)| data.it),
             post_logout_redirect_uri: self.config.post_logout_redirect_uri.clone(),
             state: Some(random_token()),
         });
         let mut set_cookies = self.clear_session(&cookies);
         set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.attrs.clear(n)));
         LogoutOutcome { redirect_url, set_cookies }
+    }
+
+    /// Call on the app's back-channel logout route (`POST`, form body with
+    /// `logout_token`): validates the token, refuses a replayed one, and ends the
+    /// sessions it names on every instance sharing the store.
+    ///
+    /// ```no_run
+    /// # async fn run(engine: scalekit_auth::SessionEngine, body: &str) -> scalekit_auth::Result<()> {
+    /// engine.backchannel_logout(body).await?; // then answer 200
+    /// # Ok(()) }
+    /// ```
+    pub async fn backchannel_logout(&self, form_body: &str) -> Result<crate::LogoutTokenClaims> {
+        let token = url::form_urlencoded::parse(form_body.as_bytes())
+            .find(|(k, _)| k == "logout_token")
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::invalid_argument("the request has no logout_token"))?;
+        let claims = self.auth.validate_logout_token(&token).await?;
+        self.record_logout(&claims, self.now()).await?;
+        Ok(claims)
     }
 }
 

@@ -17,10 +17,11 @@ mod redact;
 mod refresh;
 mod return_to;
 mod seal;
+mod shared;
 
 pub use config::{
-    ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_SCOPES, ENV_SESSION_SECRET, MIN_SECRET_BYTES,
-    SessionConfig,
+    ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS,
+    ENV_SESSION_SECRET, MIN_SECRET_BYTES, SessionConfig,
 };
 pub use decision::{Action, Decision, REQUEST_HEADERS, RequestInfo, Requirements, check, error_body};
 pub use engine::{

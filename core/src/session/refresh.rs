@@ -1,32 +1,57 @@
-//! Refreshing a session's tokens once, however many requests ask at the same time.
+//! Refreshing a session's tokens once, however many requests ask at the same time, in
+//! this process and (with a shared store) across every instance of the app.
 //!
 //! Concurrent requests carrying the same refresh token share one call to the provider.
 //! A finished refresh is remembered for a short while, so that requests that left the
 //! browser before it received the new cookie reuse the result instead of replaying a
 //! rotated refresh token (which the provider treats as theft and answers by revoking
-//! the whole grant). After a provider outage no refresh is tried for a few seconds.
+//! the whole grant). After a provider or store outage no refresh is tried for a few
+//! seconds.
+//!
+//! With Redis, one instance takes a lock per refresh token (with expiry, released by
+//! its owner only), asks the provider, and leaves the answer in the store, sealed with
+//! the session secret, for the others: they wait for it and validate it themselves.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use aws_lc_rs::digest;
+use serde::{Deserialize, Serialize};
 
+use super::seal::{Purpose, Sealer};
+use crate::authorize::random_token;
 use crate::client::ScalekitAuth;
 use crate::error::{Error, Result};
-use crate::exchange::AuthResult;
+use crate::exchange::{AuthResult, TokenResponse};
 use crate::singleflight::KeyedSingleFlight;
+use crate::store::Store;
 
 /// How long a finished refresh is reused, in seconds.
 const REUSE_SECONDS: i64 = 30;
 
-/// How long after a provider outage no refresh is tried, in seconds: a provider that
-/// hangs must not make every request wait for the HTTP timeout. Sessions whose access
-/// token is valid carry on meanwhile.
+/// How long after a provider or store outage no refresh is tried, in seconds: a provider
+/// that hangs must not make every request wait for the HTTP timeout. Sessions whose
+/// access token is valid carry on meanwhile.
 const OUTAGE_BACKOFF_SECONDS: i64 = 5;
+
+/// How often an instance waiting for another's refresh looks for its result.
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
 type TokenKey = [u8; 32];
 
+/// What one instance's refresh left for the others.
+#[derive(Serialize, Deserialize)]
+enum SharedOutcome {
+    /// The provider's answer, validated by each instance that uses it.
+    Tokens(TokenResponse),
+    /// The provider refused the grant (`invalid_grant`, ...): nobody asks again.
+    Refused { error: String, description: Option<String>, status: u16 },
+}
+
 pub(crate) struct Refresher {
+    store: Arc<Store>,
+    sealer: Arc<Sealer>,
     flight: KeyedSingleFlight<TokenKey, AuthResult>,
     recent: Mutex<HashMap<TokenKey, (i64, AuthResult)>>,
     /// The last outage and until when it is assumed to last.
@@ -34,8 +59,10 @@ pub(crate) struct Refresher {
 }
 
 impl Refresher {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(store: Arc<Store>, sealer: Arc<Sealer>) -> Self {
         Refresher {
+            store,
+            sealer,
             flight: KeyedSingleFlight::new(),
             recent: Mutex::new(HashMap::new()),
             outage: Mutex::new(None),
@@ -49,7 +76,7 @@ impl Refresher {
         refresh_token: &str,
         now: i64,
     ) -> Result<AuthResult> {
-        // Keyed by a hash: the map never holds the bearer credential itself.
+        // Keyed by a hash: neither the map nor the store ever holds the credential itself.
         let key: TokenKey = digest::digest(&digest::SHA256, refresh_token.as_bytes())
             .as_ref()
             .try_into()
@@ -63,10 +90,16 @@ impl Refresher {
             return Err(err);
         }
         let (auth, token) = (auth.clone(), refresh_token.to_owned());
-        let result =
-            self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await;
+        let result = if self.store.is_shared() {
+            let (store, sealer) = (Arc::clone(&self.store), Arc::clone(&self.sealer));
+            self.flight
+                .run(key, move || async move { cluster_refresh(&auth, &store, &sealer, &token, &key).await })
+                .await
+        } else {
+            self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await
+        };
         let result = match result {
-            Err(err) if err.is_provider_outage() => {
+            Err(err) if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) => {
                 *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
                     Some((now.saturating_add(OUTAGE_BACKOFF_SECONDS), err.clone()));
                 return Err(err);
@@ -87,5 +120,89 @@ impl Refresher {
             .get(key)
             .filter(|(until, r)| *until > now && r.access_token_claims.exp > now)
             .map(|(_, r)| r.clone())
+    }
+}
+
+/// One refresh for the whole cluster: the answer another instance left, or the lock and
+/// a call to the provider, or waiting for the lock's owner to finish.
+async fn cluster_refresh(
+    auth: &ScalekitAuth,
+    store: &Store,
+    sealer: &Sealer,
+    refresh_token: &str,
+    key: &TokenKey,
+) -> Result<AuthResult> {
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let (lock_key, result_key) =
+        (format!("skauth:refresh:lock:{hex}"), format!("skauth:refresh:result:{hex}"));
+    // The lock outlives the provider's timeout, so it never expires under a live owner.
+    let lock_ttl = auth.config().http_timeout * 2 + Duration::from_secs(1);
+    let deadline = tokio::time::Instant::now() + lock_ttl * 2;
+    let owner = random_token();
+    loop {
+        if let Some(outcome) = read_outcome(store, sealer, &result_key).await? {
+            return into_result(auth, outcome, refresh_token).await;
+        }
+        if store.set_if_absent(&lock_key, owner.as_bytes(), lock_ttl).await? {
+            // A refresh that finished between the read and the lock left its answer.
+            let outcome = match read_outcome(store, sealer, &result_key).await {
+                Ok(Some(outcome)) => Ok(outcome),
+                _ => ask_provider(auth, store, sealer, refresh_token, &result_key).await,
+            };
+            // Best effort: an unreleased lock expires by itself.
+            let _ = store.delete_if_equal(&lock_key, owner.as_bytes()).await;
+            return into_result(auth, outcome?, refresh_token).await;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::StoreUnavailable(
+                "another instance's refresh of this session did not finish in time".into(),
+            ));
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Calls the provider and shares its answer, unless it was an outage (which the next
+/// instance may find over).
+async fn ask_provider(
+    auth: &ScalekitAuth,
+    store: &Store,
+    sealer: &Sealer,
+    refresh_token: &str,
+    result_key: &str,
+) -> Result<SharedOutcome> {
+    let outcome = match auth.refresh_grant(refresh_token).await {
+        Ok(tokens) => SharedOutcome::Tokens(tokens),
+        Err(err) if err.is_provider_outage() => return Err(err),
+        Err(Error::ProviderError { error, description, status }) => {
+            SharedOutcome::Refused { error, description, status }
+        }
+        Err(err) => return Err(err),
+    };
+    let sealed = sealer.seal(Purpose::SharedRefresh, &serde_json::to_vec(&outcome).expect("serializes"));
+    let ttl = Duration::from_secs(REUSE_SECONDS.unsigned_abs());
+    // The tokens are this request's either way; without the store, other instances
+    // wait out the lock and then find the refresh token rotated.
+    let _ = store.set(result_key, sealed.as_bytes(), ttl).await;
+    Ok(outcome)
+}
+
+/// The shared answer, if there is one that this app's secret opens.
+async fn read_outcome(store: &Store, sealer: &Sealer, result_key: &str) -> Result<Option<SharedOutcome>> {
+    let Some(bytes) = store.get(result_key).await? else { return Ok(None) };
+    let opened = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| sealer.open(Purpose::SharedRefresh, text).ok())
+        .and_then(|plain| serde_json::from_slice(&plain).ok());
+    // Unreadable (another app's secret, tampering): as if absent; the lock decides.
+    Ok(opened)
+}
+
+async fn into_result(auth: &ScalekitAuth, outcome: SharedOutcome, refresh_token: &str) -> Result<AuthResult> {
+    match outcome {
+        SharedOutcome::Tokens(tokens) => auth.validated_refresh(tokens, refresh_token).await,
+        SharedOutcome::Refused { error, description, status } => {
+            Err(Error::ProviderError { error, description, status })
+        }
     }
 }

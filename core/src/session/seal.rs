@@ -20,6 +20,10 @@ const SALT: &[u8] = b"scalekit-auth cookie seal v1";
 pub(crate) enum Purpose {
     Session,
     Login,
+    /// A cookie that names a session kept in the store.
+    SessionId,
+    /// A refresh result shared with other instances through the store.
+    SharedRefresh,
 }
 
 impl Purpose {
@@ -27,6 +31,8 @@ impl Purpose {
         match self {
             Purpose::Session => b"scalekit-auth/v1/session",
             Purpose::Login => b"scalekit-auth/v1/login",
+            Purpose::SessionId => b"scalekit-auth/v1/session-id",
+            Purpose::SharedRefresh => b"scalekit-auth/v1/shared-refresh",
         }
     }
 }

@@ -211,7 +211,12 @@ impl Claims {
             }
         }
         Ok(Claims {
-            sub: read::string(k.sub, "sub")?.ok_or(Error::TokenMissingClaim("sub"))?,
+            // A logout token may name the session (`sid`) alone; its `sub` reads as empty.
+            sub: match read::string(k.sub, "sub")? {
+                Some(sub) => sub,
+                None if k.events.is_some() => String::new(),
+                None => return Err(Error::TokenMissingClaim("sub")),
+            },
             iss: read::string(k.iss, "iss")?.ok_or(Error::TokenMissingClaim("iss"))?,
             aud: read::strings(k.aud, "aud")?,
             exp: read::numeric_date(k.exp, "exp")?.ok_or(Error::TokenMissingClaim("exp"))?,

@@ -113,7 +113,7 @@ pub async fn callback(State(engine): State<Engine>, request: Request<Body>) -> R
 /// GET or POST /auth/logout
 pub async fn logout(State(engine): State<Engine>, request: Request<Body>) -> Response {
     let pq = path_and_query(&request);
-    respond(engine.handle_logout(&request_info(request.method().as_str(), &pq, request.headers())))
+    respond(engine.handle_logout(&request_info(request.method().as_str(), &pq, request.headers())).await)
 }
 
 /// The identity a middleware stored, for handlers.

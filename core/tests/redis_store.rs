@@ -1,0 +1,195 @@
+//! Several instances of an app sharing one Redis (a real `redis-server`, started here on
+//! a free loopback port): one refresh at the provider for the whole cluster, logouts
+//! reaching every instance, and Redis failing and coming back.
+#![cfg(feature = "redis")]
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use scalekit_auth::{BACKCHANNEL_LOGOUT_EVENT, SessionConfig, SessionEngine};
+use serde_json::json;
+use support::session::{CALLBACK, Fixture, SECRET, fixture_with, logged_in};
+use support::{CLIENT_ID, NOW};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+/// A `redis-server` of this test alone, stopped when dropped.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect(
+                "redis-server must be installed (Debian package redis-server; scripts/test.sh installs it)",
+            );
+        let redis = Redis { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: a Redis that hangs.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The fixture's engine plus a second instance of the same app (same provider, secret,
+/// clock and Redis), as behind a load balancer.
+async fn two_instances(redis: &Redis, server_side: bool) -> (Fixture, Arc<SessionEngine>) {
+    let configure =
+        |c: SessionConfig| c.redis_url(redis.url()).server_side_sessions(server_side).store_timeout_ms(300);
+    let f = fixture_with(configure).await;
+    let second = SessionEngine::new(
+        f.provider.client(&f.clock),
+        configure(SessionConfig::new(CALLBACK, [SECRET]).post_logout_redirect_uri("http://localhost:3000/")),
+    )
+    .unwrap();
+    (f, Arc::new(second))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_requests_on_two_instances_cause_one_refresh() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, false).await;
+    assert_eq!(second.store_kind(), "redis");
+    let jar = logged_in(&f).await;
+    f.provider.reset().await;
+    f.provider.mount_discovery().await;
+    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
+    let body = f.provider.login_response("unused", Some("rt-2"));
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(Duration::from_millis(300)))
+        .mount(&f.provider.server)
+        .await;
+    f.clock.advance(250); // inside the refresh window
+    let first = Arc::new(f.engine);
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let engine = if i % 2 == 0 { first.clone() } else { second.clone() };
+            let header = jar.header();
+            tokio::spawn(async move { engine.authenticate(Some(&header), None).await })
+        })
+        .collect();
+    for task in tasks {
+        let outcome = task.await.unwrap();
+        assert_eq!(outcome.result.unwrap().user.id, "usr_123");
+        assert!(
+            outcome.set_cookies.iter().any(|c| c.starts_with("skauth_session=")),
+            "each gets the new tokens"
+        );
+    }
+    let requests = f.provider.token_requests().await;
+    assert_eq!(requests.len(), 1, "one refresh grant for both instances");
+    assert_eq!(requests[0]["refresh_token"], "rt-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_instance_ends_the_server_side_session_on_the_other() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, true).await;
+    let jar = logged_in(&f).await;
+    let header = jar.header();
+    assert!(
+        second.authenticate(Some(&header), None).await.result.is_ok(),
+        "the other instance knows the session"
+    );
+    f.engine.logout(Some(&header)).await;
+    assert_eq!(second.authenticate(Some(&header), None).await.result.unwrap_err().code(), "session_expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backchannel_logout_received_by_one_instance_is_honoured_by_both() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, false).await;
+    let jar = logged_in(&f).await;
+    let claims = json!({
+        "iss": f.provider.url(), "aud": CLIENT_ID, "iat": NOW, "exp": NOW + 120, "jti": "lt-redis",
+        "sid": "ses_1", "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    });
+    let token = f.provider.signer.sign(&claims);
+    let decision = second.handle_backchannel_logout("POST", &format!("logout_token={token}")).await;
+    assert_eq!(decision.status(), 200, "{:?}", decision.error);
+    for engine in [&f.engine, &*second] {
+        assert_eq!(
+            engine.authenticate(Some(&jar.header()), None).await.result.unwrap_err().code(),
+            "session_expired"
+        );
+    }
+    // The replay goes to the other instance: still refused.
+    let replay = f.engine.handle_backchannel_logout("POST", &format!("logout_token={token}")).await;
+    assert_eq!(replay.error.unwrap().code(), "token_replayed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_redis_gives_store_unavailable_in_bounded_time_and_recovers() {
+    let redis = Redis::start();
+    let (f, _) = two_instances(&redis, true).await;
+    let server_jar = logged_in(&f).await;
+    // A cookie session of an app using the same Redis.
+    let f2 = fixture_with(|c| c.redis_url(redis.url()).store_timeout_ms(300)).await;
+    let jar2 = logged_in(&f2).await;
+
+    redis.signal("-STOP");
+    let started = Instant::now();
+    let outcome = f.engine.authenticate(Some(&server_jar.header()), None).await;
+    let err = outcome.result.unwrap_err();
+    assert_eq!((err.code(), err.http_status()), ("store_unavailable", 503));
+    assert!(outcome.set_cookies.is_empty(), "the cookie is kept: the session may be fine");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the store timeout, took {:?}",
+        started.elapsed()
+    );
+    // A cookie session with a valid access token does not need Redis.
+    let outcome = f2.engine.authenticate(Some(&jar2.header()), None).await;
+    assert_eq!(outcome.result.unwrap().user.id, "usr_123");
+
+    redis.signal("-CONT");
+    tokio::time::sleep(Duration::from_millis(1100)).await; // past the fail-fast second
+    let outcome = f.engine.authenticate(Some(&server_jar.header()), None).await;
+    assert_eq!(outcome.result.unwrap().user.id, "usr_123", "the server-side session is back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_redis_refuses_fast_and_a_bad_url_is_a_configuration_error() {
+    let redis = Redis::start();
+    let url = redis.url();
+    let (f, _) = two_instances(&redis, true).await;
+    let jar = logged_in(&f).await;
+    drop(redis); // stopped: connections are refused
+    let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+    assert_eq!(outcome.result.unwrap_err().code(), "store_unavailable");
+    let bad = SessionConfig::new(CALLBACK, [SECRET]).redis_url("http://127.0.0.1:6379");
+    let err = SessionEngine::new(f.provider.client(&f.clock), bad).unwrap_err();
+    assert_eq!(err.code(), "invalid_config");
+    assert!(!url.is_empty());
+}

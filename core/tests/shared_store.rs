@@ -1,0 +1,149 @@
+//! Server-side sessions and back-channel logout, in one process's memory; the Redis
+//! part (several instances, one refresh, outages) is in `redis_store.rs`.
+
+mod support;
+
+use std::time::Duration;
+
+use scalekit_auth::{BACKCHANNEL_LOGOUT_EVENT, RequestInfo};
+use serde_json::{Value, json};
+use support::session::{Fixture, fixture, fixture_with, logged_in};
+use support::{CLIENT_ID, NOW, patched};
+
+/// A logout token for the fixture's user, with `patch` applied.
+fn logout_token(f: &Fixture, patch: Value) -> String {
+    let claims = json!({
+        "iss": f.provider.url(), "aud": CLIENT_ID, "iat": NOW, "exp": NOW + 120,
+        "jti": "lt-1", "sub": "usr_123", "sid": "ses_1",
+        "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    });
+    let header = json!({"alg": "RS256", "kid": f.provider.signer.kid(), "typ": "logout+jwt"});
+    f.provider.signer.sign_with_header(&header, &patched(&claims, patch))
+}
+
+fn form(token: &str) -> String {
+    format!("logout_token={token}")
+}
+
+#[tokio::test]
+async fn a_server_side_session_cookie_holds_only_an_id_and_logout_kills_copies() {
+    let f = fixture_with(|c| c.server_side_sessions(true)).await;
+    let jar = logged_in(&f).await;
+    let cookie = jar.header();
+    assert!(cookie.len() < 200, "the cookie names the session, it does not carry tokens: {cookie}");
+    let outcome = f.engine.authenticate(Some(&cookie), None).await;
+    assert_eq!(outcome.result.unwrap().user.id, "usr_123");
+    assert!(outcome.set_cookies.is_empty());
+
+    let logout = f.engine.logout(Some(&cookie)).await;
+    assert!(logout.redirect_url.contains("id_token_hint="), "the ID token came from the store");
+    // A copy of the cookie taken before the logout is dead at once.
+    let copied = f.engine.authenticate(Some(&cookie), None).await;
+    assert_eq!(copied.result.unwrap_err().code(), "session_expired");
+    assert!(copied.set_cookies[0].contains("Max-Age=0"), "and it is cleared");
+}
+
+#[tokio::test]
+async fn a_server_side_session_refresh_keeps_the_cookie_and_stores_new_tokens() {
+    let f = fixture_with(|c| c.server_side_sessions(true)).await;
+    let jar = logged_in(&f).await;
+    // Each refresh answers with the next refresh token; returns the one it was sent.
+    let refresh = |next: &'static str| {
+        let f = &f;
+        let header = jar.header();
+        async move {
+            f.provider.reset().await;
+            f.provider.mount_discovery().await;
+            f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
+            f.provider.token_answers(200, f.provider.login_response("unused", Some(next))).await;
+            let outcome = f.engine.authenticate(Some(&header), None).await;
+            outcome.result.unwrap();
+            assert!(outcome.set_cookies.is_empty(), "the tokens changed in the store, not in the cookie");
+            f.provider.token_requests().await[0]["refresh_token"].clone()
+        }
+    };
+    f.clock.advance(250); // inside the refresh window
+    let first = refresh("rt-2").await;
+    f.clock.advance(31); // past the reuse window: only the stored rt-2 can be used now
+    let second = refresh("rt-3").await;
+    let used = [first, second];
+    assert_eq!(used, ["rt-1", "rt-2"], "the second refresh used the rotated token from the store");
+}
+
+#[tokio::test]
+async fn backchannel_logout_by_sid_ends_cookie_sessions_and_refuses_replays() {
+    let f = fixture().await;
+    let jar = logged_in(&f).await;
+    f.engine.authenticate(Some(&jar.header()), None).await.result.unwrap();
+
+    let token = logout_token(&f, json!({}));
+    let decision = f.engine.handle_backchannel_logout("POST", &form(&token)).await;
+    assert_eq!(decision.status(), 200, "{:?}", decision.error);
+    assert!(decision.set_cookies.is_empty());
+    let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.code(), "session_expired");
+    assert!(err.to_string().contains("logged out at the provider"), "{err}");
+
+    let replay = f.engine.handle_backchannel_logout("POST", &form(&token)).await;
+    assert_eq!(replay.status(), 400);
+    assert_eq!(replay.error.unwrap().code(), "token_replayed");
+}
+
+#[tokio::test]
+async fn backchannel_logout_by_sub_ends_the_users_earlier_sessions_only() {
+    let f = fixture_with(|c| c.server_side_sessions(true)).await;
+    let before = logged_in(&f).await;
+    let token = logout_token(&f, json!({"sid": null, "jti": "lt-sub"}));
+    f.engine.backchannel_logout(&form(&token)).await.unwrap();
+    assert_eq!(
+        f.engine.authenticate(Some(&before.header()), None).await.result.unwrap_err().code(),
+        "session_expired"
+    );
+    // A login after the logout is a new session.
+    f.clock.advance(5);
+    let after = logged_in(&f).await;
+    f.engine.authenticate(Some(&after.header()), None).await.result.unwrap();
+}
+
+#[tokio::test]
+async fn bad_logout_tokens_are_refused_with_their_codes() {
+    let f = fixture().await;
+    let cases: Vec<(String, &str)> = vec![
+        ("logout_token=".into(), "invalid_argument"),
+        ("other=1".into(), "invalid_argument"),
+        (form("not-a-jwt"), "token_malformed"),
+        (form(&logout_token(&f, json!({"aud": "another-client"}))), "token_invalid_audience"),
+        (form(&logout_token(&f, json!({"iss": "https://evil.example"}))), "token_invalid_issuer"),
+        (form(&logout_token(&f, json!({"exp": NOW - 600}))), "token_expired"),
+        (form(&logout_token(&f, json!({"events": null}))), "token_missing_claim"),
+        (form(&logout_token(&f, json!({"nonce": "n"}))), "token_invalid_claim"),
+        (form(&logout_token(&f, json!({"sid": null, "sub": null}))), "token_missing_claim"),
+        (form(&logout_token(&f, json!({"jti": null}))), "token_missing_claim"),
+    ];
+    for (body, code) in cases {
+        let decision = f.engine.handle_backchannel_logout("POST", &body).await;
+        assert_eq!(decision.status(), 400, "{body}");
+        assert_eq!(decision.error.as_ref().map(|e| e.code()), Some(code), "{body}");
+    }
+    // Another token type is refused by its header, an access token by its missing events.
+    let header = json!({"alg": "RS256", "kid": f.provider.signer.kid(), "typ": "at+jwt"});
+    let access = f.provider.signer.sign_with_header(&header, &f.provider.claims());
+    let decision = f.engine.handle_backchannel_logout("POST", &form(&access)).await;
+    assert_eq!(decision.error.unwrap().code(), "token_missing_claim");
+    assert_eq!(f.engine.handle_backchannel_logout("GET", "").await.status(), 405);
+    // A valid token still works after all that.
+    let ok = f.engine.handle_backchannel_logout("POST", &form(&logout_token(&f, json!({})))).await;
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn read_only_requests_see_a_backchannel_logout_too() {
+    let f = fixture().await;
+    let jar = logged_in(&f).await;
+    f.engine.backchannel_logout(&form(&logout_token(&f, json!({})))).await.unwrap();
+    let header = jar.header();
+    let request = RequestInfo { cookie: Some(&header), ..RequestInfo::new("GET", "/api") };
+    let decision = f.engine.peek_auth(&request, Some(&Default::default())).await;
+    assert_eq!(decision.status(), 401);
+}
