@@ -9,8 +9,11 @@ const { classForCode, translate } = require('./errors.js')
 
 const SESSION_OPTIONS = [
   'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
-  'idleTimeoutSeconds', 'refreshWindowSeconds',
+  'idleTimeoutSeconds', 'refreshWindowSeconds', 'redisUrl', 'serverSideSessions', 'storeTimeoutMs',
 ]
+
+/** The most a back-channel logout request body may hold: a logout token is a few kilobytes. */
+const MAX_BACKCHANNEL_BODY = 64 * 1024
 
 /** The client and session engine of `options`, or of the SCALEKIT_* variables. */
 function createEngine(options, prefix) {
@@ -48,4 +51,4 @@ function reporter(onError) {
   }
 }
 
-module.exports = { createEngine, reporter }
+module.exports = { createEngine, reporter, MAX_BACKCHANNEL_BODY }

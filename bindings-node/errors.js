@@ -25,6 +25,8 @@ class InsufficientScopeError extends ScalekitAuthError {}
 class WebhookVerificationError extends ScalekitAuthError {}
 class SessionError extends ScalekitAuthError {}
 class ProviderError extends ScalekitAuthError {}
+/** The session store (Redis, `SCALEKIT_REDIS_URL`) could not be reached in time. */
+class StoreError extends ScalekitAuthError {}
 
 const SESSION_CODES = new Set([
   'session_missing', 'session_invalid', 'session_expired', 'cross_site_request', 'state_mismatch', 'login_expired',
@@ -39,6 +41,7 @@ function classForCode(code) {
   if (code.startsWith('token_')) return TokenError
   if (code.startsWith('webhook_')) return WebhookVerificationError
   if (SESSION_CODES.has(code)) return SessionError
+  if (code === 'store_unavailable') return StoreError
   return ProviderError
 }
 
@@ -96,5 +99,5 @@ const EDGE_MESSAGE = 'scalekit-auth runs on the Node.js runtime, not the Edge ru
 module.exports = {
   EDGE_MESSAGE,
   ScalekitAuthError, ConfigurationError, TokenError, TokenExpiredError, InsufficientScopeError,
-  WebhookVerificationError, SessionError, ProviderError, classForCode, toScalekitError, translate, translateAsync,
+  WebhookVerificationError, SessionError, ProviderError, StoreError, classForCode, toScalekitError, translate, translateAsync,
 }

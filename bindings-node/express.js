@@ -8,7 +8,7 @@
 //   app.use(auth.router)                          // /auth/login, /auth/signup, /auth/callback, /auth/logout
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
-const { createEngine, reporter } = require('./adapter.js')
+const { createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -21,6 +21,32 @@ function requestParts(req) {
     secFetchMode: h['sec-fetch-mode'],
     secFetchSite: h['sec-fetch-site'],
   }
+}
+
+// The form body of the provider's back-channel logout POST, as text: from a body parser
+// that ran before (express.urlencoded()), or read here, up to MAX_BACKCHANNEL_BODY.
+function formBody(req) {
+  if (req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
+    return Promise.resolve(new URLSearchParams(req.body).toString())
+  }
+  if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) return Promise.resolve(String(req.body))
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > MAX_BACKCHANNEL_BODY) {
+        // Discard the rest, so the 413 reaches a client still sending.
+        req.removeAllListeners('data')
+        req.resume()
+        reject(Object.assign(new Error('the back-channel logout body is too large'), { status: 413 }))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
 }
 
 // Cookies are written at once, before the route runs: a route that fails (next(err), a
@@ -64,6 +90,18 @@ function createScalekitExpress(options = {}) {
   router.get(`${prefix}/signup`, route((parts) => engine.handleLogin(parts, true)))
   router.get(`${prefix}/callback`, route((parts) => engine.handleCallback(parts)))
   router.all(`${prefix}/logout`, route((parts) => engine.handleLogout(parts)))
+  // The provider's back-channel logout (OpenID Back-Channel Logout): ends the sessions
+  // a logout token names, on every instance sharing SCALEKIT_REDIS_URL.
+  router.post(`${prefix}/backchannel-logout`, async (req, res, next) => {
+    try {
+      const decision = await engine.handleBackchannelLogout('POST', await formBody(req))
+      report(decision, req)
+      respond(res, decision)
+    } catch (error) {
+      if (error.status === 413) return res.status(413).json({ error: 'invalid_request' })
+      next(error)
+    }
+  })
 
   const guard = (requirements) => async (req, res, next) => {
     try {

@@ -57,6 +57,16 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
   absoluteLifetimeSeconds?: number
   idleTimeoutSeconds?: number
   refreshWindowSeconds?: number
+  /**
+   * A Redis URL (`redis://`, `rediss://`) shared by every instance of the app (else
+   * SCALEKIT_REDIS_URL): one refresh per session across the cluster, back-channel logout
+   * on every instance, server-side sessions.
+   */
+  redisUrl?: string
+  /** Keep sessions in the store, the cookie holding only a sealed id (else SCALEKIT_SERVER_SIDE_SESSIONS). */
+  serverSideSessions?: boolean
+  /** How long a store command may take before `store_unavailable` (default 2000 ms). */
+  storeTimeoutMs?: number
 }
 
 /** Validated claims: every claim of the token, with arrays normalised. */
@@ -222,3 +232,5 @@ export declare class InsufficientScopeError extends ScalekitAuthError {}
 export declare class WebhookVerificationError extends ScalekitAuthError {}
 export declare class SessionError extends ScalekitAuthError {}
 export declare class ProviderError extends ScalekitAuthError {}
+/** The session store (Redis, `SCALEKIT_REDIS_URL`) could not be reached in time (`store_unavailable`). */
+export declare class StoreError extends ScalekitAuthError {}

@@ -148,4 +148,5 @@ module.exports = {
   WebhookVerificationError: errors.WebhookVerificationError,
   SessionError: errors.SessionError,
   ProviderError: errors.ProviderError,
+  StoreError: errors.StoreError,
 }

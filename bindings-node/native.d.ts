@@ -71,7 +71,11 @@ export declare class NativeSessionEngine {
   peekSession(request: RequestParts, requirements?: RouteRequirements | undefined | null): Promise<Decision>
   handleLogin(request: RequestParts, signup: boolean): Promise<Decision>
   handleCallback(request: RequestParts): Promise<Decision>
-  handleLogout(request: RequestParts): Decision
+  handleLogout(request: RequestParts): Promise<Decision>
+  /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
+  handleBackchannelLogout(method: string, body: string): Promise<Decision>
+  /** Where shared state lives: `memory` or `redis`. */
+  get storeKind(): string
 }
 
 export declare class NativeTestSigner {
@@ -221,6 +225,12 @@ export interface SessionOptions {
   absoluteLifetimeSeconds?: number
   idleTimeoutSeconds?: number
   refreshWindowSeconds?: number
+  /** A Redis URL (`redis://`, `rediss://`) shared by every instance of the app. */
+  redisUrl?: string
+  /** Keep sessions in the store; the cookie holds only a sealed session id. */
+  serverSideSessions?: boolean
+  /** How long a store command may take (default 2000 ms). */
+  storeTimeoutMs?: number
 }
 
 export interface UrlOptions {

@@ -14,7 +14,7 @@
 const { EDGE_MESSAGE, translateAsync } = require('./errors.js')
 if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
 
-const { createEngine, reporter } = require('./adapter.js')
+const { createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
 
 /** The engine's request parts of a Fetch `Request` (absolute `request.url`). */
 function requestParts(request) {
@@ -72,7 +72,12 @@ function createScalekitWeb(options = {}) {
     login: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
     signup: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
     callback: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleCallback(parts) },
-    logout: { methods: null, decide: async (parts) => engine.handleLogout(parts) },
+    logout: { methods: null, decide: (parts) => engine.handleLogout(parts) },
+    // The provider's back-channel logout POST (form body with `logout_token`).
+    'backchannel-logout': {
+      methods: ['POST'],
+      decide: async (parts, request) => engine.handleBackchannelLogout(request.method, await request.text()),
+    },
   }
 
   async function handleAuth(request) {
@@ -81,9 +86,13 @@ function createScalekitWeb(options = {}) {
     const route = Object.hasOwn(routes, name ?? '') ? routes[name] : null
     if (!route) return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } })
     if (route.methods && !route.methods.includes(request.method)) {
-      return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain' } })
+      const allow = route.methods.join(', ')
+      return new Response('Method Not Allowed', { status: 405, headers: { allow, 'content-type': 'text/plain' } })
     }
-    const decision = await translateAsync(() => route.decide(requestParts(request)))
+    if (Number(request.headers.get('content-length') ?? 0) > MAX_BACKCHANNEL_BODY) {
+      return new Response('{"error":"invalid_request"}', { status: 413, headers: { 'content-type': 'application/json' } })
+    }
+    const decision = await translateAsync(() => route.decide(requestParts(request), request))
     report(decision, request)
     return toResponse(decision)
   }

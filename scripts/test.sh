@@ -36,6 +36,8 @@ tests/idp/start.sh
 export SCALEKIT_E2E_IDP_URL="http://127.0.0.1:$IDP_PORT"
 
 step "Rust tests (core, end-to-end, axum example)"
+# The shared-store tests start their own redis-server processes on loopback.
+apt_install_if_missing redis-server redis-server
 run_tests cargo test --workspace --all-features --exclude scalekit-auth-python --exclude scalekit-auth-node
 
 step "Fuzzing: a short run per target (scripts/fuzz.sh SECONDS for a long one)"
@@ -74,10 +76,7 @@ run_tests tests/packaging/run.sh
 step "Browser tests (Chromium, every example)"
 # Playwright (playwright-core, no browser download) drives Debian's Chromium through each
 # example's login, token refresh, roles and logout; screenshots in target/browser/.
-if [ ! -x /usr/bin/chromium ]; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } ||
-    { echo "Chromium could not be installed (apt-get install chromium): the browser tests cannot run." >&2; exit 1; }
-fi
+apt_install_if_missing chromium chromium
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 SCALEKIT_BROWSER_REQUIRE_ALL=1 run_tests node --test tests/browser/
 

@@ -22,6 +22,12 @@ pub struct SessionOptions {
     pub absolute_lifetime_seconds: Option<i64>,
     pub idle_timeout_seconds: Option<i64>,
     pub refresh_window_seconds: Option<i64>,
+    /// A Redis URL (`redis://`, `rediss://`) shared by every instance of the app.
+    pub redis_url: Option<String>,
+    /// Keep sessions in the store; the cookie holds only a sealed session id.
+    pub server_side_sessions: Option<bool>,
+    /// How long a store command may take (default 2000 ms).
+    pub store_timeout_ms: Option<i64>,
 }
 
 impl SessionOptions {
@@ -49,6 +55,15 @@ impl SessionOptions {
         }
         if let Some(v) = self.refresh_window_seconds {
             c = c.refresh_window_seconds(whole(v, "refresh_window_seconds")?);
+        }
+        if let Some(v) = self.redis_url {
+            c = c.redis_url(v);
+        }
+        if let Some(v) = self.server_side_sessions {
+            c = c.server_side_sessions(v);
+        }
+        if let Some(v) = self.store_timeout_ms {
+            c = c.store_timeout_ms(whole(v, "store_timeout_ms")?);
         }
         Ok(c)
     }
@@ -137,6 +152,10 @@ impl NativeSessionEngine {
         request: RequestParts,
         requirements: Option<RouteRequirements>,
     ) -> Option<Decision> {
+        // With Redis every decision waits for it: skip the attempt that cannot succeed.
+        if self.engine.store_kind() != "memory" {
+            return None;
+        }
         let requirements = to_requirements(requirements);
         let info = request.info();
         within_runtime_if_available(|| self.engine.require_auth(&info, &requirements).now_or_never())
@@ -186,7 +205,21 @@ impl NativeSessionEngine {
     }
 
     #[napi]
-    pub fn handle_logout(&self, request: RequestParts) -> Decision {
-        Decision::from(self.engine.handle_logout(&request.info()))
+    pub async fn handle_logout(&self, request: RequestParts) -> Decision {
+        let engine = self.engine.clone();
+        Decision::from(engine.handle_logout(&request.info()).await)
+    }
+
+    /// The back-channel logout route: the provider POSTs `logout_token` as a form.
+    #[napi]
+    pub async fn handle_backchannel_logout(&self, method: String, body: String) -> Decision {
+        let engine = self.engine.clone();
+        Decision::from(engine.handle_backchannel_logout(&method, &body).await)
+    }
+
+    /// Where shared state lives: `memory` or `redis`.
+    #[napi(getter)]
+    pub fn store_kind(&self) -> &'static str {
+        self.engine.store_kind()
     }
 }

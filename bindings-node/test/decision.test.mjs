@@ -117,7 +117,7 @@ test('Secure cookies carry the __Host- prefix', async () => {
 test('a logout from another site changes nothing: a page that posts it from here, or 403', async () => {
   const engine = engineFor()
   const crossSite = { ...NAVIGATE, 'sec-fetch-site': 'cross-site' }
-  const page = engine.handleLogout(parts('/auth/logout', crossSite))
+  const page = await engine.handleLogout(parts('/auth/logout', crossSite))
   assert.equal(page.kind, 'respond')
   assert.equal(page.status, 200)
   assert.deepEqual(page.headers, {
@@ -130,12 +130,12 @@ test('a logout from another site changes nothing: a page that posts it from here
   assert.equal(page.errorCode, 'cross_site_request')
 
   for (const site of ['cross-site', 'same-site']) {
-    const decision = engine.handleLogout(parts('/auth/logout', { ...FETCH, 'sec-fetch-site': site }))
+    const decision = await engine.handleLogout(parts('/auth/logout', { ...FETCH, 'sec-fetch-site': site }))
     assertJsonAnswer(decision, 403, 'cross_site_request')
     assert.deepEqual(decision.setCookies, [])
   }
   for (const [method, headers] of [['GET', NAVIGATE], ['POST', { ...NAVIGATE, 'sec-fetch-site': 'same-origin' }], ['POST', {}]]) {
-    const decision = engine.handleLogout(parts('/auth/logout', headers, { method }))
+    const decision = await engine.handleLogout(parts('/auth/logout', headers, { method }))
     assert.equal(decision.kind, 'redirect', `${method} ${JSON.stringify(headers)}`)
     assert.ok(decision.setCookies.some((c) => c.startsWith('skauth_session=') && c.includes('Max-Age=0')))
   }

@@ -21,6 +21,7 @@ function expectedClass(code) {
   if (code.startsWith('token_')) return sk.TokenError
   if (code.startsWith('webhook_')) return sk.WebhookVerificationError
   if (SESSION.has(code)) return sk.SessionError
+  if (code === 'store_unavailable') return sk.StoreError
   return sk.ProviderError
 }
 

@@ -247,7 +247,7 @@ impl Client {
         token: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             auth.validate_access_token(&token).await.map(|inner| Claims { inner }).map_err(to_py_err)
         })
     }
@@ -266,7 +266,7 @@ impl Client {
         nonce: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             auth.validate_id_token(&token, nonce.as_deref())
                 .await
                 .map(|inner| Claims { inner })
@@ -299,7 +299,7 @@ impl Client {
         nonce: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let options = AuthenticateOptions { code_verifier, nonce };
             let result =
                 auth.authenticate_with_code(&code, &redirect_uri, &options).await.map_err(to_py_err)?;
@@ -318,7 +318,7 @@ impl Client {
         refresh_token: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let result = auth.refresh_access_token(&refresh_token).await.map_err(to_py_err)?;
             Python::attach(|py| AuthResult::new(py, result))
         })
@@ -330,7 +330,7 @@ impl Client {
 
     fn get_client_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             auth.client_credentials_token().await.map(ClientToken::from).map_err(to_py_err)
         })
     }
@@ -351,7 +351,7 @@ impl Client {
         token: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let auth = self.auth.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             auth.idp_initiated_login_claims(&token)
                 .await
                 .map(IdpInitiatedLoginClaims::from)

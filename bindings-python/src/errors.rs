@@ -39,6 +39,12 @@ create_exception!(
     ScalekitAuthError,
     "The provider refused a request or could not be reached."
 );
+create_exception!(
+    _native,
+    StoreError,
+    ScalekitAuthError,
+    "The session store (Redis, SCALEKIT_REDIS_URL) could not be reached in time."
+);
 
 /// Converts a core error into the exception of its family, with `code`, `status` and,
 /// for OAuth errors, `oauth_error` and `description` attributes.
@@ -50,6 +56,7 @@ pub(crate) fn to_py_err(err: Error) -> PyErr {
         "insufficient_scope" => InsufficientScopeError::new_err(message),
         code if code.starts_with("token_") => TokenError::new_err(message),
         code if code.starts_with("webhook_") => WebhookVerificationError::new_err(message),
+        "store_unavailable" => StoreError::new_err(message),
         "session_missing"
         | "session_invalid"
         | "session_expired"
@@ -107,6 +114,7 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("WebhookVerificationError", py.get_type::<WebhookVerificationError>())?;
     module.add("SessionError", py.get_type::<SessionError>())?;
     module.add("ProviderError", py.get_type::<ProviderError>())?;
+    module.add("StoreError", py.get_type::<StoreError>())?;
     module.add("ERROR_CODES", Error::ALL_CODES.to_vec())?;
     module.add_function(pyo3::wrap_pyfunction!(_raise_for_code, module)?)?;
     Ok(())

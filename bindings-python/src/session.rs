@@ -26,6 +26,9 @@ pub(crate) struct SessionOptions {
     absolute_lifetime_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     refresh_window_seconds: Option<u64>,
+    redis_url: Option<String>,
+    server_side_sessions: Option<bool>,
+    store_timeout_ms: Option<u64>,
 }
 
 impl SessionOptions {
@@ -44,6 +47,9 @@ impl SessionOptions {
                 "absolute_lifetime_seconds",
                 "idle_timeout_seconds",
                 "refresh_window_seconds",
+                "redis_url",
+                "server_side_sessions",
+                "store_timeout_ms",
             ]
             .contains(&key.as_str())
             {
@@ -61,6 +67,9 @@ impl SessionOptions {
             absolute_lifetime_seconds: item(options, "absolute_lifetime_seconds")?,
             idle_timeout_seconds: item(options, "idle_timeout_seconds")?,
             refresh_window_seconds: item(options, "refresh_window_seconds")?,
+            redis_url: item(options, "redis_url")?,
+            server_side_sessions: item(options, "server_side_sessions")?,
+            store_timeout_ms: item(options, "store_timeout_ms")?,
         })
     }
     fn apply(self, mut c: SessionConfig) -> SessionConfig {
@@ -87,6 +96,15 @@ impl SessionOptions {
         }
         if let Some(v) = self.refresh_window_seconds {
             c = c.refresh_window_seconds(v);
+        }
+        if let Some(v) = self.redis_url {
+            c = c.redis_url(v);
+        }
+        if let Some(v) = self.server_side_sessions {
+            c = c.server_side_sessions(v);
+        }
+        if let Some(v) = self.store_timeout_ms {
+            c = c.store_timeout_ms(v);
         }
         c
     }
@@ -180,6 +198,10 @@ impl SessionEngine {
         permissions: Vec<String>,
         scopes: Vec<String>,
     ) -> PyResult<Option<Decision>> {
+        // With Redis every decision waits for it: skip the attempt that cannot succeed.
+        if self.engine.store_kind() != "memory" {
+            return Ok(None);
+        }
         let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
         let engine = &self.engine;
@@ -207,7 +229,7 @@ impl SessionEngine {
         let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
         let engine = self.engine.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let d = engine.require_auth(&parts.info(), &requirements).await;
             Python::attach(|py| decision(py, d))
         })
@@ -223,7 +245,7 @@ impl SessionEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let d = engine.optional_auth(&parts.info()).await;
             Python::attach(|py| decision(py, d))
         })
@@ -241,7 +263,7 @@ impl SessionEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let d = engine.handle_login(&parts.info(), signup).await;
             Python::attach(|py| decision(py, d))
         })
@@ -257,21 +279,47 @@ impl SessionEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let parts = Parts::new(method, path_and_query, headers)?;
         let engine = self.engine.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::future_into_py(py, async move {
             let d = engine.handle_callback(&parts.info()).await;
             Python::attach(|py| decision(py, d))
         })
     }
 
-    /// The logout route (GET or POST); never waits for the provider.
-    fn handle_logout(
+    /// The logout route (GET or POST); never waits for the provider (a server-side
+    /// session is deleted from the store).
+    fn handle_logout<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         method: String,
         path_and_query: String,
-        headers: &Bound<'_, PyAny>,
-    ) -> PyResult<Decision> {
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let parts = Parts::new(method, path_and_query, headers)?;
-        decision(py, self.engine.handle_logout(&parts.info()))
+        let engine = self.engine.clone();
+        crate::runtime::future_into_py(py, async move {
+            let d = engine.handle_logout(&parts.info()).await;
+            Python::attach(|py| decision(py, d))
+        })
+    }
+
+    /// The back-channel logout route: the provider POSTs `logout_token` as a form.
+    fn handle_backchannel_logout<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        body: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine.clone();
+        crate::runtime::future_into_py(py, async move {
+            let body = String::from_utf8_lossy(&body);
+            let d = engine.handle_backchannel_logout(&method, &body).await;
+            Python::attach(|py| decision(py, d))
+        })
+    }
+
+    /// Where shared state lives: `"memory"` or `"redis"`.
+    #[getter]
+    fn store_kind(&self) -> &'static str {
+        self.engine.store_kind()
     }
 }

@@ -67,12 +67,12 @@ def test_a_page_load_is_sent_to_log_in(engine: _native.SessionEngine) -> None:
 
 @pytest.mark.anyio
 async def test_logout_checks_where_the_request_came_from(engine: _native.SessionEngine) -> None:
-    page = engine.handle_logout("GET", "/auth/logout", {**NAVIGATE, "sec-fetch-site": "cross-site"})
+    page = await engine.handle_logout("GET", "/auth/logout", {**NAVIGATE, "sec-fetch-site": "cross-site"})
     assert (page.status, page.content_type, page.error_code) == (200, "text/html; charset=utf-8", "cross_site_request")
     assert page.body is not None and 'method="post"' in page.body and page.set_cookies == []
-    refused = engine.handle_logout("POST", "/auth/logout", {"sec-fetch-site": "same-site", "sec-fetch-mode": "cors"})
+    refused = await engine.handle_logout("POST", "/auth/logout", {"sec-fetch-site": "same-site", "sec-fetch-mode": "cors"})
     assert (refused.status, refused.error_code) == (403, "cross_site_request")
-    done = engine.handle_logout("POST", "/auth/logout", {"sec-fetch-site": "same-origin"})
+    done = await engine.handle_logout("POST", "/auth/logout", {"sec-fetch-site": "same-origin"})
     assert done.kind == "redirect" and done.error_code is None and done.set_cookies
 
     refused = await engine.handle_login("GET", "/auth/login", FETCH)

@@ -1,6 +1,7 @@
 //! The one place that talks HTTP to the provider, and turns every transport failure
 //! into a typed [`Error`].
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::{Client, Response, StatusCode};
@@ -14,22 +15,33 @@ const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// A reqwest client with the configured timeout and no redirects: provider endpoints
 /// answer directly, and following a redirect could send a request somewhere unexpected.
+///
+/// One connection pool per process: a child forked after the parent made requests gets
+/// a new pool, as the parent's connections are driven by tasks of a runtime the child
+/// does not run (and share their sockets with the parent).
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
-    client: Client,
+    pool: Arc<Mutex<(u32, Client)>>,
     timeout: Duration,
 }
 
 impl HttpClient {
     pub(crate) fn new(timeout: Duration) -> Result<Self> {
-        let client = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("scalekit-auth-rs/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
-        Ok(HttpClient { client, timeout })
+        let client = build_client(timeout)?;
+        Ok(HttpClient { pool: Arc::new(Mutex::new((std::process::id(), client))), timeout })
+    }
+
+    /// This process's client.
+    fn client(&self) -> Result<Client> {
+        let pid = std::process::id();
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.0 != pid {
+            // The parent's client is left alone: dropping its pool would touch tasks
+            // and sockets that belong to the parent.
+            let inherited = std::mem::replace(&mut *pool, (pid, build_client(self.timeout)?));
+            std::mem::forget(inherited);
+        }
+        Ok(pool.1.clone())
     }
 
     /// GETs `url` and parses a JSON body. `Ok(None)` when the server answers 404, so
@@ -44,7 +56,7 @@ impl HttpClient {
     /// GETs `url` and returns the body of a 2xx answer; `Ok(None)` on 404.
     pub(crate) async fn get_bytes(&self, url: &str) -> Result<Option<Vec<u8>>> {
         let response = self
-            .client
+            .client()?
             .get(url)
             .header("accept", "application/json")
             .send()
@@ -70,7 +82,7 @@ impl HttpClient {
     /// becomes [`Error::ProviderError`].
     pub(crate) async fn post_form<T: DeserializeOwned>(&self, url: &str, form: &[(&str, &str)]) -> Result<T> {
         let response = self
-            .client
+            .client()?
             .post(url)
             .header("accept", "application/json")
             .form(form)
@@ -160,4 +172,14 @@ fn describe(error: &reqwest::Error) -> String {
 /// URLs go into error messages; a query string could carry a secret, so drop it.
 pub(crate) fn strip_query(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}
+
+fn build_client(timeout: Duration) -> Result<Client> {
+    Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("scalekit-auth-rs/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))
 }

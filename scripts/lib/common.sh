@@ -63,3 +63,11 @@ host_triple() {
 workspace_version() {
   sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1
 }
+
+# Installs a Debian package unless its program is already on the machine.
+# Usage: apt_install_if_missing PROGRAM PACKAGE
+apt_install_if_missing() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; } ||
+    die "$2 could not be installed (apt-get install $2); the tests need $1"
+}

@@ -10,6 +10,9 @@
 Web apps get login, logout and sessions from :mod:`scalekit_auth.fastapi`.
 """
 
+import os
+
+from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
 from ._native import (
     ERROR_CODES,
@@ -24,6 +27,7 @@ from ._native import (
     ProviderError,
     ScalekitAuthError,
     SessionError,
+    StoreError,
     TokenError,
     TokenExpiredError,
     User,
@@ -46,9 +50,15 @@ __all__ = [
     "ScalekitAuth",
     "ScalekitAuthError",
     "SessionError",
+    "StoreError",
     "TokenError",
     "TokenExpiredError",
     "User",
     "WebhookVerificationError",
     "__version__",
 ]
+
+# A child forked after the parent used the client (gunicorn --preload, multiprocessing's
+# fork start method, Celery prefork) builds its own runtime and connections on first use.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_native._after_fork_in_child)

@@ -8,12 +8,13 @@ ERROR_CODES: Final[list[str]]
 REQUEST_HEADERS: Final[tuple[str, ...]]
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "ERROR_CODES", "_raise_for_code", "Client",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "Client",
     "SessionEngine", "REQUEST_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
 def _raise_for_code(code: str) -> None: ...
+def _after_fork_in_child() -> None: ...
 
 class ScalekitAuthError(Exception):
     code: str
@@ -31,6 +32,8 @@ class SessionError(ScalekitAuthError):
 class ProviderError(ScalekitAuthError):
     oauth_error: str | None
     description: str | None
+
+class StoreError(ScalekitAuthError): ...
 
 @final
 class Claims:
@@ -283,7 +286,10 @@ class SessionEngine:
         self, method: str, path_and_query: str, headers: Mapping[str, str], signup: bool = False
     ) -> Awaitable[Decision]: ...
     def handle_callback(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
-    def handle_logout(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Decision: ...
+    def handle_logout(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
+    def handle_backchannel_logout(self, method: str, body: bytes) -> Awaitable[Decision]: ...
+    @property
+    def store_kind(self) -> str: ...
 
 @final
 class LocalProvider:

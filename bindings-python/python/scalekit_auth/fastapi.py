@@ -60,6 +60,9 @@ def _request(request: Request) -> tuple[str, str, dict[str, str]]:
     return request.method, path_and_query, headers
 
 
+_MAX_BACKCHANNEL_BODY = 64 * 1024
+
+
 def _log(decision: Decision) -> None:
     """Logs the error behind a decision with its details (never sent to the client)."""
     if decision.error_detail is not None:
@@ -134,12 +137,16 @@ class ScalekitFastAPI:
         self.router.add_api_route("/signup", self._signup, methods=["GET"], include_in_schema=False)
         self.router.add_api_route("/callback", self._callback, methods=["GET"], include_in_schema=False)
         self.router.add_api_route("/logout", self._logout, methods=["GET", "POST"], include_in_schema=False)
+        self.router.add_api_route(
+            "/backchannel-logout", self._backchannel_logout, methods=["POST"], include_in_schema=False
+        )
 
     @classmethod
     def from_env(cls, *, prefix: str = "/auth", **session_options: Any) -> ScalekitFastAPI:
         """Configured from the ``SCALEKIT_*`` variables (environment URL, client id and
         secret, ``SCALEKIT_REDIRECT_URI``, ``SCALEKIT_SESSION_SECRET``, optionally
-        ``SCALEKIT_POST_LOGOUT_REDIRECT_URI`` and ``SCALEKIT_SCOPES``)."""
+        ``SCALEKIT_POST_LOGOUT_REDIRECT_URI``, ``SCALEKIT_SCOPES``, ``SCALEKIT_REDIS_URL``
+        and ``SCALEKIT_SERVER_SIDE_SESSIONS``)."""
         client = ScalekitAuth.from_env()
         options = {"login_path": f"{prefix}/login", **session_options}
         return cls(client, _native.SessionEngine.from_env(client._native, options), prefix=prefix)
@@ -162,10 +169,12 @@ class ScalekitFastAPI:
         may be a list for rotation: the first seals, all open. Other keyword arguments
         are client options (``leeway_seconds``, ``audience``, ...) or session options
         (``idle_timeout_seconds``, ``absolute_lifetime_seconds``,
-        ``refresh_window_seconds``, ``cookie_name``, ``secure_cookies``)."""
+        ``refresh_window_seconds``, ``cookie_name``, ``secure_cookies``, ``redis_url``,
+        ``server_side_sessions``, ``store_timeout_ms``)."""
         session_keys = {
             "cookie_name", "secure_cookies", "absolute_lifetime_seconds",
-            "idle_timeout_seconds", "refresh_window_seconds",
+            "idle_timeout_seconds", "refresh_window_seconds", "redis_url",
+            "server_side_sessions", "store_timeout_ms",
         }
         session_options = {k: v for k, v in options.items() if k in session_keys}
         client = ScalekitAuth(
@@ -209,7 +218,17 @@ class ScalekitFastAPI:
         return _response(await self.engine.handle_callback(*_request(request)))
 
     async def _logout(self, request: Request) -> Response:
-        return _response(self.engine.handle_logout(*_request(request)))
+        return _response(await self.engine.handle_logout(*_request(request)))
+
+    async def _backchannel_logout(self, request: Request) -> Response:
+        # The provider's POST of a logout token (OpenID Back-Channel Logout): no browser,
+        # no cookies; a bounded body, as a logout token is a few kilobytes.
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > _MAX_BACKCHANNEL_BODY:
+                return Response('{"error":"invalid_request"}', status_code=413, media_type="application/json")
+        return _response(await self.engine.handle_backchannel_logout(request.method, body))
 
     async def _decide(
         self, request: Request, roles: list[str], permissions: list[str], scopes: list[str]

@@ -82,7 +82,7 @@ def from_env() -> tuple[sk.ScalekitAuth, sk.AsyncScalekitAuth, ScalekitFastAPI]:
 async def other_framework(engine: _native.SessionEngine, headers: dict[str, str]) -> list[tuple[str, str]]:
     wanted = {name: headers[name] for name in _native.REQUEST_HEADERS if name in headers}
     decision = engine.try_require_auth("GET", "/x", wanted, ["admin"]) or await engine.require_auth("GET", "/x", wanted)
-    logout: _native.Decision = engine.handle_logout("POST", "/auth/logout", wanted)
+    logout: _native.Decision = await engine.handle_logout("POST", "/auth/logout", wanted)
     login = await engine.handle_login("GET", "/auth/login", wanted, signup=True)
     detail: str | None = decision.error_detail or logout.error_code or login.content_type
     identity: sk.Identity | None = decision.identity

@@ -120,3 +120,8 @@ pub async fn logout(State(engine): State<Engine>, request: Request<Body>) -> Res
 pub fn identity(request: &Request) -> Option<Arc<Identity>> {
     request.extensions().get::<Arc<Identity>>().cloned()
 }
+
+/// The provider's back-channel logout: a form POST with `logout_token`.
+pub async fn backchannel_logout(State(engine): State<Engine>, body: String) -> Response {
+    respond(engine.handle_backchannel_logout("POST", &body).await)
+}

@@ -28,5 +28,6 @@ pub fn app(engine: SessionEngine) -> Router {
         .route("/auth/signup", get(auth::signup))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", get(auth::logout).post(auth::logout))
+        .route("/auth/backchannel-logout", axum::routing::post(auth::backchannel_logout))
         .with_state(engine)
 }
