@@ -32,6 +32,32 @@ function requestParts(request) {
   }
 }
 
+/** The answer to a request body over its limit (never a decision of the engine). */
+const tooLarge = Symbol('request body too large')
+
+/**
+ * The request body as text, or `null` past `max` bytes: read chunk by chunk, so that a
+ * chunked or mislabelled body is never buffered whole.
+ */
+async function limitedText(request, max) {
+  if (Number(request.headers.get('content-length') ?? 0) > max) return null
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => {})
+      return null
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /** A redirect or an answer, exactly as the engine wrote it: status, headers, cookies, body. */
 function toResponse(decision) {
   const headers = new Headers()
@@ -76,7 +102,10 @@ function createScalekitWeb(options = {}) {
     // The provider's back-channel logout POST (form body with `logout_token`).
     'backchannel-logout': {
       methods: ['POST'],
-      decide: async (parts, request) => engine.handleBackchannelLogout(request.method, await request.text()),
+      decide: async (parts, request) => {
+        const body = await limitedText(request, MAX_BACKCHANNEL_BODY)
+        return body === null ? tooLarge : engine.handleBackchannelLogout(request.method, body)
+      },
     },
   }
 
@@ -89,10 +118,10 @@ function createScalekitWeb(options = {}) {
       const allow = route.methods.join(', ')
       return new Response('Method Not Allowed', { status: 405, headers: { allow, 'content-type': 'text/plain' } })
     }
-    if (Number(request.headers.get('content-length') ?? 0) > MAX_BACKCHANNEL_BODY) {
+    const decision = await translateAsync(() => route.decide(requestParts(request), request))
+    if (decision === tooLarge) {
       return new Response('{"error":"invalid_request"}', { status: 413, headers: { 'content-type': 'application/json' } })
     }
-    const decision = await translateAsync(() => route.decide(requestParts(request), request))
     report(decision, request)
     return toResponse(decision)
   }

@@ -83,6 +83,12 @@ test('Fetch adapter: the route takes POST only and answers the engine decision',
     method: 'POST', body: 'x'.repeat(70_000), headers: { 'content-length': '70000' },
   }))
   assert.equal(huge.status, 413)
+  // A streamed body without a length is cut off at the limit too.
+  const stream = new ReadableStream({
+    pull(controller) { controller.enqueue(new TextEncoder().encode('x'.repeat(16_384))) },
+  })
+  const streamed = await auth.handleAuth(new Request(url, { method: 'POST', body: stream, duplex: 'half' }))
+  assert.equal(streamed.status, 413)
 })
 
 test('store options: a bad URL is a configuration error, an unreachable Redis a StoreError', async () => {

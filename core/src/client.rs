@@ -157,6 +157,10 @@ impl ScalekitAuth {
                 }
                 &self.inner.config.audience
             }
+            // A logout token is signed by the same keys and may name no `sub`: never an ID token.
+            TokenKind::Id if header_type == Some("a logout token") || claims.is_logout_token() => {
+                return Err(crate::Error::TokenWrongType("a logout token"));
+            }
             TokenKind::Id => &[],
         };
         let issuers = self.issuers().await?;

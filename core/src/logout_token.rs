@@ -49,11 +49,13 @@ impl ScalekitAuth {
         if token.len() > max {
             return Err(Error::TokenTooLarge { size: token.len(), max });
         }
-        // §2.4: `typ` is `logout+jwt` or absent; another explicit type is another token.
-        if let Some(other) = CompactJws::parse(token, max)?.header.other_token_type()
-            && other != "a logout token"
-        {
-            return Err(Error::TokenWrongType(other));
+        // §2.4: `typ` is `logout+jwt`, or absent (or plain `JWT`) from older providers;
+        // any other explicit type (`at+jwt` included) is another kind of token.
+        let header = CompactJws::parse(token, max)?.header;
+        let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
+        let typ = typ.as_deref().map(|t| t.strip_prefix("application/").unwrap_or(t));
+        if !matches!(typ, None | Some("jwt" | "logout+jwt")) {
+            return Err(Error::TokenWrongType("a token of another type"));
         }
         let (payload, _alg) = self.verified_payload(token).await?;
         let claims = Claims::from_json(&payload)?;

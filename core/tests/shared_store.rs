@@ -104,6 +104,16 @@ async fn backchannel_logout_by_sub_ends_the_users_earlier_sessions_only() {
     f.clock.advance(5);
     let after = logged_in(&f).await;
     f.engine.authenticate(Some(&after.header()), None).await.result.unwrap();
+    // An older logout arriving late (a provider's retry) does not undo the newer one.
+    let older = logout_token(&f, json!({"sid": null, "jti": "lt-old", "iat": NOW - 10}));
+    f.engine.backchannel_logout(&form(&older)).await.unwrap();
+    assert!(f.engine.authenticate(Some(&after.header()), None).await.result.is_ok());
+    let code = f.engine.authenticate(Some(&before.header()), None).await.result.unwrap_err().code();
+    assert_eq!(code, "session_expired", "the first session stays ended");
+    // A newer one ends the later session too.
+    let newer = logout_token(&f, json!({"sid": null, "jti": "lt-new", "iat": NOW + 10}));
+    f.engine.backchannel_logout(&form(&newer)).await.unwrap();
+    assert!(f.engine.authenticate(Some(&after.header()), None).await.result.is_err());
 }
 
 #[tokio::test]
@@ -126,11 +136,22 @@ async fn bad_logout_tokens_are_refused_with_their_codes() {
         assert_eq!(decision.status(), 400, "{body}");
         assert_eq!(decision.error.as_ref().map(|e| e.code()), Some(code), "{body}");
     }
-    // Another token type is refused by its header, an access token by its missing events.
+    // An access token is refused by its header, or without one by its missing events.
     let header = json!({"alg": "RS256", "kid": f.provider.signer.kid(), "typ": "at+jwt"});
-    let access = f.provider.signer.sign_with_header(&header, &f.provider.claims());
+    let typed =
+        f.provider.signer.sign_with_header(&header, &patched(&f.provider.claims(), json!({"events": {}})));
+    let decision = f.engine.handle_backchannel_logout("POST", &form(&typed)).await;
+    assert_eq!(decision.error.unwrap().code(), "token_wrong_type");
+    let access = f.provider.signer.sign(&f.provider.claims());
     let decision = f.engine.handle_backchannel_logout("POST", &form(&access)).await;
     assert_eq!(decision.error.unwrap().code(), "token_missing_claim");
+    // And a logout token is never an ID token, nor an access token.
+    let logout = logout_token(&f, json!({"sub": null}));
+    assert_eq!(
+        f.engine.auth().validate_id_token(&logout, None).await.unwrap_err().code(),
+        "token_wrong_type"
+    );
+    assert_eq!(f.engine.auth().validate_access_token(&logout).await.unwrap_err().code(), "token_wrong_type");
     assert_eq!(f.engine.handle_backchannel_logout("GET", "").await.status(), 405);
     // A valid token still works after all that.
     let ok = f.engine.handle_backchannel_logout("POST", &form(&logout_token(&f, json!({})))).await;

@@ -253,9 +253,14 @@ export async function startIdp({ redirectUri, postLogoutUri, logFile }) {
   }
 }
 
-/** Starts `example` on `port` against the provider at `idpUrl`; resolves once it answers HTTP. */
-export async function startApp(example, { port, idpUrl, logFile }) {
+/**
+ * Starts `example` on `port` against the provider at `idpUrl`; resolves once it answers
+ * HTTP. `publicBase` is the URL browsers use (a proxy in front; default the app's own),
+ * `env` more variables (SCALEKIT_REDIS_URL).
+ */
+export async function startApp(example, { port, idpUrl, logFile, publicBase, env: extraEnv = {} }) {
   const base = `http://127.0.0.1:${port}`
+  const visible = publicBase ?? base
   const { file, args, cwd, env } = example.command(port)
   const child = startProcess({
     file,
@@ -268,9 +273,10 @@ export async function startApp(example, { port, idpUrl, logFile }) {
       SCALEKIT_ENVIRONMENT_URL: idpUrl,
       SCALEKIT_CLIENT_ID: CLIENT_ID,
       SCALEKIT_CLIENT_SECRET: CLIENT_SECRET,
-      SCALEKIT_REDIRECT_URI: `${base}/auth/callback`,
-      SCALEKIT_POST_LOGOUT_REDIRECT_URI: `${base}/`,
+      SCALEKIT_REDIRECT_URI: `${visible}/auth/callback`,
+      SCALEKIT_POST_LOGOUT_REDIRECT_URI: `${visible}/`,
       SCALEKIT_SESSION_SECRET: SESSION_SECRET,
+      ...extraEnv,
     },
   })
   const deadline = Date.now() + 60_000
@@ -285,58 +291,72 @@ export async function startApp(example, { port, idpUrl, logFile }) {
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
-  return { base, stop: () => stopProcess(child) }
+  return { base, child, stop: () => stopProcess(child) }
 }
 
-function answers(base) {
-  return new Promise((resolve) => {
-    const req = http.get(`${base}/`, { timeout: 2000 }, (res) => {
-      res.resume()
-      resolve(true)
+/**
+ * A private `redis-server` on a free loopback port, without persistence. `kill()` stops it
+ * hard (Redis down); `start()` brings it back on the same port, empty.
+ */
+export async function startRedis({ logFile }) {
+  const port = await freePort()
+  const redis = { url: `redis://127.0.0.1:${port}/0`, child: null }
+  redis.start = async () => {
+    redis.child = startProcess({
+      file: 'redis-server',
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      cwd: ROOT,
+      logFile,
     })
-    req.on('timeout', () => req.destroy())
-    req.on('error', () => resolve(false))
+    const deadline = Date.now() + 10_000
+    while (!(await connects(port))) {
+      if (redis.child.exitCode !== null) throw new Error(`redis-server exited; see ${logFile}`)
+      if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}; see ${logFile}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  redis.kill = () => stopProcess(redis.child, 0)
+  redis.stop = () => stopProcess(redis.child)
+  await redis.start()
+  return redis
+}
+
+function connects(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
   })
 }
 
-/** Chromium with a fresh temporary profile. */
-export async function launchChromium() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`)
-  }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: 60_000 })
-}
-
-/** Empties and returns the screenshot folder of one example. */
-export function screenshotDir(name) {
-  const dir = path.join(SCREENSHOTS, name)
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
-
-/** Everything one example's run started: provider, app, browser. */
-export async function startRun(example) {
-  const dir = screenshotDir(example.name)
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const run = { dir, base, idp: null, app: null, browser: null }
-  run.stop = async () => {
-    await run.browser?.close().catch(() => {})
-    await run.app?.stop()
-    await run.idp?.stop()
-  }
-  try {
-    run.idp = await startIdp({
-      redirectUri: `${base}/auth/callback`,
-      postLogoutUri: `${base}/`,
-      logFile: path.join(dir, 'provider.log'),
+/**
+ * A load balancer without stickiness: each request goes to the next of `upstreams` (filled
+ * in once the apps run) in turn, on a fresh connection. `served` counts requests per upstream.
+ */
+export async function startRoundRobin() {
+  let next = 0
+  const balancer = { upstreams: [], served: [] }
+  const server = http.createServer((req, res) => {
+    const index = next % balancer.upstreams.length
+    next += 1
+    balancer.served[index] = (balancer.served[index] ?? 0) + 1
+    const target = new URL(balancer.upstreams[index])
+    const upstream = http.request({
+      host: target.hostname, port: target.port, method: req.method, path: req.url,
+      headers: { ...req.headers, connection: 'close' }, agent: false,
+    }, (answer) => {
+      res.writeHead(answer.statusCode, answer.rawHeaders)
+      answer.pipe(res)
     })
-    run.app = await startApp(example, { port, idpUrl: run.idp.url, logFile: path.join(dir, 'app.log') })
-    run.browser = await launchChromium()
-  } catch (err) {
-    await run.stop()
-    throw err
-  }
-  return run
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end('bad gateway\n')
+    })
+    req.pipe(upstream)
+  })
+  const port = await freePort()
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))
+  balancer.base = `http://127.0.0.1:${port}`
+  balancer.stop = () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) })
+  return balancer
 }

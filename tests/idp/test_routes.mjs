@@ -1,5 +1,7 @@
 // Routes for tests only (IDP_TEST_MODE=1): a scripted browser that completes logins and
-// logouts, key rotation, fault injection and request counts.
+// logouts, key rotation, fault injection, request counts, and back-channel logout.
+import crypto from 'node:crypto';
+
 import { newSigningKey } from './keys.mjs';
 import { readBody } from './interactions.mjs';
 
@@ -22,6 +24,8 @@ export async function handleTestRoute(state, req, res, path) {
     case 'POST /__test/counts/reset':
       state.counts = {};
       return send(res, 200, state.counts);
+    case 'POST /__test/backchannel-logout':
+      return send(res, 200, await backchannelLogout(state, input));
     default:
       return send(res, 404, { error: 'unknown test route' });
   }
@@ -95,4 +99,28 @@ async function readJson(req) {
 function send(res, status, value) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
+}
+
+// Sends the app at `url` a back-channel logout (OpenID Connect Back-Channel Logout 1.0):
+// a `logout+jwt` signed with the provider's current key naming `sid` and/or `sub`, as a
+// form POST. Returns the app's answer: `{status, body}`.
+async function backchannelLogout(state, { url, sid, sub, jti = crypto.randomUUID() }) {
+  if (typeof url !== 'string' || (!sid && !sub)) return { error: 'url and sid or sub are required' };
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: state.issuer, aud: state.settings.clientId, iat: now, exp: now + 120, jti,
+    events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    ...(sid ? { sid } : {}), ...(sub ? { sub } : {}),
+  };
+  const key = state.keys[0];
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', kid: key.kid, typ: 'logout+jwt' })}.${b64(claims)}`;
+  const signature = crypto.sign('sha256', Buffer.from(input), crypto.createPrivateKey({ key, format: 'jwk' }));
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: `${input}.${signature.toString('base64url')}` }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: await response.text() };
 }

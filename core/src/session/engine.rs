@@ -543,7 +543,7 @@ impl SessionEngine {
         match held {
             Held::Cookie => self.write_session(data, cookies),
             Held::Server(id) => {
-                self.save_server_session(id, data, now).await?;
+                self.save_server_session(id, data, now, true).await?;
                 self.write_cookie(data, &self.sealer.seal(Purpose::SessionId, id.as_bytes()), cookies)
             }
         }
@@ -559,7 +559,7 @@ impl SessionEngine {
     ) -> Result<Vec<String>> {
         match held {
             Held::Cookie => self.write_session(data, cookies),
-            Held::Server(id) => self.save_server_session(id, data, now).await.map(|()| Vec::new()),
+            Held::Server(id) => self.save_server_session(id, data, now, false).await.map(|()| Vec::new()),
         }
     }
 

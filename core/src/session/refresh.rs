@@ -35,6 +35,10 @@ const REUSE_SECONDS: i64 = 30;
 /// access token is valid carry on meanwhile.
 const OUTAGE_BACKOFF_SECONDS: i64 = 5;
 
+/// How long after a store outage no refresh is tried, in seconds: as long as the store
+/// itself fails fast after a failure, so a Redis that is back is used at once.
+const STORE_OUTAGE_BACKOFF_SECONDS: i64 = 1;
+
 /// How often an instance waiting for another's refresh looks for its result.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
@@ -92,16 +96,30 @@ impl Refresher {
         let (auth, token) = (auth.clone(), refresh_token.to_owned());
         let result = if self.store.is_shared() {
             let (store, sealer) = (Arc::clone(&self.store), Arc::clone(&self.sealer));
+            // A task of its own: the lock's owner finishes (and releases it) even when every
+            // request that asked has gone away meanwhile.
             self.flight
-                .run(key, move || async move { cluster_refresh(&auth, &store, &sealer, &token, &key).await })
+                .run(key, move || async move {
+                    let refresh =
+                        tokio::spawn(
+                            async move { cluster_refresh(&auth, &store, &sealer, &token, &key).await },
+                        );
+                    refresh.await.unwrap_or_else(|e| {
+                        Err(Error::StoreUnavailable(format!("the shared refresh did not finish: {e}")))
+                    })
+                })
                 .await
         } else {
             self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await
         };
         let result = match result {
             Err(err) if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) => {
+                let backoff = match err {
+                    Error::StoreUnavailable(_) => STORE_OUTAGE_BACKOFF_SECONDS,
+                    _ => OUTAGE_BACKOFF_SECONDS,
+                };
                 *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((now.saturating_add(OUTAGE_BACKOFF_SECONDS), err.clone()));
+                    Some((now.saturating_add(backoff), err.clone()));
                 return Err(err);
             }
             other => other?,
@@ -135,8 +153,9 @@ async fn cluster_refresh(
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let (lock_key, result_key) =
         (format!("skauth:refresh:lock:{hex}"), format!("skauth:refresh:result:{hex}"));
-    // The lock outlives the provider's timeout, so it never expires under a live owner.
-    let lock_ttl = auth.config().http_timeout * 2 + Duration::from_secs(1);
+    // The lock outlives everything its owner may wait for (discovery, the token request,
+    // the store), so it never expires under a live owner.
+    let lock_ttl = auth.config().http_timeout * 2 + store.timeout() * 3 + Duration::from_secs(1);
     let deadline = tokio::time::Instant::now() + lock_ttl * 2;
     let owner = random_token();
     loop {
@@ -179,7 +198,9 @@ async fn ask_provider(
         }
         Err(err) => return Err(err),
     };
-    let sealed = sealer.seal(Purpose::SharedRefresh, &serde_json::to_vec(&outcome).expect("serializes"));
+    let plain = serde_json::to_vec(&outcome).expect("serializes");
+    // Bound to its key: an answer moved to another refresh token's key does not open.
+    let sealed = sealer.seal_bound(Purpose::SharedRefresh, result_key.as_bytes(), &plain);
     let ttl = Duration::from_secs(REUSE_SECONDS.unsigned_abs());
     // The tokens are this request's either way; without the store, other instances
     // wait out the lock and then find the refresh token rotated.
@@ -192,7 +213,7 @@ async fn read_outcome(store: &Store, sealer: &Sealer, result_key: &str) -> Resul
     let Some(bytes) = store.get(result_key).await? else { return Ok(None) };
     let opened = std::str::from_utf8(&bytes)
         .ok()
-        .and_then(|text| sealer.open(Purpose::SharedRefresh, text).ok())
+        .and_then(|text| sealer.open_bound(Purpose::SharedRefresh, result_key.as_bytes(), text).ok())
         .and_then(|plain| serde_json::from_slice(&plain).ok());
     // Unreadable (another app's secret, tampering): as if absent; the lock decides.
     Ok(opened)

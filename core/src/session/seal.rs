@@ -24,6 +24,8 @@ pub(crate) enum Purpose {
     SessionId,
     /// A refresh result shared with other instances through the store.
     SharedRefresh,
+    /// A session kept in the store (never valid as a cookie).
+    StoredSession,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::Login => b"scalekit-auth/v1/login",
             Purpose::SessionId => b"scalekit-auth/v1/session-id",
             Purpose::SharedRefresh => b"scalekit-auth/v1/shared-refresh",
+            Purpose::StoredSession => b"scalekit-auth/v1/stored-session",
         }
     }
 }
@@ -60,6 +63,18 @@ impl Sealer {
 
     /// Seals `plaintext` with the first key.
     pub(crate) fn seal(&self, purpose: Purpose, plaintext: &[u8]) -> String {
+        self.seal_bound(purpose, b"", plaintext)
+    }
+
+    /// Opens a sealed value with whichever configured key sealed it.
+    pub(crate) fn open(&self, purpose: Purpose, sealed: &str) -> Result<Vec<u8>, &'static str> {
+        self.open_bound(purpose, b"", sealed)
+    }
+
+    /// Seals `plaintext` bound to `context` too (the store key a value lives under), so
+    /// that it opens only under that key: a value copied to another key is refused.
+    pub(crate) fn seal_bound(&self, purpose: Purpose, context: &[u8], plaintext: &[u8]) -> String {
+        let aad = [purpose.aad(), context].concat();
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).expect("the system random generator failed");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + 16);
@@ -69,7 +84,7 @@ impl Sealer {
         self.keys[0]
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(purpose.aad()),
+                Aad::from(aad.as_slice()),
                 &mut body,
             )
             .expect("AES-GCM sealing of a cookie-sized value");
@@ -77,8 +92,14 @@ impl Sealer {
         URL_SAFE_NO_PAD.encode(out)
     }
 
-    /// Opens a sealed value with whichever configured key sealed it.
-    pub(crate) fn open(&self, purpose: Purpose, sealed: &str) -> Result<Vec<u8>, &'static str> {
+    /// Opens a value sealed by [`Sealer::seal_bound`] with the same `context`.
+    pub(crate) fn open_bound(
+        &self,
+        purpose: Purpose,
+        context: &[u8],
+        sealed: &str,
+    ) -> Result<Vec<u8>, &'static str> {
+        let aad = [purpose.aad(), context].concat();
         let bytes = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| "not base64url")?;
         let (&version, rest) = bytes.split_first().ok_or("empty")?;
         if version != VERSION {
@@ -92,7 +113,7 @@ impl Sealer {
         for key in &self.keys {
             let mut buffer = body.to_vec();
             if let Ok(plain) =
-                key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.aad()), &mut buffer)
+                key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad.as_slice()), &mut buffer)
             {
                 return Ok(plain.to_vec());
             }
@@ -119,6 +140,15 @@ mod tests {
         assert_eq!(s.open(Purpose::Session, &sealed).unwrap(), b"hello");
         assert!(s.open(Purpose::Login, &sealed).is_err());
         assert_ne!(sealed, s.seal(Purpose::Session, b"hello"), "fresh nonce every time");
+    }
+
+    #[test]
+    fn a_bound_value_opens_only_in_its_context() {
+        let s = sealer(&[NEW]);
+        let sealed = s.seal_bound(Purpose::StoredSession, b"key-1", b"v");
+        assert_eq!(s.open_bound(Purpose::StoredSession, b"key-1", &sealed).unwrap(), b"v");
+        assert!(s.open_bound(Purpose::StoredSession, b"key-2", &sealed).is_err());
+        assert!(s.open(Purpose::Session, &sealed).is_err(), "a stored session is no cookie");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::engine::SessionEngine;
 use super::seal::Purpose;
 use crate::error::{Error, Result};
 use crate::logout_token::LogoutTokenClaims;
+use crate::store::Write;
 
 /// The least time a logout token's `jti` is remembered, in seconds (longer when the
 /// token is valid longer).
@@ -55,26 +56,45 @@ impl SessionEngine {
     /// logout, a back-channel logout, its lifetime), `StoreUnavailable` when the store
     /// cannot tell.
     pub(crate) async fn load_server_session(&self, id: &str) -> Result<SessionData> {
+        let key = session_key(id);
         let bytes = self
             .store
-            .get(&session_key(id))
+            .get(&key)
             .await?
             .ok_or_else(|| Error::SessionExpired("the session was ended".into()))?;
         let sealed = std::str::from_utf8(&bytes).map_err(|_| Error::SessionInvalid("unreadable".into()))?;
-        let plain =
-            self.sealer.open(Purpose::Session, sealed).map_err(|r| Error::SessionInvalid(r.into()))?;
+        // Bound to its key: a record copied under another session's key does not open,
+        // and a stored record is never valid as a cookie.
+        let plain = self
+            .sealer
+            .open_bound(Purpose::StoredSession, key.as_bytes(), sealed)
+            .map_err(|r| Error::SessionInvalid(r.into()))?;
         serde_json::from_slice(&plain)
             .map_err(|_| Error::SessionInvalid("the session is not in the expected format".into()))
     }
 
     /// Stores a server-side session until its idle timeout or absolute lifetime ends,
-    /// whichever comes first.
-    pub(crate) async fn save_server_session(&self, id: &str, data: &SessionData, now: i64) -> Result<()> {
+    /// whichever comes first. An update (`new` false) never brings back a session that a
+    /// logout deleted meanwhile: it fails with `SessionExpired` instead.
+    pub(crate) async fn save_server_session(
+        &self,
+        id: &str,
+        data: &SessionData,
+        now: i64,
+        new: bool,
+    ) -> Result<()> {
         let idle = i64::try_from(self.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
         let until = data.created.saturating_add(self.lifetime_seconds()).min(now.saturating_add(idle));
         let ttl = Duration::from_secs(until.saturating_sub(now).max(1).unsigned_abs());
-        let sealed = self.sealer.seal(Purpose::Session, &serde_json::to_vec(data).expect("serializes"));
-        self.store.set(&session_key(id), sealed.as_bytes(), ttl).await
+        let key = session_key(id);
+        let plain = serde_json::to_vec(data).expect("serializes");
+        let sealed = self.sealer.seal_bound(Purpose::StoredSession, key.as_bytes(), &plain);
+        let when = if new { Write::Always } else { Write::IfPresent };
+        if self.store.write(&key, sealed.as_bytes(), ttl, when).await? {
+            Ok(())
+        } else {
+            Err(Error::SessionExpired("the session was ended".into()))
+        }
     }
 
     /// Why the provider ended this session, if it did (a back-channel logout of its
@@ -96,28 +116,23 @@ impl SessionEngine {
         Ok(None)
     }
 
-    /// Records a validated logout token: refuses a `jti` seen before, then marks its
-    /// `sid` (or its user, for sessions begun up to its `iat`) as ended, for as long as
-    /// a session can live.
+    /// Records a validated logout token: refuses a `jti` seen before, marks its `sid`
+    /// (or its user, for sessions begun up to its `iat`) as ended for as long as a session
+    /// can live, and only then remembers the `jti`: a provider retrying after a failed
+    /// write is not refused as a replay. Marking twice is harmless; of two logouts of one
+    /// user, the later `iat` stands whatever their order of arrival.
     pub(crate) async fn record_logout(&self, claims: &LogoutTokenClaims, now: i64) -> Result<()> {
-        let jti_ttl = claims.exp.saturating_sub(now).max(MIN_JTI_MEMORY_SECONDS);
-        let first_use = self
-            .store
-            .set_if_absent(
-                &hashed("logout-jti", &claims.jti),
-                b"1",
-                Duration::from_secs(jti_ttl.unsigned_abs()),
-            )
-            .await?;
-        if !first_use {
+        let jti_key = hashed("logout-jti", &claims.jti);
+        if self.store.get(&jti_key).await?.is_some() {
             return Err(Error::TokenReplayed);
         }
         let ttl = Duration::from_secs(self.lifetime_seconds().unsigned_abs());
         if let Some(sid) = &claims.sid {
             self.store.set(&ended_sid_key(sid), claims.iat.to_string().as_bytes(), ttl).await?;
         } else if let Some(sub) = &claims.sub {
-            self.store.set(&ended_sub_key(sub), claims.iat.to_string().as_bytes(), ttl).await?;
+            self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await?;
         }
-        Ok(())
+        let jti_ttl = claims.exp.saturating_sub(now).max(MIN_JTI_MEMORY_SECONDS);
+        self.store.set(&jti_key, b"1", Duration::from_secs(jti_ttl.unsigned_abs())).await
     }
 }

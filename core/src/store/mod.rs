@@ -15,6 +15,17 @@ use crate::error::{Error, Result};
 
 pub(crate) use memory::MemoryStore;
 
+/// When a write takes place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// Always.
+    Always,
+    /// Only when the key holds no value (a lock, a first use).
+    IfAbsent,
+    /// Only when the key holds a value (an update that must not bring back a deleted one).
+    IfPresent,
+}
+
 /// A key-value store with expiry.
 pub(crate) enum Store {
     Memory(MemoryStore),
@@ -48,6 +59,15 @@ impl Store {
         }
     }
 
+    /// How long one command may take (nothing for memory).
+    pub(crate) fn timeout(&self) -> Duration {
+        match self {
+            Store::Memory(_) => Duration::ZERO,
+            #[cfg(feature = "redis")]
+            Store::Redis(r) => r.timeout(),
+        }
+    }
+
     /// `memory` or `redis`.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
@@ -78,22 +98,30 @@ impl Store {
 
     /// Stores `value` under `key` for `ttl`.
     pub(crate) async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<()> {
-        match self {
-            Store::Memory(m) => {
-                m.set(key, value, ttl, false);
-                Ok(())
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(r) => r.set(key, value, ttl, false).await.map(drop),
-        }
+        self.write(key, value, ttl, Write::Always).await.map(drop)
     }
 
     /// Stores `value` under `key` for `ttl` unless the key holds a value; true if stored.
     pub(crate) async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool> {
+        self.write(key, value, ttl, Write::IfAbsent).await
+    }
+
+    /// Stores `value` under `key` for `ttl` when `when` allows; true if stored.
+    pub(crate) async fn write(&self, key: &str, value: &[u8], ttl: Duration, when: Write) -> Result<bool> {
         match self {
-            Store::Memory(m) => Ok(m.set(key, value, ttl, true)),
+            Store::Memory(m) => m.set(key, value, ttl, when),
             #[cfg(feature = "redis")]
-            Store::Redis(r) => r.set(key, value, ttl, true).await,
+            Store::Redis(r) => r.set(key, value, ttl, when).await,
+        }
+    }
+
+    /// Stores the number `value` under `key` for `ttl` unless the key holds a larger one:
+    /// of two writers, the later time wins whatever their order.
+    pub(crate) async fn raise(&self, key: &str, value: i64, ttl: Duration) -> Result<()> {
+        match self {
+            Store::Memory(m) => m.raise(key, value, ttl),
+            #[cfg(feature = "redis")]
+            Store::Redis(r) => r.raise(key, value, ttl).await,
         }
     }
 
@@ -123,7 +151,6 @@ impl Store {
 }
 
 /// The error of a store operation that failed or took longer than `timeout`.
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn unavailable(what: impl std::fmt::Display) -> Error {
     Error::StoreUnavailable(what.to_string())
 }

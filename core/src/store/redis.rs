@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 
-use super::unavailable;
+use super::{Write, unavailable};
 use crate::error::{Error, Result};
 
 /// How long after a failed command others fail at once instead of waiting out the
@@ -19,6 +19,11 @@ const FAIL_FAST_FOR: Duration = Duration::from_secs(1);
 const DELETE_IF_EQUAL: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+/// Sets KEYS[1] to the number ARGV[1] (for ARGV[2] ms) unless it holds a larger one.
+const RAISE: &str = "local held = tonumber(redis.call('GET', KEYS[1]) or '') \
+    if held == nil or held < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end \
+    return 1";
+
 pub(crate) struct RedisStore {
     client: Client,
     timeout: Duration,
@@ -27,6 +32,7 @@ pub(crate) struct RedisStore {
     /// runtime that does not exist in the child.
     connection: Mutex<Option<(u32, ConnectionManager)>>,
     delete_if_equal: Script,
+    raise: Script,
     /// The last failure, and until when commands fail without trying.
     failing: Mutex<Option<(Instant, String)>>,
 }
@@ -49,8 +55,13 @@ impl RedisStore {
             timeout,
             connection: Mutex::new(None),
             delete_if_equal: Script::new(DELETE_IF_EQUAL),
+            raise: Script::new(RAISE),
             failing: Mutex::new(None),
         })
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// This process's connection, made on first use (it connects lazily, and reconnects
@@ -84,15 +95,27 @@ impl RedisStore {
         self.bounded(cmd.query_async::<T>(&mut conn)).await
     }
 
-    /// Awaits a command for at most the timeout; right after a failure, fails at once.
+    /// Awaits a command for at most the timeout. After a failure, commands fail at once
+    /// for a second; then one command probes Redis while the others keep failing at once,
+    /// so a hanging Redis costs one request per second the timeout, not every request.
     async fn bounded<T>(&self, command: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
-        if let Some((until, reason)) = self.failing.lock().unwrap_or_else(PoisonError::into_inner).clone()
-            && Instant::now() < until
         {
-            return Err(unavailable(reason));
+            let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((until, reason)) = failing.as_mut() {
+                let now = Instant::now();
+                if now < *until {
+                    return Err(unavailable(reason.clone()));
+                }
+                // This command probes; the others fail fast until it is answered.
+                *until = now + self.timeout + FAIL_FAST_FOR;
+            }
         }
         let reason = match tokio::time::timeout(self.timeout, command).await {
-            Ok(Ok(value)) => return Ok(value),
+            Ok(Ok(value)) => {
+                let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+                *failing = None;
+                return Ok(value);
+            }
             // A refused command (a full Redis, a missing permission) is no outage.
             Ok(Err(e))
                 if !(e.is_io_error()
@@ -114,21 +137,27 @@ impl RedisStore {
         self.run(redis::cmd("MGET").arg(keys)).await
     }
 
-    pub(crate) async fn set(
-        &self,
-        key: &str,
-        value: &[u8],
-        ttl: Duration,
-        only_if_absent: bool,
-    ) -> Result<bool> {
-        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+    pub(crate) async fn set(&self, key: &str, value: &[u8], ttl: Duration, when: Write) -> Result<bool> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(key).arg(value).arg("PX").arg(millis);
-        if only_if_absent {
-            cmd.arg("NX");
+        cmd.arg(key).arg(value).arg("PX").arg(millis(ttl));
+        match when {
+            Write::Always => {}
+            Write::IfAbsent => {
+                cmd.arg("NX");
+            }
+            Write::IfPresent => {
+                cmd.arg("XX");
+            }
         }
         let reply: Option<String> = self.run(&cmd).await?;
         Ok(reply.is_some())
+    }
+
+    pub(crate) async fn raise(&self, key: &str, value: i64, ttl: Duration) -> Result<()> {
+        let mut conn = self.connection()?;
+        let mut invocation = self.raise.key(key);
+        invocation.arg(value).arg(millis(ttl));
+        self.bounded(invocation.invoke_async::<i64>(&mut conn)).await.map(drop)
     }
 
     pub(crate) async fn delete(&self, key: &str, only_if: Option<&[u8]>) -> Result<()> {
@@ -142,6 +171,11 @@ impl RedisStore {
             }
         }
     }
+}
+
+/// A TTL in milliseconds, at least 1 (Redis refuses 0).
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// A Redis error for logs: its kind and Redis's text, never the URL (it may hold a password).

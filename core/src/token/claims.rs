@@ -252,6 +252,11 @@ impl Claims {
     /// What kind of token other than an access token these claims betray, if any: an
     /// ID token carries `nonce` or `at_hash` (OpenID Core §2, §3.1.3.6), a logout token
     /// an `events` claim (Back-Channel Logout §2.4).
+    /// Whether the token carries an `events` claim (OpenID Back-Channel Logout).
+    pub(crate) fn is_logout_token(&self) -> bool {
+        self.has_events
+    }
+
     pub(crate) fn other_token_type(&self) -> Option<&'static str> {
         if self.nonce.is_some() || self.at_hash.is_some() {
             Some("an ID token")

@@ -28,6 +28,11 @@ pub fn app(engine: SessionEngine) -> Router {
         .route("/auth/signup", get(auth::signup))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", get(auth::logout).post(auth::logout))
-        .route("/auth/backchannel-logout", axum::routing::post(auth::backchannel_logout))
+        .route(
+            "/auth/backchannel-logout",
+            // A logout token is a few kilobytes; the provider has no reason to send more.
+            axum::routing::post(auth::backchannel_logout)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
         .with_state(engine)
 }
