@@ -10,33 +10,18 @@
 //   node --test tests/browser/cluster.test.mjs      (BROWSER_EXAMPLES=express,axum picks)
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { after, describe, it } from 'node:test'
+import { after, it } from 'node:test'
 
 import {
-  ACCESS_TOKEN_TTL, EXAMPLES, freePort, launchChromium, screenshotDir, startApp, startIdp, startRedis,
+  ACCESS_TOKEN_TTL, forEachExample, freePort, launchChromium, screenshotDir, startApp, startIdp, startRedis,
   startRoundRobin,
 } from './lib.mjs'
 
 const STEP_TIMEOUT = 60_000
 const NAV_TIMEOUT = 20_000
-const chosen = (process.env.BROWSER_EXAMPLES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-for (const example of EXAMPLES) {
-  if (chosen.length && !chosen.includes(example.name)) continue
-  describe(`${example.label}: two instances, one Redis, a round-robin balancer`, () => {
-    const problem = example.problem()
-    if (problem?.skip) {
-      it('runs as a cluster', { skip: problem.reason }, () => {})
-      return
-    }
-    if (problem) {
-      it('runs as a cluster', () => assert.fail(`${example.label} cannot run: ${problem.reason}`))
-      return
-    }
-    clusterFlow(example)
-  })
-}
+forEachExample((example) => `${example.label}: two instances, one Redis, a round-robin balancer`, 'runs as a cluster', clusterFlow)
 
 function clusterFlow(example) {
   const run = { apps: [] }

@@ -11,30 +11,13 @@
 // when SCALEKIT_BROWSER_REQUIRE_ALL=1, as scripts/test.sh sets).
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { after, describe, it } from 'node:test'
+import { after, it } from 'node:test'
 
-import { ACCESS_TOKEN_TTL, EXAMPLES, startRun } from './lib.mjs'
+import { ACCESS_TOKEN_TTL, forEachExample, startRun } from './lib.mjs'
 
 const STEP_TIMEOUT = 60_000
 const NAV_TIMEOUT = 20_000
-const chosen = (process.env.BROWSER_EXAMPLES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-
-for (const example of EXAMPLES) {
-  if (chosen.length && !chosen.includes(example.name)) continue
-  describe(example.label, () => {
-    const problem = example.problem()
-    if (problem?.skip) {
-      console.error(`\n*** ${example.label}: NOT TESTED: ${problem.reason}\n`)
-      it('runs in a real browser', { skip: problem.reason }, () => {})
-      return
-    }
-    if (problem) {
-      it('runs in a real browser', () => assert.fail(`${example.label} cannot run: ${problem.reason}`))
-      return
-    }
-    browserFlow(example)
-  })
-}
+forEachExample((example) => example.label, 'runs in a real browser', browserFlow)
 
 /** The steps, in order, sharing one run; after a failed step the rest fail too. */
 function browserFlow(example) {

@@ -10,6 +10,9 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+
 import { chromium } from 'playwright-core'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -109,6 +112,31 @@ export const EXAMPLES = [
     }),
   },
 ]
+
+/**
+ * One `describe` per example (those of BROWSER_EXAMPLES=express,axum when set), titled
+ * `title(example)`, running `flow(example)`; an example that cannot run gets one test
+ * named `what` that is skipped (an example this tree lacks) or fails saying why.
+ */
+export function forEachExample(title, what, flow) {
+  const chosen = (process.env.BROWSER_EXAMPLES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  for (const example of EXAMPLES) {
+    if (chosen.length && !chosen.includes(example.name)) continue
+    describe(title(example), () => {
+      const problem = example.problem()
+      if (problem?.skip) {
+        console.error(`\n*** ${example.label}: NOT TESTED: ${problem.reason}\n`)
+        it(what, { skip: problem.reason }, () => {})
+        return
+      }
+      if (problem) {
+        it(what, () => assert.fail(`${example.label} cannot run: ${problem.reason}`))
+        return
+      }
+      flow(example)
+    })
+  }
+}
 
 function axumBinary() {
   return path.join(TARGET, 'debug', 'scalekit-auth-example-axum')

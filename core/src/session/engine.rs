@@ -516,7 +516,7 @@ impl SessionEngine {
         let result = self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await?;
         let data = SessionData::from_result(&result, None, now);
         let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
-        set_cookies.extend(self.open_session(&data, &held, cookies, now).await?);
+        set_cookies.extend(self.save_session(&data, &held, cookies, now, true).await?);
         Ok(data.user)
     }
 
@@ -531,35 +531,26 @@ impl SessionEngine {
         used.contains(&state_key(state), self.now())
     }
 
-    /// Writes a new session: the cookie, and with server-side sessions the record the
-    /// cookie names.
-    async fn open_session(
-        &self,
-        data: &SessionData,
-        held: &Held,
-        cookies: &RequestCookies,
-        now: i64,
-    ) -> Result<Vec<String>> {
-        match held {
-            Held::Cookie => self.write_session(data, cookies),
-            Held::Server(id) => {
-                self.save_server_session(id, data, now, true).await?;
-                self.write_cookie(data, &self.sealer.seal(Purpose::SessionId, id.as_bytes()), cookies)
-            }
-        }
-    }
-
-    /// Saves a changed session where it is held; `Set-Cookie` values for a cookie session.
+    /// Saves a session where it is held and returns the `Set-Cookie` values: the cookie
+    /// session itself, or for a server-side session the record, plus (when `new`) the
+    /// cookie naming it.
     async fn save_session(
         &self,
         data: &SessionData,
         held: &Held,
         cookies: &RequestCookies,
         now: i64,
+        new: bool,
     ) -> Result<Vec<String>> {
         match held {
             Held::Cookie => self.write_session(data, cookies),
-            Held::Server(id) => self.save_server_session(id, data, now, false).await.map(|()| Vec::new()),
+            Held::Server(id) => {
+                self.save_server_session(id, data, now, new).await?;
+                if !new {
+                    return Ok(Vec::new());
+                }
+                self.write_cookie(data, &self.sealer.seal(Purpose::SessionId, id.as_bytes()), cookies)
+            }
         }
     }
 
@@ -795,7 +786,7 @@ impl SessionEngine {
             }
             Ok(result) => {
                 let next = SessionData::from_result(&result, Some(&data), now);
-                return match self.save_session(&next, &held, cookies, now).await {
+                return match self.save_session(&next, &held, cookies, now, false).await {
                     Ok(set_cookies) => AuthOutcome {
                         result: Ok(Identity {
                             user: next.user,
@@ -857,7 +848,7 @@ impl SessionEngine {
         if changed || now - data.seen >= i64::try_from(touch_every).unwrap_or(300) {
             data.seen = now;
             // A failed save costs only the idle clock's move; the request goes on.
-            set_cookies = self.save_session(&data, held, cookies, now).await.unwrap_or_default();
+            set_cookies = self.save_session(&data, held, cookies, now, false).await.unwrap_or_default();
         }
         AuthOutcome {
             result: Ok(Identity {

@@ -72,7 +72,9 @@ impl Idp {
             .spawn()
             .expect("node starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let url = tokio::time::timeout(Duration::from_secs(30), async {
+        // Generous: node loads oidc-provider and makes an RSA key while other tests
+        // compete for the same two cores.
+        let url = tokio::time::timeout(Duration::from_secs(90), async {
             while let Some(line) = lines.next_line().await.expect("provider output") {
                 if let Some(url) = line.split("listening on ").nth(1) {
                     return url.trim().to_owned();
@@ -81,7 +83,7 @@ impl Idp {
             panic!("the local provider exited before listening");
         })
         .await
-        .expect("the local provider listens within 30 s");
+        .expect("the local provider listens within 90 s");
         // Keep draining stdout so the provider never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Idp {
