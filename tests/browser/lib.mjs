@@ -388,3 +388,56 @@ export async function startRoundRobin() {
   balancer.stop = () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) })
   return balancer
 }
+
+function answers(base) {
+  return new Promise((resolve) => {
+    const req = http.get(`${base}/`, { timeout: 2000 }, (res) => {
+      res.resume()
+      resolve(true)
+    })
+    req.on('timeout', () => req.destroy())
+    req.on('error', () => resolve(false))
+  })
+}
+
+/** Chromium with a fresh temporary profile. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`)
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: 60_000 })
+}
+
+/** Empties and returns the screenshot folder of one example. */
+export function screenshotDir(name) {
+  const dir = path.join(SCREENSHOTS, name)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+/** Everything one example's run started: provider, app, browser. */
+export async function startRun(example) {
+  const dir = screenshotDir(example.name)
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const run = { dir, base, idp: null, app: null, browser: null }
+  run.stop = async () => {
+    await run.browser?.close().catch(() => {})
+    await run.app?.stop()
+    await run.idp?.stop()
+  }
+  try {
+    run.idp = await startIdp({
+      redirectUri: `${base}/auth/callback`,
+      postLogoutUri: `${base}/`,
+      logFile: path.join(dir, 'provider.log'),
+    })
+    run.app = await startApp(example, { port, idpUrl: run.idp.url, logFile: path.join(dir, 'app.log') })
+    run.browser = await launchChromium()
+  } catch (err) {
+    await run.stop()
+    throw err
+  }
+  return run
+}
