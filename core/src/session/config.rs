@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::cookies::CookieSameSite;
 use crate::config::is_loopback;
 use crate::error::{Error, Result};
 
@@ -57,6 +58,9 @@ pub struct SessionConfig {
     pub(crate) redis_url: Option<String>,
     pub(crate) server_side_sessions: bool,
     pub(crate) store_timeout: Duration,
+    pub(crate) cookie_domain: Option<String>,
+    pub(crate) same_site: CookieSameSite,
+    pub(crate) callback_path: Option<String>,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -67,6 +71,8 @@ impl std::fmt::Debug for SessionConfig {
             .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
             .field("scopes", &self.scopes)
             .field("cookie_name", &self.cookie_name)
+            .field("cookie_domain", &self.cookie_domain)
+            .field("same_site", &self.same_site)
             .field("redis_url", &self.redis_url.as_deref().map(without_password))
             .field("server_side_sessions", &self.server_side_sessions)
             .finish_non_exhaustive()
@@ -98,6 +104,9 @@ impl SessionConfig {
             redis_url: None,
             server_side_sessions: false,
             store_timeout: Duration::from_secs(2),
+            cookie_domain: None,
+            same_site: CookieSameSite::Lax,
+            callback_path: None,
         }
     }
 
@@ -163,6 +172,35 @@ impl SessionConfig {
     /// The session cookie's name (chunks are `NAME.0`, `NAME.1`, ...).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
         self.cookie_name = name.into();
+        self
+    }
+
+    /// Shares the session cookie with the subdomains of `domain` (its `Domain`
+    /// attribute; e.g. `example.com` for `app.example.com` and `api.example.com`). The
+    /// callback URL's host must be `domain` or one of its subdomains. Default: host-only
+    /// cookies, which no other host can read or overwrite; with a domain, the `__Host-`
+    /// name prefix becomes `__Secure-`, and every subdomain (and whoever runs it) sees
+    /// the session.
+    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        let domain = domain.into();
+        self.cookie_domain = Some(domain.trim().trim_start_matches('.').to_ascii_lowercase());
+        self
+    }
+
+    /// The session cookie's `SameSite` attribute (default [`CookieSameSite::Lax`]; see
+    /// there for the trade-offs). Login-transaction cookies stay `Lax` whatever this is:
+    /// the provider's redirect back is a cross-site navigation that must carry them.
+    pub fn same_site(mut self, same_site: CookieSameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// The path the app serves its callback route on (e.g. `/auth/callback`): the
+    /// callback URL must end with it, else the configuration is refused at startup,
+    /// naming both (a login would otherwise end on a page that does not exist). Framework
+    /// adapters set it from their route prefix.
+    pub fn callback_path(mut self, path: impl Into<String>) -> Self {
+        self.callback_path = Some(path.into());
         self
     }
 
@@ -266,7 +304,39 @@ impl SessionConfig {
         if self.store_timeout.is_zero() {
             return Err(invalid("the store timeout must be at least 1 ms"));
         }
-        Ok(self.secure.unwrap_or(!plain_local))
+        if let Some(path) = &self.callback_path
+            && !redirect.path().ends_with(path.as_str())
+        {
+            return Err(invalid(format!(
+                "{ENV_REDIRECT_URI} {:?} has the path {:?}, but the app serves its callback at {path:?}; \
+                 change the redirect URI (and the one registered in Scalekit) or the route prefix so they agree",
+                self.redirect_uri,
+                redirect.path()
+            )));
+        }
+        let secure = self.secure.unwrap_or(!plain_local);
+        if let Some(domain) = &self.cookie_domain {
+            let label_ok = |l: &str| {
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
+            if domain.is_empty() || !domain.split('.').all(label_ok) {
+                return Err(invalid(format!(
+                    "cookie domain {domain:?} is not a host name (e.g. example.com)"
+                )));
+            }
+            let host = redirect.host_str().unwrap_or_default().to_ascii_lowercase();
+            if host != *domain && !host.ends_with(&format!(".{domain}")) {
+                return Err(invalid(format!(
+                    "cookie domain {domain:?} does not cover the callback host {host:?}; browsers would refuse the cookie"
+                )));
+            }
+        }
+        if self.same_site == CookieSameSite::None && !secure {
+            return Err(invalid("SameSite=None cookies must be Secure: use an https callback URL"));
+        }
+        Ok(secure)
     }
 }
 

@@ -72,23 +72,79 @@ pub(crate) fn chunk_name(base: &str, index: usize) -> String {
     format!("{base}.{index}")
 }
 
-/// Attributes shared by every cookie the engine writes.
-#[derive(Debug, Clone, Copy)]
+/// The `SameSite` attribute of the session cookie.
+///
+/// `Lax` (the default) sends the session with top-level navigations from other sites (a
+/// link to the app opens it signed in) but not with their forms, images or scripts.
+/// `Strict` sends it only with requests started on the app itself: a link from another
+/// site, or the redirect back from the provider, arrives signed out until the next
+/// navigation. `None` sends it with every cross-site request (an app embedded in another
+/// site's frame); it requires `Secure` and leaves cross-site request forgery to the app.
+///
+/// ```
+/// use scalekit_auth::CookieSameSite;
+/// assert_eq!(CookieSameSite::from_name("strict"), Some(CookieSameSite::Strict));
+/// assert_eq!(CookieSameSite::Lax.name(), "Lax");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CookieSameSite {
+    /// Sent with same-site requests and top-level cross-site navigations.
+    #[default]
+    Lax,
+    /// Sent with same-site requests only.
+    Strict,
+    /// Sent with every request (needs `Secure`).
+    None,
+}
+
+impl CookieSameSite {
+    /// Reads `lax`, `strict` or `none` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "lax" => Some(CookieSameSite::Lax),
+            "strict" => Some(CookieSameSite::Strict),
+            "none" => Some(CookieSameSite::None),
+            _ => None,
+        }
+    }
+
+    /// The attribute value: `Lax`, `Strict` or `None`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CookieSameSite::Lax => "Lax",
+            CookieSameSite::Strict => "Strict",
+            CookieSameSite::None => "None",
+        }
+    }
+}
+
+/// Attributes shared by every cookie of one kind the engine writes.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CookieAttributes {
     pub(crate) secure: bool,
+    pub(crate) same_site: CookieSameSite,
+    /// `Domain`: absent for host-only cookies (the default).
+    pub(crate) domain: Option<String>,
 }
 
 impl CookieAttributes {
-    /// `NAME=VALUE; HttpOnly; SameSite=Lax; Path=/; [Secure;] Max-Age=...`
+    /// `NAME=VALUE; HttpOnly; SameSite=Lax; Path=/; [Secure;] [Domain=...;] Max-Age=...`
     pub(crate) fn set(&self, name: &str, value: &str, max_age_seconds: i64) -> String {
-        Cookie::build((name.to_owned(), value.to_owned()))
+        let same_site = match self.same_site {
+            CookieSameSite::Lax => SameSite::Lax,
+            CookieSameSite::Strict => SameSite::Strict,
+            CookieSameSite::None => SameSite::None,
+        };
+        let mut cookie = Cookie::build((name.to_owned(), value.to_owned()))
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(same_site)
             .path("/")
             .secure(self.secure)
-            .max_age(cookie::time::Duration::seconds(max_age_seconds.max(0)))
-            .build()
-            .to_string()
+            .max_age(cookie::time::Duration::seconds(max_age_seconds.max(0)));
+        if let Some(domain) = &self.domain {
+            cookie = cookie.domain(domain.clone());
+        }
+        cookie.build().to_string()
     }
 
     /// A `Set-Cookie` that deletes `name`.
@@ -144,7 +200,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ATTRS: CookieAttributes = CookieAttributes { secure: true };
+    const ATTRS: CookieAttributes =
+        CookieAttributes { secure: true, same_site: CookieSameSite::Lax, domain: None };
 
     /// What a browser would send back after applying `set_cookies` to `jar`.
     fn apply(jar: &mut Vec<(String, String)>, set_cookies: &[String]) {
@@ -193,8 +250,16 @@ mod tests {
         for part in ["n=v", "HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age=600"] {
             assert!(line.contains(part), "{line}");
         }
-        assert!(!CookieAttributes { secure: false }.set("n", "v", 1).contains("Secure"));
+        assert!(!CookieAttributes::default().set("n", "v", 1).contains("Secure"));
         assert!(ATTRS.clear("n").contains("Max-Age=0"));
+        let shared = CookieAttributes {
+            secure: true,
+            same_site: CookieSameSite::Strict,
+            domain: Some("example.com".into()),
+        };
+        let line = shared.set("n", "v", 1);
+        assert!(line.contains("SameSite=Strict") && line.contains("Domain=example.com"), "{line}");
+        assert!(shared.clear("n").contains("Domain=example.com"), "a clearing reaches the same cookie");
     }
 
     proptest! {

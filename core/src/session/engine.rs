@@ -48,6 +48,9 @@ pub(crate) enum Access {
 /// The prefix that makes a browser refuse a cookie unless it is `Secure`, `Path=/` and
 /// host-only, so a sibling subdomain cannot plant or overwrite it.
 const HOST_PREFIX: &str = "__Host-";
+/// The prefix that makes a browser refuse a cookie unless it is `Secure` (for cookies
+/// with a `Domain`, which `__Host-` forbids).
+const SECURE_PREFIX: &str = "__Secure-";
 
 /// Who made a request, once authenticated.
 #[derive(Clone, Serialize)]
@@ -75,6 +78,10 @@ impl std::fmt::Debug for Identity {
 }
 
 impl Identity {
+    pub(crate) fn new(user: User, claims: Claims, source: IdentitySource, access_token: String) -> Self {
+        Identity { user, claims, source, access_token }
+    }
+
     /// The access token, to call APIs on the user's behalf.
     pub fn access_token(&self) -> &str {
         &self.access_token
@@ -258,7 +265,11 @@ impl std::fmt::Debug for LogoutOutcome {
 pub struct SessionEngine {
     pub(crate) auth: ScalekitAuth,
     pub(crate) config: SessionConfig,
+    /// Attributes of the session cookie.
     attrs: CookieAttributes,
+    /// Attributes of login-transaction cookies: host-only and `Lax` always, as the
+    /// provider's redirect back to the callback is a cross-site navigation.
+    login_attrs: CookieAttributes,
     pub(crate) sealer: Arc<Sealer>,
     pub(crate) store: Arc<Store>,
     refresher: Refresher,
@@ -315,13 +326,25 @@ impl SessionEngine {
         let secure = config.validate()?;
         let sealer = Arc::new(Sealer::new(&config.secrets));
         let store = Arc::new(Store::new(config.redis_url.as_deref(), config.store_timeout)?);
-        let prefix = if secure { HOST_PREFIX } else { "" };
+        // A cookie with a Domain cannot be `__Host-`; `__Secure-` still keeps insecure
+        // origins from setting it.
+        let session_prefix = match (secure, &config.cookie_domain) {
+            (false, _) => "",
+            (true, None) => HOST_PREFIX,
+            (true, Some(_)) => SECURE_PREFIX,
+        };
+        let login_prefix = if secure { HOST_PREFIX } else { "" };
         Ok(SessionEngine {
             auth,
-            session_cookie: format!("{prefix}{}", config.cookie_name),
-            login_prefix: format!("{prefix}{}", config.login_cookie_prefix),
+            session_cookie: format!("{session_prefix}{}", config.cookie_name),
+            login_prefix: format!("{login_prefix}{}", config.login_cookie_prefix),
+            attrs: CookieAttributes {
+                secure,
+                same_site: config.same_site,
+                domain: config.cookie_domain.clone(),
+            },
+            login_attrs: CookieAttributes { secure, ..CookieAttributes::default() },
             config,
-            attrs: CookieAttributes { secure },
             refresher: Refresher::new(Arc::clone(&store), Arc::clone(&sealer)),
             sealer,
             store,
@@ -386,7 +409,7 @@ impl SessionEngine {
             .iter()
             .enumerate()
             .filter(|(i, (created, _))| *i >= MAX_PENDING_LOGINS - 1 || !live(*created))
-            .map(|(_, (_, name))| self.attrs.clear(name))
+            .map(|(_, (_, name))| self.login_attrs.clear(name))
             .collect()
     }
 
@@ -432,7 +455,7 @@ impl SessionEngine {
         };
         let sealed = self.sealer.seal(Purpose::Login, &to_json(&transaction));
         let mut set_cookies = self.prune_logins(&RequestCookies::parse(cookie_header), transaction.created);
-        set_cookies.push(self.attrs.set(
+        set_cookies.push(self.login_attrs.set(
             &self.login_cookie_name(&login.state),
             &sealed,
             LOGIN_TIMEOUT_SECONDS,
@@ -454,7 +477,7 @@ impl SessionEngine {
         let mut set_cookies: Vec<String> = txn_cookie
             .iter()
             .filter(|name| cookies.get(name).is_some())
-            .map(|name| self.attrs.clear(name))
+            .map(|name| self.login_attrs.clear(name))
             .collect();
         let mut redirect_to = "/".to_owned();
         let result = self
@@ -552,6 +575,17 @@ impl SessionEngine {
                 self.write_cookie(data, &self.sealer.seal(Purpose::SessionId, id.as_bytes()), cookies)
             }
         }
+    }
+
+    /// Saves a session that begins now, for a request that carried no session cookie.
+    #[cfg(feature = "testing")]
+    pub(crate) async fn save_new_session(
+        &self,
+        data: &SessionData,
+        held: &Held,
+        now: i64,
+    ) -> Result<Vec<String>> {
+        self.save_session(data, held, &RequestCookies::default(), now, true).await
     }
 
     fn write_session(&self, data: &SessionData, cookies: &RequestCookies) -> Result<Vec<String>> {
@@ -709,7 +743,8 @@ impl SessionEngine {
         if self.session_cookie == self.config.cookie_name {
             return Vec::new();
         }
-        cookies.chunk_names(&self.config.cookie_name).iter().map(|n| self.attrs.clear(n)).collect()
+        // Those were host-only cookies: cleared as such, whatever Domain is set now.
+        cookies.chunk_names(&self.config.cookie_name).iter().map(|n| self.login_attrs.clear(n)).collect()
     }
 
     /// Ends a session: its cookies cleared, its server-side record (if any) deleted.
@@ -881,7 +916,7 @@ impl SessionEngine {
             state: Some(random_token()),
         });
         let mut set_cookies = self.clear_session(&cookies);
-        set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.attrs.clear(n)));
+        set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.login_attrs.clear(n)));
         LogoutOutcome { redirect_url, set_cookies }
     }
 

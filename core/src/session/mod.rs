@@ -9,7 +9,7 @@
 
 mod config;
 mod cookies;
-mod data;
+pub(crate) mod data;
 mod decision;
 mod engine;
 mod pages;
@@ -17,12 +17,13 @@ mod redact;
 mod refresh;
 mod return_to;
 mod seal;
-mod shared;
+pub(crate) mod shared;
 
 pub use config::{
     ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS,
     ENV_SESSION_SECRET, MIN_SECRET_BYTES, SessionConfig,
 };
+pub use cookies::CookieSameSite;
 pub use decision::{Action, Decision, REQUEST_HEADERS, RequestInfo, Requirements, check, error_body};
 pub use engine::{
     AuthOutcome, CallbackOutcome, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,

@@ -31,8 +31,10 @@ use crate::algorithm::Algorithm;
 use crate::clock::Clock;
 
 mod provider;
+mod session;
 
 pub use provider::LocalProvider;
+pub use session::TestSession;
 
 enum Private {
     Rsa(RsaKeyPair),
