@@ -30,11 +30,15 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> napi::Error {
 /// A count or a number of seconds from JavaScript: a whole number, not negative.
 pub(crate) fn whole(value: i64, option: &str) -> napi::Result<u64> {
     u64::try_from(value).map_err(|_| {
-        let camel: String = option
-            .split('_')
-            .enumerate()
-            .map(|(i, w)| if i == 0 { w.to_owned() } else { w[..1].to_uppercase() + &w[1..] })
-            .collect();
-        invalid_argument(format!("{camel} must be a whole number of at least 0, not {value}"))
+        invalid_argument(format!("{} must be a whole number of at least 0, not {value}", camel(option)))
     })
+}
+
+/// An option's name as JavaScript spells it: `idle_timeout_seconds` → `idleTimeoutSeconds`.
+pub(crate) fn camel(option: &str) -> String {
+    option
+        .split('_')
+        .enumerate()
+        .map(|(i, w)| if i == 0 || w.is_empty() { w.to_owned() } else { w[..1].to_uppercase() + &w[1..] })
+        .collect()
 }

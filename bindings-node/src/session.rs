@@ -9,15 +9,22 @@ use scalekit_auth::{RequestInfo, Requirements, SessionConfig};
 
 use crate::client::NativeClient;
 use crate::convert::Decision;
-use crate::errors::{to_napi, whole};
+use crate::errors::{camel, to_napi};
 
+/// Session options (`scalekit_auth::SESSION_OPTIONS`, camelCase here).
 #[napi(object)]
-#[derive(Default)]
+#[derive(Default, serde::Serialize)]
 pub struct SessionOptions {
     pub post_logout_redirect_uri: Option<String>,
     pub scopes: Option<Vec<String>>,
     pub cookie_name: Option<String>,
+    /// `Domain` of the session cookie, to share it with subdomains (default host-only).
+    pub cookie_domain: Option<String>,
+    /// `SameSite` of the session cookie: `lax` (default), `strict` or `none`.
+    pub same_site: Option<String>,
     pub login_path: Option<String>,
+    /// The path the app serves its callback on; the redirect URI must end with it.
+    pub callback_path: Option<String>,
     pub secure_cookies: Option<bool>,
     pub absolute_lifetime_seconds: Option<i64>,
     pub idle_timeout_seconds: Option<i64>,
@@ -31,41 +38,22 @@ pub struct SessionOptions {
 }
 
 impl SessionOptions {
-    fn apply(self, mut c: SessionConfig) -> napi::Result<SessionConfig> {
-        if let Some(v) = self.post_logout_redirect_uri {
-            c = c.post_logout_redirect_uri(v);
-        }
-        if let Some(v) = self.scopes {
-            c = c.scopes(v);
-        }
-        if let Some(v) = self.cookie_name {
-            c = c.cookie_name(v);
-        }
-        if let Some(v) = self.login_path {
-            c = c.login_path(v);
-        }
-        if let Some(v) = self.secure_cookies {
-            c = c.secure_cookies(v);
-        }
-        if let Some(v) = self.absolute_lifetime_seconds {
-            c = c.absolute_lifetime_seconds(whole(v, "absolute_lifetime_seconds")?);
-        }
-        if let Some(v) = self.idle_timeout_seconds {
-            c = c.idle_timeout_seconds(whole(v, "idle_timeout_seconds")?);
-        }
-        if let Some(v) = self.refresh_window_seconds {
-            c = c.refresh_window_seconds(whole(v, "refresh_window_seconds")?);
-        }
-        if let Some(v) = self.redis_url {
-            c = c.redis_url(v);
-        }
-        if let Some(v) = self.server_side_sessions {
-            c = c.server_side_sessions(v);
-        }
-        if let Some(v) = self.store_timeout_ms {
-            c = c.store_timeout_ms(whole(v, "store_timeout_ms")?);
-        }
-        Ok(c)
+    /// Applies the options through the core's table, so every binding checks them alike;
+    /// errors name the options as JavaScript spells them.
+    fn apply(self, config: SessionConfig) -> napi::Result<SessionConfig> {
+        let map = match serde_json::to_value(&self) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        config.with_options(&map).map_err(|err| match err {
+            scalekit_auth::Error::InvalidArgument(message) => {
+                let message = scalekit_auth::SESSION_OPTIONS.iter().fold(message, |m, name| {
+                    m.replace(&format!("\"{name}\""), &format!("{:?}", camel(name)))
+                });
+                to_napi(scalekit_auth::Error::InvalidArgument(message))
+            }
+            other => to_napi(other),
+        })
     }
 }
 

@@ -241,6 +241,43 @@ impl Client {
         }
     }
 
+    /// The decision for an API route taking bearer tokens only (`authorization` is the
+    /// `Authorization` header), if it can be made without waiting; `None` otherwise.
+    #[pyo3(signature = (authorization, roles=vec![], permissions=vec![], scopes=vec![]))]
+    fn try_authorize_bearer(
+        &self,
+        py: Python<'_>,
+        authorization: Option<String>,
+        roles: Vec<String>,
+        permissions: Vec<String>,
+        scopes: Vec<String>,
+    ) -> PyResult<Option<crate::types::Decision>> {
+        let requirements = scalekit_auth::Requirements { roles, permissions, scopes };
+        match try_now(py, || self.auth.authorize_bearer(authorization.as_deref(), &requirements)) {
+            Some(d) => crate::types::Decision::new(py, d).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The decision for an API route taking bearer tokens only: continue with the
+    /// identity, or 401/403 JSON with a `WWW-Authenticate` challenge.
+    #[pyo3(signature = (authorization, roles=vec![], permissions=vec![], scopes=vec![]))]
+    fn authorize_bearer<'py>(
+        &self,
+        py: Python<'py>,
+        authorization: Option<String>,
+        roles: Vec<String>,
+        permissions: Vec<String>,
+        scopes: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let requirements = scalekit_auth::Requirements { roles, permissions, scopes };
+        let auth = self.auth.clone();
+        crate::runtime::future_into_py(py, async move {
+            let d = auth.authorize_bearer(authorization.as_deref(), &requirements).await;
+            Python::attach(|py| crate::types::Decision::new(py, d))
+        })
+    }
+
     fn validate_access_token_async<'py>(
         &self,
         py: Python<'py>,

@@ -49,8 +49,23 @@ create_exception!(
 /// Converts a core error into the exception of its family, with `code`, `status` and,
 /// for OAuth errors, `oauth_error` and `description` attributes.
 pub(crate) fn to_py_err(err: Error) -> PyErr {
-    let message = err.to_string();
-    let py_err = match err.code() {
+    let py_err = error_for_code(err.code(), err.to_string(), err.http_status());
+    if let Error::ProviderError { error, description, .. }
+    | Error::AuthorizationDenied { error, description } = &err
+    {
+        Python::attach(|py| {
+            let value = py_err.value(py);
+            let _ = value.setattr("oauth_error", error.as_str());
+            let _ = value.setattr("description", description.as_deref());
+        });
+    }
+    py_err
+}
+
+/// The exception of an error code (its class by code, `.code` and `.status` set), for
+/// errors known only by their code and message, such as the one behind a decision.
+pub(crate) fn error_for_code(code: &str, message: String, status: u16) -> PyErr {
+    let py_err = match code {
         "invalid_config" | "invalid_argument" => ConfigurationError::new_err(message),
         "token_expired" => TokenExpiredError::new_err(message),
         "insufficient_scope" => InsufficientScopeError::new_err(message),
@@ -65,25 +80,18 @@ pub(crate) fn to_py_err(err: Error) -> PyErr {
         | "login_expired"
         | "callback_replayed"
         | "callback_invalid_issuer"
-        | "authorization_denied" => SessionError::new_err(message),
+        | "authorization_denied"
+        | "login_denied" => SessionError::new_err(message),
         _ => ProviderError::new_err(message),
     };
     Python::attach(|py| {
         let value = py_err.value(py);
-        let _ = value.setattr("code", err.code());
-        let _ = value.setattr("status", err.http_status());
-        if let Error::ProviderError { error, description, .. }
-        | Error::AuthorizationDenied { error, description } = &err
-        {
-            let _ = value.setattr("oauth_error", error.as_str());
-            let _ = value.setattr("description", description.as_deref());
-        }
+        let _ = value.setattr("code", code);
+        let _ = value.setattr("status", status);
     });
     py_err
 }
 
-/// Raises the exception a core error with `code` maps to, so that the mapping of every
-/// code can be tested from Python.
 #[pyfunction]
 pub(crate) fn _raise_for_code(code: &str) -> PyResult<()> {
     let sample = |e: Error| Err(to_py_err(e));

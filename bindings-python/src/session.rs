@@ -7,7 +7,9 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::item;
+use serde_json::Value;
+
+use crate::convert::from_py;
 use scalekit_auth::{REQUEST_HEADERS, RequestInfo, Requirements, SessionConfig};
 
 use crate::client::Client;
@@ -15,99 +17,16 @@ use crate::errors::to_py_err;
 use crate::runtime::try_now;
 use crate::types::Decision;
 
-/// Options of the session engine, as keyword arguments.
-#[derive(Default)]
-pub(crate) struct SessionOptions {
-    post_logout_redirect_uri: Option<String>,
-    scopes: Option<Vec<String>>,
-    cookie_name: Option<String>,
-    login_path: Option<String>,
-    secure_cookies: Option<bool>,
-    absolute_lifetime_seconds: Option<u64>,
-    idle_timeout_seconds: Option<u64>,
-    refresh_window_seconds: Option<u64>,
-    redis_url: Option<String>,
-    server_side_sessions: Option<bool>,
-    store_timeout_ms: Option<u64>,
-}
-
-impl SessionOptions {
-    /// Reads the options from a dict of keyword arguments; absent or `None` keys keep
-    /// the default, an unknown key is an error.
-    pub(crate) fn from_dict(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let Some(options) = options else { return Ok(Self::default()) };
-        for key in options.keys() {
-            let key: String = key.extract()?;
-            if ![
-                "post_logout_redirect_uri",
-                "scopes",
-                "cookie_name",
-                "login_path",
-                "secure_cookies",
-                "absolute_lifetime_seconds",
-                "idle_timeout_seconds",
-                "refresh_window_seconds",
-                "redis_url",
-                "server_side_sessions",
-                "store_timeout_ms",
-            ]
-            .contains(&key.as_str())
-            {
-                return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!(
-                    "unknown option {key:?}"
-                ))));
-            }
-        }
-        Ok(SessionOptions {
-            post_logout_redirect_uri: item(options, "post_logout_redirect_uri")?,
-            scopes: item(options, "scopes")?,
-            cookie_name: item(options, "cookie_name")?,
-            login_path: item(options, "login_path")?,
-            secure_cookies: item(options, "secure_cookies")?,
-            absolute_lifetime_seconds: item(options, "absolute_lifetime_seconds")?,
-            idle_timeout_seconds: item(options, "idle_timeout_seconds")?,
-            refresh_window_seconds: item(options, "refresh_window_seconds")?,
-            redis_url: item(options, "redis_url")?,
-            server_side_sessions: item(options, "server_side_sessions")?,
-            store_timeout_ms: item(options, "store_timeout_ms")?,
-        })
-    }
-    fn apply(self, mut c: SessionConfig) -> SessionConfig {
-        if let Some(v) = self.post_logout_redirect_uri {
-            c = c.post_logout_redirect_uri(v);
-        }
-        if let Some(v) = self.scopes {
-            c = c.scopes(v);
-        }
-        if let Some(v) = self.cookie_name {
-            c = c.cookie_name(v);
-        }
-        if let Some(v) = self.login_path {
-            c = c.login_path(v);
-        }
-        if let Some(v) = self.secure_cookies {
-            c = c.secure_cookies(v);
-        }
-        if let Some(v) = self.absolute_lifetime_seconds {
-            c = c.absolute_lifetime_seconds(v);
-        }
-        if let Some(v) = self.idle_timeout_seconds {
-            c = c.idle_timeout_seconds(v);
-        }
-        if let Some(v) = self.refresh_window_seconds {
-            c = c.refresh_window_seconds(v);
-        }
-        if let Some(v) = self.redis_url {
-            c = c.redis_url(v);
-        }
-        if let Some(v) = self.server_side_sessions {
-            c = c.server_side_sessions(v);
-        }
-        if let Some(v) = self.store_timeout_ms {
-            c = c.store_timeout_ms(v);
-        }
-        c
-    }
+/// The session options of a dict (names of `scalekit_auth::SESSION_OPTIONS`; `None`
+/// keeps the default) applied to `config`.
+fn configure(config: SessionConfig, options: Option<&Bound<'_, PyDict>>) -> PyResult<SessionConfig> {
+    let Some(options) = options else { return Ok(config) };
+    let Value::Object(map) = from_py(options.as_any())? else {
+        return Err(to_py_err(scalekit_auth::Error::InvalidArgument(
+            "session options must be a dict".into(),
+        )));
+    };
+    config.with_options(&map).map_err(to_py_err)
 }
 
 /// The owned parts of a request, moved into async work: the method, path and query,
@@ -170,8 +89,7 @@ impl SessionEngine {
         session_secrets: Vec<String>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let config =
-            SessionOptions::from_dict(options)?.apply(SessionConfig::new(redirect_uri, session_secrets));
+        let config = configure(SessionConfig::new(redirect_uri, session_secrets), options)?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_py_err)?;
         Ok(SessionEngine { engine: Arc::new(engine) })
     }
@@ -179,7 +97,7 @@ impl SessionEngine {
     #[staticmethod]
     #[pyo3(signature = (client, options=None))]
     fn from_env(client: &Client, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let config = SessionOptions::from_dict(options)?.apply(SessionConfig::from_env().map_err(to_py_err)?);
+        let config = configure(SessionConfig::from_env().map_err(to_py_err)?, options)?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_py_err)?;
         Ok(SessionEngine { engine: Arc::new(engine) })
     }
@@ -315,6 +233,28 @@ impl SessionEngine {
             let d = engine.handle_backchannel_logout(&method, &body).await;
             Python::attach(|py| decision(py, d))
         })
+    }
+
+    /// A `Cookie` header value this engine accepts as a signed-in session described by
+    /// `options` (see `scalekit_auth.testing.session_cookie_for`), its access token
+    /// signed by `provider`'s key.
+    #[pyo3(signature = (provider, options=None))]
+    fn test_session_cookie(
+        &self,
+        py: Python<'_>,
+        provider: &crate::testing::LocalProvider,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
+        let session = crate::testing::test_session(options)?;
+        let engine = self.engine.clone();
+        let signer = provider.provider.signer();
+        crate::runtime::block_on(py, engine.test_session_cookie(signer, &session)).map_err(to_py_err)
+    }
+
+    /// The session cookie's name (`__Host-` prefixed when cookies are `Secure`).
+    #[getter]
+    fn session_cookie_name(&self) -> String {
+        self.engine.session_cookie_name().to_owned()
     }
 
     /// Where shared state lives: `"memory"` or `"redis"`.

@@ -57,7 +57,7 @@ impl TestSigner {
 /// runtime while Python runs), and tokens its clients accept.
 #[pyclass(module = "scalekit_auth._native", frozen)]
 pub struct LocalProvider {
-    provider: scalekit_auth::testing::LocalProvider,
+    pub(crate) provider: scalekit_auth::testing::LocalProvider,
 }
 
 #[pymethods]
@@ -100,4 +100,15 @@ impl LocalProvider {
     fn stop(&self) {
         self.provider.stop();
     }
+}
+
+/// The test session of an options dict (`scalekit_auth::testing::TestSession::with_options`).
+pub(crate) fn test_session(
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<scalekit_auth::testing::TestSession> {
+    let options = match options.map(|o| from_py(o.as_any())).transpose()? {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    scalekit_auth::testing::TestSession::with_options(&options).map_err(crate::errors::to_py_err)
 }

@@ -14,6 +14,20 @@ pub struct Claims {
 
 #[pymethods]
 impl Claims {
+    /// Claims for tests: `claims` over defaults (`sub` `usr_test`, an issuer, an
+    /// audience, valid for an hour), each checked for its type as a token's would be.
+    #[new]
+    #[pyo3(signature = (claims=None))]
+    fn py_new(py: Python<'_>, claims: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = PyDict::new(py);
+        if let Some(claims) = claims {
+            options.set_item("claims", claims)?;
+        }
+        let inner =
+            crate::testing::test_session(Some(&options))?.try_claims().map_err(crate::errors::to_py_err)?;
+        Ok(Claims { inner })
+    }
+
     #[getter]
     fn sub(&self) -> String {
         self.inner.sub.clone()
@@ -234,6 +248,39 @@ impl From<&scalekit_auth::User> for User {
 
 #[pymethods]
 impl User {
+    /// A user for tests (the engine builds them from ID-token claims otherwise).
+    #[new]
+    #[pyo3(signature = (id, *, email=None, email_verified=None, name=None, given_name=None, family_name=None,
+                        username=None, picture=None, locale=None, organization_id=None, connection_id=None))]
+    #[allow(clippy::too_many_arguments)] // one keyword argument per attribute
+    fn py_new(
+        id: String,
+        email: Option<String>,
+        email_verified: Option<bool>,
+        name: Option<String>,
+        given_name: Option<String>,
+        family_name: Option<String>,
+        username: Option<String>,
+        picture: Option<String>,
+        locale: Option<String>,
+        organization_id: Option<String>,
+        connection_id: Option<String>,
+    ) -> Self {
+        User {
+            id,
+            email,
+            email_verified,
+            name,
+            given_name,
+            family_name,
+            username,
+            picture,
+            locale,
+            organization_id,
+            connection_id,
+        }
+    }
+
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("id", &self.id)?;
@@ -385,6 +432,37 @@ impl Identity {
 
 #[pymethods]
 impl Identity {
+    /// An identity for tests of code that takes one: `claims` (default `Claims()`) and
+    /// the user they describe unless `user` is given.
+    #[new]
+    #[pyo3(signature = (user=None, claims=None, *, source="session", access_token="test-access-token"))]
+    fn py_new(
+        py: Python<'_>,
+        user: Option<Py<User>>,
+        claims: Option<Py<Claims>>,
+        source: &str,
+        access_token: &str,
+    ) -> PyResult<Self> {
+        let source = match source {
+            "session" => "session",
+            "bearer" => "bearer",
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "source must be \"session\" or \"bearer\", not {other:?}"
+                )));
+            }
+        };
+        let claims = match claims {
+            Some(c) => c,
+            None => Py::new(py, Claims::py_new(py, None)?)?,
+        };
+        let user = match user {
+            Some(u) => u,
+            None => Py::new(py, User::from(&scalekit_auth::User::from_claims(&claims.get().inner)))?,
+        };
+        Ok(Identity { user, claims, source, access_token: access_token.to_owned() })
+    }
+
     fn __repr__(&self) -> String {
         format!("Identity(source={:?})", self.source)
     }
@@ -411,6 +489,11 @@ pub struct Decision {
     /// The error's full description, for logs only: it may name configured issuers,
     /// provider URLs or request input, so it is never sent to the client.
     error_detail: Option<String>,
+    /// For a failed login: the app path that starts it again.
+    retry_path: Option<String>,
+    /// The HTTP status of the error behind the decision (a continued optional route
+    /// has status 200 and may still carry one).
+    error_status: Option<u16>,
 }
 
 impl Decision {
@@ -419,6 +502,8 @@ impl Decision {
         let headers = decision.headers();
         let error_code = decision.error.as_ref().map(scalekit_auth::Error::code);
         let error_detail = decision.error.as_ref().map(ToString::to_string);
+        let retry_path = decision.retry_path.clone();
+        let error_status = decision.error.as_ref().map(scalekit_auth::Error::http_status);
         let (kind, location, content_type, body, identity) = match decision.action {
             scalekit_auth::Action::Continue(identity) => {
                 let identity = identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?;
@@ -446,6 +531,8 @@ impl Decision {
                     identity: None,
                     error_code,
                     error_detail,
+                    retry_path,
+                    error_status,
                 });
             }
         };
@@ -460,12 +547,24 @@ impl Decision {
             identity,
             error_code,
             error_detail,
+            retry_path,
+            error_status,
         })
     }
 }
 
 #[pymethods]
 impl Decision {
+    /// The error behind the decision as its exception (`ScalekitAuthError` subclass,
+    /// with `.code` and `.status`; the message has the details for logs), or `None`.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        let code = self.error_code?;
+        let status = self.error_status.unwrap_or(self.status);
+        let err = crate::errors::error_for_code(code, self.error_detail.clone().unwrap_or_default(), status);
+        Some(err.into_value(py).into_any())
+    }
+
     fn __repr__(&self) -> String {
         let code = self.error_code.map_or_else(|| "None".to_owned(), |c| format!("{c:?}"));
         format!("Decision(kind={:?}, status={}, error_code={code})", self.kind, self.status)

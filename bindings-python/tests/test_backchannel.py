@@ -62,7 +62,7 @@ def test_store_options_are_checked(provider: LocalProvider) -> None:
     native = provider.client()._native
     with pytest.raises(sk.ConfigurationError, match="redis://"):
         _native.SessionEngine(native, REDIRECT_URI, ["s" * 32], {"redis_url": "http://127.0.0.1:1"})
-    with pytest.raises(sk.ConfigurationError, match="unknown option"):
+    with pytest.raises(sk.ConfigurationError, match="unknown session option \"redis\""):
         _native.SessionEngine(native, REDIRECT_URI, ["s" * 32], {"redis": "redis://127.0.0.1"})
     engine = _native.SessionEngine(
         native, REDIRECT_URI, ["s" * 32],

@@ -39,6 +39,10 @@ pub enum Error {
     #[error("token is malformed: {0}")]
     TokenMalformed(String),
 
+    /// A route that takes bearer tokens only was called without one.
+    #[error("no access token: the request has no Authorization: Bearer header")]
+    TokenMissing,
+
     /// The header names an algorithm that is never accepted for provider tokens
     /// (`none`, HMAC) or that this library does not support.
     #[error(
@@ -281,6 +285,7 @@ impl Error {
         "invalid_argument",
         "token_too_large",
         "token_malformed",
+        "token_missing",
         "token_unsupported_algorithm",
         "token_key_not_found",
         "token_signature_invalid",
@@ -322,6 +327,7 @@ impl Error {
             Error::InvalidArgument(_) => "invalid_argument",
             Error::TokenTooLarge { .. } => "token_too_large",
             Error::TokenMalformed(_) => "token_malformed",
+            Error::TokenMissing => "token_missing",
             Error::TokenUnsupportedAlgorithm(_) => "token_unsupported_algorithm",
             Error::TokenKeyNotFound { .. } => "token_key_not_found",
             Error::TokenSignatureInvalid => "token_signature_invalid",
@@ -384,6 +390,7 @@ impl Error {
             // An OAuth error on a code or refresh token means the user must log in again.
             Error::ProviderError { .. } => 401,
             Error::TokenTooLarge { .. }
+            | Error::TokenMissing
             | Error::TokenMalformed(_)
             | Error::TokenUnsupportedAlgorithm(_)
             | Error::TokenKeyNotFound { .. }
@@ -438,6 +445,7 @@ impl Error {
             Error::InvalidArgument(_) => "The request is invalid.",
             Error::TokenTooLarge { .. } => "The token is too large.",
             Error::TokenMalformed(_) => "The token is malformed.",
+            Error::TokenMissing => "An access token is required.",
             Error::TokenUnsupportedAlgorithm(_) => "The token's algorithm is not accepted.",
             Error::TokenKeyNotFound { .. } => "The token was signed with an unknown key.",
             Error::TokenSignatureInvalid => "The token's signature is invalid.",
@@ -501,6 +509,7 @@ impl Error {
             Error::InvalidArgument(String::new()),
             Error::TokenTooLarge { size: 0, max: 0 },
             Error::TokenMalformed(String::new()),
+            Error::TokenMissing,
             Error::TokenUnsupportedAlgorithm(String::new()),
             Error::TokenKeyNotFound { kid: None, alg: String::new() },
             Error::TokenSignatureInvalid,
@@ -540,6 +549,7 @@ impl Error {
                 | Error::InvalidArgument(_)
                 | Error::TokenTooLarge { .. }
                 | Error::TokenMalformed(_)
+                | Error::TokenMissing
                 | Error::TokenUnsupportedAlgorithm(_)
                 | Error::TokenKeyNotFound { .. }
                 | Error::TokenSignatureInvalid

@@ -37,6 +37,7 @@ class StoreError(ScalekitAuthError): ...
 
 @final
 class Claims:
+    def __new__(cls, claims: Mapping[str, Any] | None = None) -> Claims: ...
     @property
     def sub(self) -> str: ...
     @property
@@ -99,6 +100,21 @@ class Claims:
 
 @final
 class User:
+    def __new__(
+        cls,
+        id: str,
+        *,
+        email: str | None = None,
+        email_verified: bool | None = None,
+        name: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        username: str | None = None,
+        picture: str | None = None,
+        locale: str | None = None,
+        organization_id: str | None = None,
+        connection_id: str | None = None,
+    ) -> User: ...
     @property
     def id(self) -> str: ...
     @property
@@ -179,6 +195,14 @@ class IdpInitiatedLoginClaims:
 
 @final
 class Identity:
+    def __new__(
+        cls,
+        user: User | None = None,
+        claims: Claims | None = None,
+        *,
+        source: str = "session",
+        access_token: str = "test-access-token",
+    ) -> Identity: ...
     @property
     def user(self) -> User: ...
     @property
@@ -210,6 +234,12 @@ class Decision:
     def error_code(self) -> str | None: ...
     @property
     def error_detail(self) -> str | None: ...
+    @property
+    def error_status(self) -> int | None: ...
+    @property
+    def retry_path(self) -> str | None: ...
+    @property
+    def error(self) -> ScalekitAuthError | None: ...
 
 @final
 class Client:
@@ -225,6 +255,20 @@ class Client:
     ) -> str: ...
     def validate_access_token(self, token: str) -> Claims: ...
     def try_validate_access_token(self, token: str) -> Claims | None: ...
+    def try_authorize_bearer(
+        self,
+        authorization: str | None,
+        roles: list[str] = ...,
+        permissions: list[str] = ...,
+        scopes: list[str] = ...,
+    ) -> Decision | None: ...
+    def authorize_bearer(
+        self,
+        authorization: str | None,
+        roles: list[str] = ...,
+        permissions: list[str] = ...,
+        scopes: list[str] = ...,
+    ) -> Awaitable[Decision]: ...
     def validate_access_token_async(self, token: str) -> Awaitable[Claims]: ...
     def validate_id_token(self, token: str, nonce: str | None = None) -> Claims: ...
     def validate_id_token_async(self, token: str, nonce: str | None = None) -> Awaitable[Claims]: ...
@@ -288,6 +332,9 @@ class SessionEngine:
     def handle_callback(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
     def handle_logout(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
     def handle_backchannel_logout(self, method: str, body: bytes) -> Awaitable[Decision]: ...
+    def test_session_cookie(self, provider: LocalProvider, options: Mapping[str, Any] | None = None) -> str: ...
+    @property
+    def session_cookie_name(self) -> str: ...
     @property
     def store_kind(self) -> str: ...
 

@@ -20,17 +20,40 @@ otherwise); responses carry only the error code and a short message.
 
 from __future__ import annotations
 
+import inspect
+import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _native
-from ._client import ScalekitAuth
-from ._native import REQUEST_HEADERS, Decision, Identity
+from ._client import AsyncScalekitAuth, ScalekitAuth
+from ._native import REQUEST_HEADERS, Decision, Identity, ScalekitAuthError
+
+__all__ = ["ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
+
+#: ``on_error(request, error, retry_path)``: the app's own answer to a refused request
+#: (``error.code``, ``error.status``; ``retry_path`` starts a failed login again), or
+#: ``None`` for the built-in page or JSON. May be async.
+ErrorHandler = Callable[[Request, ScalekitAuthError, str | None], Response | None | Awaitable[Response | None]]
+
+# Options of the client (the rest of the keyword arguments are session options).
+_CLIENT_OPTIONS = frozenset({
+    "issuer", "audience", "leeway_seconds", "jwks_cache_ttl_seconds", "jwks_refetch_cooldown_seconds",
+    "http_timeout_seconds", "max_token_bytes", "verified_token_cache_size",
+})
+
+
+def _split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Client options and session options of one set of keyword arguments."""
+    client = {k: v for k, v in options.items() if k in _CLIENT_OPTIONS}
+    return client, {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS}
 
 logger = logging.getLogger("scalekit_auth")
 
@@ -123,16 +146,87 @@ class _CookieWriter:
         await self.app(scope, receive, send_with_cookies)
 
 
+async def _custom_answer(
+    on_error: ErrorHandler | None, request: Request, decision: Decision
+) -> Response | None:
+    """The app's own answer to a refusal, through ``on_error``; ``None`` for the default.
+    A hook that raises is logged and the default answer used."""
+    error = decision.error
+    if on_error is None or decision.kind != "respond" or error is None:
+        return None
+    try:
+        answer = on_error(request, error, decision.retry_path)
+        if inspect.isawaitable(answer):
+            answer = await answer
+    except Exception:
+        logger.exception("scalekit_auth: on_error raised; answering with the default page")
+        return None
+    if answer is not None and not isinstance(answer, Response):
+        logger.error("scalekit_auth: on_error returned %r, not a Response or None", type(answer).__name__)
+        return None
+    return answer
+
+
+def _security_params(
+    cookie: APIKeyCookie, bearer: HTTPBearer
+) -> tuple[Any, Any]:
+    """Security parameters that put the cookie and bearer schemes on a route in
+    OpenAPI (the lock in ``/docs``); the engine reads the request itself."""
+    return Security(cookie), Security(bearer)
+
+
 class ScalekitFastAPI:
     """Sessions for one FastAPI app. Build it once (``from_env()`` or
     ``from_settings()``), call :meth:`install`, then protect routes with
     ``Depends(auth.require_user)``, ``Depends(auth.optional_user)`` or
-    ``Depends(auth.require_roles("admin"))``."""
+    ``Depends(auth.require_roles("admin"))``.
 
-    def __init__(self, client: ScalekitAuth, engine: _native.SessionEngine, *, prefix: str = "/auth") -> None:
+    The dependencies are ``Security`` dependencies: ``/docs`` shows the session cookie
+    and bearer schemes and a lock on every protected route. The same arguments give the
+    same dependency, so tests can override one::
+
+        app.dependency_overrides[auth.require_roles("admin")] = lambda: Identity(...)
+
+    ``Annotated`` aliases keep signatures short::
+
+        CurrentUser = Annotated[Identity, Depends(auth.require_user)]
+
+        @app.get("/me")
+        async def me(user: CurrentUser) -> dict[str, str]: ...
+    """
+
+    require_user: Callable[..., Awaitable[Identity]]
+    """Dependency: the signed-in user. A browser loading a page without a session is
+    redirected to log in (and comes back here); other callers (``fetch()``, API
+    clients) get 401 JSON with the error code."""
+
+    optional_user: Callable[..., Awaitable[Identity | None]]
+    """Dependency: the user if signed in, else ``None`` (a bad bearer token still gets
+    401)."""
+
+    def __init__(
+        self,
+        client: ScalekitAuth,
+        engine: _native.SessionEngine,
+        *,
+        prefix: str = "/auth",
+        on_error: ErrorHandler | None = None,
+    ) -> None:
         self.client = client
         self.engine = engine
-        self.router = APIRouter(prefix=prefix, tags=["auth"])
+        self.prefix = prefix
+        self.on_error = on_error
+        self._installed: set[int] = set()
+        self._dependencies: dict[tuple[tuple[str, ...], ...], Callable[..., Awaitable[Identity]]] = {}
+        self._cookie_scheme = APIKeyCookie(
+            name=engine.session_cookie_name, scheme_name="ScalekitSession", auto_error=False,
+            description=f"The session cookie set by {prefix}/callback after login.",
+        )
+        self._bearer_scheme = HTTPBearer(
+            scheme_name="ScalekitBearer", bearerFormat="JWT", auto_error=False,
+            description="An access token of this Scalekit environment.",
+        )
+        self.router = APIRouter(prefix=prefix, tags=["auth"], lifespan=self._check_installed)
         self.router.add_api_route("/login", self._login, methods=["GET"], include_in_schema=False)
         self.router.add_api_route("/signup", self._signup, methods=["GET"], include_in_schema=False)
         self.router.add_api_route("/callback", self._callback, methods=["GET"], include_in_schema=False)
@@ -140,16 +234,52 @@ class ScalekitFastAPI:
         self.router.add_api_route(
             "/backchannel-logout", self._backchannel_logout, methods=["POST"], include_in_schema=False
         )
+        self.require_user = self._requiring()
+        cookie, bearer = _security_params(self._cookie_scheme, self._bearer_scheme)
+
+        async def optional_user(
+            request: Request,
+            _session: str | None = cookie,
+            _token: HTTPAuthorizationCredentials | None = bearer,
+        ) -> Identity | None:
+            decision = await self.engine.optional_auth(*_request(request))
+            if decision.kind != "continue":
+                raise _DecisionReached(decision)
+            _log(decision)
+            _keep_cookies(request, decision)
+            return decision.identity
+
+        self.optional_user = optional_user
+
+    @asynccontextmanager
+    async def _check_installed(self, app: Any) -> AsyncIterator[None]:
+        """Fails the app's startup when only the router was included: without
+        :meth:`install` refusals would not be answered and refreshed cookies not sent."""
+        if id(app) not in self._installed:
+            raise RuntimeError(
+                "scalekit_auth: app.include_router(auth.router) alone is not enough; "
+                "call auth.install(app) instead (it includes the router, the error handler "
+                "and the cookie writer)"
+            )
+        yield
 
     @classmethod
-    def from_env(cls, *, prefix: str = "/auth", **session_options: Any) -> ScalekitFastAPI:
+    def from_env(
+        cls, *, prefix: str = "/auth", on_error: ErrorHandler | None = None, **options: Any
+    ) -> ScalekitFastAPI:
         """Configured from the ``SCALEKIT_*`` variables (environment URL, client id and
         secret, ``SCALEKIT_REDIRECT_URI``, ``SCALEKIT_SESSION_SECRET``, optionally
         ``SCALEKIT_POST_LOGOUT_REDIRECT_URI``, ``SCALEKIT_SCOPES``, ``SCALEKIT_REDIS_URL``
-        and ``SCALEKIT_SERVER_SIDE_SESSIONS``)."""
-        client = ScalekitAuth.from_env()
-        options = {"login_path": f"{prefix}/login", **session_options}
-        return cls(client, _native.SessionEngine.from_env(client._native, options), prefix=prefix)
+        and ``SCALEKIT_SERVER_SIDE_SESSIONS``). Keyword arguments are client options
+        (``audience``, ``leeway_seconds``, ...) or session options (``cookie_name``,
+        ``same_site``, ``cookie_domain``, ``idle_timeout_seconds``, ...), as for
+        :meth:`from_settings`."""
+        client_options, session_options = _split_options(options)
+        client = ScalekitAuth.from_env(**client_options)
+        session_options = {**_route_options(prefix), **session_options}
+        return cls(
+            client, _native.SessionEngine.from_env(client._native, session_options), prefix=prefix, on_error=on_error
+        )
 
     @classmethod
     def from_settings(
@@ -163,32 +293,27 @@ class ScalekitFastAPI:
         post_logout_redirect_uri: str | None = None,
         scopes: Sequence[str] | None = None,
         prefix: str = "/auth",
+        on_error: ErrorHandler | None = None,
         **options: Any,
     ) -> ScalekitFastAPI:
         """Configured from values (e.g. a pydantic settings object). ``session_secret``
         may be a list for rotation: the first seals, all open. Other keyword arguments
         are client options (``leeway_seconds``, ``audience``, ...) or session options
         (``idle_timeout_seconds``, ``absolute_lifetime_seconds``,
-        ``refresh_window_seconds``, ``cookie_name``, ``secure_cookies``, ``redis_url``,
-        ``server_side_sessions``, ``store_timeout_ms``)."""
-        session_keys = {
-            "cookie_name", "secure_cookies", "absolute_lifetime_seconds",
-            "idle_timeout_seconds", "refresh_window_seconds", "redis_url",
-            "server_side_sessions", "store_timeout_ms",
-        }
-        session_options = {k: v for k, v in options.items() if k in session_keys}
-        client = ScalekitAuth(
-            environment_url, client_id, client_secret,
-            **{k: v for k, v in options.items() if k not in session_keys},
-        )
+        ``refresh_window_seconds``, ``cookie_name``, ``cookie_domain``, ``same_site``
+        (``"lax"``, ``"strict"``, ``"none"``), ``secure_cookies``, ``redis_url``,
+        ``server_side_sessions``, ``store_timeout_ms``). ``on_error`` renders the
+        app's own page for refused requests (see :data:`ErrorHandler`)."""
+        client_options, session_options = _split_options(options)
+        client = ScalekitAuth(environment_url, client_id, client_secret, **client_options)
         secrets = [session_secret] if isinstance(session_secret, str) else list(session_secret)
         session_options.update(
             post_logout_redirect_uri=post_logout_redirect_uri,
             scopes=list(scopes) if scopes is not None else None,
-            login_path=f"{prefix}/login",
+            **_route_options(prefix),
         )
         engine = _native.SessionEngine(client._native, redirect_uri, secrets, session_options)
-        return cls(client, engine, prefix=prefix)
+        return cls(client, engine, prefix=prefix, on_error=on_error)
 
     def install(self, app: FastAPI) -> None:
         """Adds the auth routes, the cookie writer (outermost, so that it also writes on
@@ -196,29 +321,41 @@ class ScalekitFastAPI:
         its redirect, error page or JSON answer. Call before the app starts."""
         if app.middleware_stack is not None:
             raise RuntimeError("install() must be called before the app serves requests")
+        self._installed.add(id(app))
         app.include_router(self.router)
         build = app.build_middleware_stack
         # Starlette's ServerErrorMiddleware is always the outermost middleware of the
         # stack it builds; the cookie writer wraps the built stack instead.
         setattr(app, "build_middleware_stack", lambda: _CookieWriter(build()))
 
-        async def handle(_request: Request, exc: Exception) -> Response:
+        async def handle(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, _DecisionReached)
-            return _response(exc.decision)
+            return await self._answer(request, exc.decision)
 
         app.add_exception_handler(_DecisionReached, handle)
 
+    async def _answer(self, request: Request, decision: Decision) -> Response:
+        """The response of a decision: the app's own page through ``on_error`` for a
+        refusal, else the engine's redirect, page or JSON."""
+        custom = await _custom_answer(self.on_error, request, decision)
+        if custom is None:
+            return _response(decision)
+        _log(decision)
+        for cookie in decision.set_cookies:
+            custom.headers.append("set-cookie", cookie)
+        return custom
+
     async def _login(self, request: Request) -> Response:
-        return _response(await self.engine.handle_login(*_request(request), False))
+        return await self._answer(request, await self.engine.handle_login(*_request(request), False))
 
     async def _signup(self, request: Request) -> Response:
-        return _response(await self.engine.handle_login(*_request(request), True))
+        return await self._answer(request, await self.engine.handle_login(*_request(request), True))
 
     async def _callback(self, request: Request) -> Response:
-        return _response(await self.engine.handle_callback(*_request(request)))
+        return await self._answer(request, await self.engine.handle_callback(*_request(request)))
 
     async def _logout(self, request: Request) -> Response:
-        return _response(await self.engine.handle_logout(*_request(request)))
+        return await self._answer(request, await self.engine.handle_logout(*_request(request)))
 
     async def _backchannel_logout(self, request: Request) -> Response:
         # The provider's POST of a logout token (OpenID Back-Channel Logout): no browser,
@@ -242,38 +379,128 @@ class ScalekitFastAPI:
         _keep_cookies(request, decision)
         return decision.identity
 
-    async def require_user(self, request: Request) -> Identity:
-        """Dependency: the signed-in user. A browser loading a page without a session is
-        redirected to log in (and comes back here); other callers (``fetch()``, API
-        clients) get 401 JSON with the error code."""
-        return await self._decide(request, [], [], [])
-
-    async def optional_user(self, request: Request) -> Identity | None:
-        """Dependency: the user if signed in, else ``None`` (a bad bearer token still
-        gets 401)."""
-        decision = await self.engine.optional_auth(*_request(request))
-        if decision.kind != "continue":
-            raise _DecisionReached(decision)
-        _log(decision)
-        _keep_cookies(request, decision)
-        return decision.identity
-
     def _requiring(
         self, roles: Sequence[str] = (), permissions: Sequence[str] = (), scopes: Sequence[str] = ()
-    ) -> Callable[[Request], Awaitable[Identity]]:
-        async def dependency(request: Request) -> Identity:
-            return await self._decide(request, list(roles), list(permissions), list(scopes))
+    ) -> Callable[..., Awaitable[Identity]]:
+        """The dependency for these requirements: one object per distinct set, so that
+        ``app.dependency_overrides`` finds it again."""
+        key = (tuple(roles), tuple(permissions), tuple(scopes))
+        found = self._dependencies.get(key)
+        if found is not None:
+            return found
+        cookie, bearer = _security_params(self._cookie_scheme, self._bearer_scheme)
+        needed = [list(part) for part in key]
 
+        async def dependency(
+            request: Request,
+            _session: str | None = cookie,
+            _token: HTTPAuthorizationCredentials | None = bearer,
+        ) -> Identity:
+            return await self._decide(request, *needed)
+
+        self._dependencies[key] = dependency
         return dependency
 
-    def require_roles(self, *roles: str) -> Callable[[Request], Awaitable[Identity]]:
-        """Dependency: a user holding every role (else 403 JSON ``insufficient_scope``)."""
+    def require_roles(self, *roles: str) -> Callable[..., Awaitable[Identity]]:
+        """Dependency: a user holding every role (else 403: an HTML page for a browser
+        loading a page, JSON ``insufficient_scope`` for other callers)."""
         return self._requiring(roles=roles)
 
-    def require_permissions(self, *permissions: str) -> Callable[[Request], Awaitable[Identity]]:
+    def require_permissions(self, *permissions: str) -> Callable[..., Awaitable[Identity]]:
         """Dependency: a user holding every permission."""
         return self._requiring(permissions=permissions)
 
-    def require_scopes(self, *scopes: str) -> Callable[[Request], Awaitable[Identity]]:
+    def require_scopes(self, *scopes: str) -> Callable[..., Awaitable[Identity]]:
         """Dependency: a token granting every scope (for APIs with bearer tokens)."""
         return self._requiring(scopes=scopes)
+
+
+def _route_options(prefix: str) -> dict[str, str]:
+    """The session options the auth routes imply: where logins start, and the callback
+    path the redirect URI must end with (checked when the engine is built)."""
+    return {"login_path": f"{prefix}/login", "callback_path": f"{prefix}/callback"}
+
+
+class ScalekitBearer:
+    """Authorization for API services that take access tokens only: no redirect URI,
+    no session secret, no cookies, nothing to install.
+
+    >>> from fastapi import Depends, FastAPI
+    >>> from scalekit_auth import Identity
+    >>> from scalekit_auth.fastapi import ScalekitBearer
+    >>> api = FastAPI()
+    >>> bearer = ScalekitBearer.from_settings(
+    ...     environment_url="https://acme.scalekit.com", client_id="skc_1", client_secret="secret")
+    >>> @api.get("/reports")
+    ... async def reports(caller: Identity = Depends(bearer.require_scopes("reports:read"))) -> list[str]:
+    ...     return []
+
+    A request without a valid token gets 401, one without the scopes 403, each with a
+    ``WWW-Authenticate: Bearer`` challenge and the body
+    ``{"detail": {"error": <code>, "message": <text>}}`` (a FastAPI ``HTTPException``,
+    so the app's own exception handlers apply). ``/docs`` shows the bearer scheme.
+    """
+
+    require_token: Callable[..., Awaitable[Identity]]
+    """Dependency: the identity of a valid access token."""
+
+    def __init__(self, client: ScalekitAuth | AsyncScalekitAuth) -> None:
+        self.client = client
+        self._scheme = HTTPBearer(
+            scheme_name="ScalekitBearer", bearerFormat="JWT", auto_error=False,
+            description="An access token of this Scalekit environment.",
+        )
+        self._dependencies: dict[tuple[tuple[str, ...], ...], Callable[..., Awaitable[Identity]]] = {}
+        self.require_token = self._requiring()
+
+    @classmethod
+    def from_env(cls, **client_options: Any) -> ScalekitBearer:
+        """From ``SCALEKIT_ENVIRONMENT_URL``, ``SCALEKIT_CLIENT_ID`` and
+        ``SCALEKIT_CLIENT_SECRET``; keyword arguments are client options (``audience``,
+        ``leeway_seconds``, ...)."""
+        return cls(ScalekitAuth.from_env(**client_options))
+
+    @classmethod
+    def from_settings(
+        cls, *, environment_url: str, client_id: str, client_secret: str, **client_options: Any
+    ) -> ScalekitBearer:
+        """From values; keyword arguments are client options."""
+        return cls(ScalekitAuth(environment_url, client_id, client_secret, **client_options))
+
+    def _requiring(
+        self, roles: Sequence[str] = (), permissions: Sequence[str] = (), scopes: Sequence[str] = ()
+    ) -> Callable[..., Awaitable[Identity]]:
+        key = (tuple(roles), tuple(permissions), tuple(scopes))
+        found = self._dependencies.get(key)
+        if found is not None:
+            return found
+        native = self.client._native
+        needed = [list(part) for part in key]
+
+        async def dependency(
+            request: Request, _token: HTTPAuthorizationCredentials | None = Security(self._scheme)
+        ) -> Identity:
+            authorization = request.headers.get("authorization")
+            decision = native.try_authorize_bearer(authorization, *needed)
+            if decision is None:
+                decision = await native.authorize_bearer(authorization, *needed)
+            if decision.kind == "continue" and decision.identity is not None:
+                return decision.identity
+            _log(decision)
+            headers = {name: value for name, value in decision.headers if name == "www-authenticate"}
+            raise HTTPException(decision.status, detail=json.loads(decision.body or "{}"), headers=headers)
+
+        self._dependencies[key] = dependency
+        return dependency
+
+    def require_scopes(self, *scopes: str) -> Callable[..., Awaitable[Identity]]:
+        """Dependency: a token granting every scope."""
+        return self._requiring(scopes=scopes)
+
+    def require_roles(self, *roles: str) -> Callable[..., Awaitable[Identity]]:
+        """Dependency: a token whose user holds every role."""
+        return self._requiring(roles=roles)
+
+    def require_permissions(self, *permissions: str) -> Callable[..., Awaitable[Identity]]:
+        """Dependency: a token whose user holds every permission."""
+        return self._requiring(permissions=permissions)

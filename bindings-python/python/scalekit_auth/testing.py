@@ -1,6 +1,6 @@
-"""Test helpers for apps built on scalekit_auth: a local signer that mints tokens and a
-tiny provider on 127.0.0.1 that serves its discovery document and JWKS, so protected
-routes can be tested without Scalekit.
+"""Test helpers for apps built on scalekit_auth: a local signer that mints tokens, a
+tiny provider on 127.0.0.1 that serves its discovery document and JWKS, and signed-in
+session cookies, so protected routes can be tested without Scalekit.
 
 >>> from scalekit_auth.testing import LocalProvider
 >>> with LocalProvider(client_id="skc_test") as provider:
@@ -8,17 +8,41 @@ routes can be tested without Scalekit.
 ...     token = provider.mint(sub="usr_1", roles=["admin"])
 ...     auth.validate_access_token(token).roles
 ['admin']
+
+A FastAPI app configured with the provider as its environment accepts the cookie of
+:func:`session_cookie_for`:
+
+>>> from fastapi import Depends, FastAPI
+>>> from fastapi.testclient import TestClient
+>>> from scalekit_auth import Identity
+>>> from scalekit_auth.fastapi import ScalekitFastAPI
+>>> with LocalProvider() as provider:
+...     auth = ScalekitFastAPI.from_settings(
+...         environment_url=provider.url, client_id=provider.client_id, client_secret=provider.client_secret,
+...         redirect_uri="http://localhost:8000/auth/callback", session_secret="s" * 32)
+...     app = FastAPI()
+...     auth.install(app)
+...     @app.get("/admin")
+...     async def admin(me: Identity = Depends(auth.require_roles("admin"))) -> str:
+...         return me.user.id
+...     cookie = session_cookie_for(auth, provider, user_id="usr_ada", roles=["admin"])
+...     TestClient(app).get("/admin", headers={"cookie": cookie}).json()
+'usr_ada'
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
 from ._native import TestSigner
 
-__all__ = ["LocalProvider", "TestSigner"]
+if TYPE_CHECKING:
+    from .fastapi import ScalekitFastAPI
+
+__all__ = ["LocalProvider", "TestSigner", "session_cookie_for"]
 
 
 class LocalProvider:
@@ -93,3 +117,33 @@ class LocalProvider:
                 payload[name] = value
         payload.update(claims)
         return self._started().mint(payload, expires_in)
+
+
+def session_cookie_for(
+    auth: ScalekitFastAPI | _native.SessionEngine,
+    provider: LocalProvider,
+    *,
+    user_id: str = "usr_test",
+    email: str | None = None,
+    name: str | None = None,
+    roles: Sequence[str] | None = None,
+    permissions: Sequence[str] | None = None,
+    scopes: Sequence[str] | None = None,
+    organization_id: str | None = None,
+    expires_in: int = 3600,
+    claims: Mapping[str, Any] | None = None,
+) -> str:
+    """A ``Cookie`` header value that ``auth`` (the app's :class:`ScalekitFastAPI`, or
+    its session engine) accepts as a signed-in session: sealed with the app's own
+    session secret, the access token signed by ``provider`` (which the app must use as
+    its environment). ``expires_in`` is the access token's remaining life in seconds
+    (negative for an expired one); ``claims`` adds or overrides token claims."""
+    engine = auth if isinstance(auth, _native.SessionEngine) else auth.engine
+    options: dict[str, Any] = {
+        "user_id": user_id, "email": email, "name": name, "organization_id": organization_id,
+        "roles": list(roles) if roles is not None else None,
+        "permissions": list(permissions) if permissions is not None else None,
+        "scopes": list(scopes) if scopes is not None else None,
+        "expires_in": expires_in, "claims": dict(claims) if claims is not None else None,
+    }
+    return engine.test_session_cookie(provider._started(), options)

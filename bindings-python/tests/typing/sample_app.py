@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
 
 import scalekit_auth as sk
 from scalekit_auth import _native
-from scalekit_auth.fastapi import ScalekitFastAPI
-from scalekit_auth.testing import LocalProvider, TestSigner
+from scalekit_auth.fastapi import ErrorHandler, ScalekitBearer, ScalekitFastAPI
+from scalekit_auth.testing import LocalProvider, TestSigner, session_cookie_for
 
 app = FastAPI()
 auth = ScalekitFastAPI.from_settings(
@@ -87,3 +91,37 @@ async def other_framework(engine: _native.SessionEngine, headers: dict[str, str]
     detail: str | None = decision.error_detail or logout.error_code or login.content_type
     identity: sk.Identity | None = decision.identity
     return [*decision.headers, ("x-detail", detail or ""), ("x-user", identity.user.id if identity else "")]
+
+
+async def own_error_page(request: Request, error: sk.ScalekitAuthError, retry_path: str | None) -> Response | None:
+    if retry_path is None:
+        return None
+    return HTMLResponse(f"<a href='{retry_path}'>Try again</a> ({error.code}, {request.url.path})", error.status)
+
+
+handler: ErrorHandler = own_error_page
+strict = ScalekitFastAPI.from_env(
+    prefix="/account", on_error=handler, audience=["api"], same_site="strict", cookie_domain="example.com"
+)
+CurrentUser = Annotated[sk.Identity, Depends(strict.require_user)]
+bearer = ScalekitBearer.from_env(leeway_seconds=5)
+Caller = Annotated[sk.Identity, Depends(bearer.require_scopes("reports:read"))]
+
+
+@app.get("/reports")
+async def reports(caller: Caller, user: CurrentUser) -> list[str]:
+    return [caller.user.id, user.user.id]
+
+
+def test_kit() -> str:
+    with LocalProvider() as provider:
+        cookie: str = session_cookie_for(
+            strict, provider, user_id="u", email="e@x", roles=["admin"], permissions=["p"], scopes=["s"],
+            organization_id="org", expires_in=-1, claims={"tier": "gold"},
+        )
+    identity = sk.Identity(sk.User("u", email="e@x"), sk.Claims({"sub": "u"}), source="bearer")
+    app.dependency_overrides[strict.require_roles("admin")] = lambda: identity
+    decision = strict.engine.try_require_auth("GET", "/", {})
+    retry: str | None = decision.retry_path if decision else None
+    error: sk.ScalekitAuthError | None = decision.error if decision else None
+    return cookie + identity.user.id + (retry or "") + (error.code if error else "")

@@ -168,6 +168,11 @@ pub struct Decision {
     /// The error behind a refusal, with the details meant for logs (its `Display`); the
     /// response itself only carries its code and a short message.
     pub error: Option<Error>,
+    /// For a failed login: the app path that starts it again (returning where the
+    /// user was headed), for an error page of the app's own.
+    pub retry_path: Option<String>,
+    /// The `WWW-Authenticate` challenge of a bearer-only refusal (RFC 6750 §3).
+    pub(crate) challenge: Option<String>,
 }
 
 impl std::fmt::Debug for Decision {
@@ -181,8 +186,8 @@ impl std::fmt::Debug for Decision {
 }
 
 impl Decision {
-    fn new(action: Action, set_cookies: Vec<String>) -> Self {
-        Decision { action, set_cookies, error: None }
+    pub(crate) fn new(action: Action, set_cookies: Vec<String>) -> Self {
+        Decision { action, set_cookies, error: None, retry_path: None, challenge: None }
     }
 
     /// The status of the answer: 200 to continue, 302 for a redirect.
@@ -212,6 +217,9 @@ impl Decision {
             // browsers apply form-action to that redirect too.
             headers.push(("content-security-policy", PAGE_POLICY.into()));
         }
+        if let Some(challenge) = &self.challenge {
+            headers.push(("www-authenticate", challenge.clone()));
+        }
         headers
     }
 }
@@ -234,7 +242,7 @@ pub fn error_body(err: &Error) -> String {
 }
 
 /// The content type of JSON answers.
-const JSON: &str = "application/json";
+pub(crate) const JSON: &str = "application/json";
 /// The content type of HTML pages.
 const HTML: &str = "text/html; charset=utf-8";
 /// The policy of the engine's HTML pages: nothing but their own markup and form.
@@ -256,7 +264,7 @@ impl SessionEngine {
         } else {
             Action::Respond { status, content_type: JSON, body: error_body(&err) }
         };
-        Decision { action, set_cookies, error: Some(err) }
+        Decision { action, set_cookies, error: Some(err), retry_path: retry, challenge: None }
     }
 
     fn login_link(&self, return_to: &str) -> String {
@@ -369,7 +377,13 @@ impl SessionEngine {
                 // The form posts back to this route, as a same-site path only.
                 let body = pages::logout_confirmation(&safe_return_to(request.path()));
                 let action = Action::Respond { status: 200, content_type: HTML, body };
-                return Decision { action, set_cookies: Vec::new(), error: Some(err) };
+                return Decision {
+                    action,
+                    set_cookies: Vec::new(),
+                    error: Some(err),
+                    retry_path: None,
+                    challenge: None,
+                };
             }
             return self.refuse(err, request, None, Vec::new());
         }
@@ -389,6 +403,8 @@ impl SessionEngine {
             action: Action::Respond { status, content_type: JSON, body },
             set_cookies: Vec::new(),
             error,
+            retry_path: None,
+            challenge: None,
         };
         if !method.eq_ignore_ascii_case("POST") {
             let err = Error::invalid_argument("back-channel logout takes a POST");

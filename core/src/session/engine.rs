@@ -943,7 +943,7 @@ impl SessionEngine {
 
 /// The token of an `Authorization: Bearer` header; `None` when there is no such header
 /// (another scheme is left to other middleware).
-fn bearer_token(authorization: Option<&str>) -> Option<Result<&str>> {
+pub(crate) fn bearer_token(authorization: Option<&str>) -> Option<Result<&str>> {
     let header = authorization?.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {

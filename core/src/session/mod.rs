@@ -7,11 +7,13 @@
 //! [`SessionEngine::handle_login`], [`SessionEngine::handle_callback`] or
 //! [`SessionEngine::handle_logout`], and write the returned [`Decision`] out.
 
+mod bearer;
 mod config;
 mod cookies;
 pub(crate) mod data;
 mod decision;
 mod engine;
+mod options;
 mod pages;
 mod redact;
 mod refresh;
@@ -29,4 +31,5 @@ pub use engine::{
     AuthOutcome, CallbackOutcome, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,
     LogoutOutcome, MAX_PENDING_LOGINS, SessionEngine,
 };
+pub use options::SESSION_OPTIONS;
 pub use return_to::safe_return_to;

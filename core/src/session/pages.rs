@@ -9,8 +9,11 @@ use crate::error::Error;
 pub(crate) fn error_page(err: &Error, retry: Option<&str>) -> String {
     let link =
         retry.map(|href| format!(r#"<p><a href="{}">Try again</a></p>"#, escape(href))).unwrap_or_default();
+    // A signed-in user without the role or permission a page needs is not a sign-in
+    // problem: say what it is.
+    let title = if err.http_status() == 403 { "Access denied" } else { "Sign-in problem" };
     page(
-        "Sign-in problem",
+        title,
         &format!("<h1>{}</h1><p><code>{}</code></p>{link}", escape(err.public_message()), escape(err.code())),
     )
 }

@@ -118,16 +118,66 @@ impl TestSession {
         payload
     }
 
-    /// The claims as an access token of `https://test.invalid` for `skc_test` would
-    /// carry them, valid from now.
+    /// A session described by options, as the language bindings receive them:
+    /// `user_id`, `email`, `name`, `organization_id` (strings), `roles`, `permissions`,
+    /// `scopes` (lists of strings), `expires_in` (seconds) and `claims` (an object of
+    /// other claims). `null` keeps the default; an unknown name is an error.
     ///
-    /// # Panics
-    /// If a claim set with [`TestSession::claim`] has the wrong type (e.g. `roles` as
-    /// a number), which the test should fix.
-    pub fn claims(&self) -> Claims {
+    /// ```
+    /// use scalekit_auth::testing::TestSession;
+    /// let options = serde_json::json!({"user_id": "usr_1", "roles": ["admin"], "claims": {"tier": "gold"}});
+    /// let claims = TestSession::with_options(options.as_object().unwrap())?.try_claims()?;
+    /// assert_eq!((claims.sub.as_str(), claims.get("tier").and_then(|t| t.as_str())), ("usr_1", Some("gold")));
+    /// # Ok::<(), scalekit_auth::Error>(())
+    /// ```
+    pub fn with_options(options: &Map<String, Value>) -> Result<Self> {
+        let text = |name: &str, value: &Value| {
+            value.as_str().map(str::to_owned).ok_or_else(|| {
+                Error::invalid_argument(format!("test session option {name:?} must be a string"))
+            })
+        };
+        let mut session = TestSession::default();
+        for (name, value) in options.iter().filter(|(_, v)| !v.is_null()) {
+            session = match name.as_str() {
+                "user_id" => session.claim("sub", Value::String(text(name, value)?)),
+                "email" => session.email(text(name, value)?),
+                "name" => session.name(text(name, value)?),
+                "organization_id" => session.organization(text(name, value)?),
+                "roles" | "permissions" | "scopes" => session.claim(name.clone(), value.clone()),
+                "expires_in" => session.expires_in_seconds(value.as_i64().ok_or_else(|| {
+                    Error::invalid_argument(
+                        "test session option \"expires_in\" must be a whole number of seconds",
+                    )
+                })?),
+                "claims" => {
+                    let extra = value.as_object().ok_or_else(|| {
+                        Error::invalid_argument("test session option \"claims\" must be an object")
+                    })?;
+                    extra.iter().fold(session, |s, (k, v)| s.claim(k.clone(), v.clone()))
+                }
+                _ => return Err(Error::invalid_argument(format!("unknown test session option {name:?}"))),
+            };
+        }
+        session.try_claims()?;
+        Ok(session)
+    }
+
+    /// The claims as an access token of `https://test.invalid` for `skc_test` would
+    /// carry them, valid from now; an error names a claim of the wrong type (e.g.
+    /// `roles` as a number).
+    pub fn try_claims(&self) -> Result<Claims> {
         let now = crate::clock::SystemClock.now_seconds();
         let payload = self.payload("https://test.invalid", "skc_test", now);
-        Claims::from_json(payload.to_string().as_bytes()).expect("test claims of the expected types")
+        Claims::from_json(payload.to_string().as_bytes())
+    }
+
+    /// [`TestSession::try_claims`], for tests.
+    ///
+    /// # Panics
+    /// If a claim set with [`TestSession::claim`] has the wrong type, which the test
+    /// should fix.
+    pub fn claims(&self) -> Claims {
+        self.try_claims().expect("test claims of the expected types")
     }
 
     /// The user these claims describe.
