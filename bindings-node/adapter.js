@@ -5,26 +5,70 @@
 
 const native = require('./binding.js')
 const { ScalekitAuth } = require('./index.js')
-const { classForCode, translate } = require('./errors.js')
+const { ConfigurationError, classForCode, translate } = require('./errors.js')
 
 const SESSION_OPTIONS = [
-  'postLogoutRedirectUri', 'scopes', 'cookieName', 'secureCookies', 'absoluteLifetimeSeconds',
-  'idleTimeoutSeconds', 'refreshWindowSeconds', 'redisUrl', 'serverSideSessions', 'storeTimeoutMs',
+  'postLogoutRedirectUri', 'scopes', 'cookieName', 'cookieDomain', 'sameSite', 'secureCookies',
+  'absoluteLifetimeSeconds', 'idleTimeoutSeconds', 'refreshWindowSeconds', 'redisUrl', 'serverSideSessions',
+  'storeTimeoutMs',
 ]
+
+// Each setting passed in code wins over its SCALEKIT_* variable, one by one: passing only
+// `redirectUri` keeps the session secret of the environment.
+const CLIENT_VARS = {
+  environmentUrl: 'SCALEKIT_ENVIRONMENT_URL', clientId: 'SCALEKIT_CLIENT_ID', clientSecret: 'SCALEKIT_CLIENT_SECRET',
+}
+const SESSION_VARS = { redirectUri: 'SCALEKIT_REDIRECT_URI', sessionSecret: 'SCALEKIT_SESSION_SECRET' }
 
 /** The most a back-channel logout request body may hold: a logout token is a few kilobytes. */
 const MAX_BACKCHANNEL_BODY = 64 * 1024
 
-/** The client and session engine of `options`, or of the SCALEKIT_* variables. */
+/** The client of `options`, each of its settings falling back to its SCALEKIT_* variable. */
+function createClient(options) {
+  const given = Object.keys(CLIENT_VARS).filter((key) => options[key] != null)
+  if (given.length === 0) return ScalekitAuth.fromEnv(options)
+  const settings = {}
+  for (const [key, name] of Object.entries(CLIENT_VARS)) {
+    settings[key] = options[key] ?? process.env[name]
+    if (settings[key] == null || settings[key] === '') {
+      throw new ConfigurationError(`invalid configuration: ${key} is not set; pass it or set ${name}`, {
+        code: 'invalid_config', status: 500,
+      })
+    }
+  }
+  return new ScalekitAuth({ ...options, ...settings })
+}
+
+/** The SCALEKIT_* variables of the environment, overlaid with the settings of `options`. */
+function sessionVars(options) {
+  const vars = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('SCALEKIT_') && value !== undefined) vars[name] = value
+  }
+  if (options.redirectUri != null) vars[SESSION_VARS.redirectUri] = String(options.redirectUri)
+  if (options.sessionSecret != null) {
+    const secrets = Array.isArray(options.sessionSecret) ? options.sessionSecret.map(String) : [String(options.sessionSecret)]
+    // The variable lists secrets comma-separated, as the environment does.
+    if (secrets.some((secret) => secret.includes(','))) {
+      throw new ConfigurationError('invalid configuration: a session secret may not contain a comma', {
+        code: 'invalid_config', status: 500,
+      })
+    }
+    vars[SESSION_VARS.sessionSecret] = secrets.join(',')
+  }
+  return vars
+}
+
+/**
+ * The client and session engine of `options`, each setting falling back to its SCALEKIT_*
+ * variable; `prefix` is where the auth routes are served (the redirect URI must end with
+ * its callback path).
+ */
 function createEngine(options, prefix) {
-  const client = options.environmentUrl ? new ScalekitAuth(options) : ScalekitAuth.fromEnv(options)
-  const sessionOptions = { loginPath: `${prefix}/login` }
+  const client = createClient(options)
+  const sessionOptions = { loginPath: `${prefix}/login`, callbackPath: `${prefix}/callback` }
   for (const key of SESSION_OPTIONS) if (options[key] !== undefined) sessionOptions[key] = options[key]
-  const engine = translate(() => {
-    if (!options.redirectUri) return native.NativeSessionEngine.fromEnv(client._native, sessionOptions)
-    const secrets = Array.isArray(options.sessionSecret) ? options.sessionSecret : [String(options.sessionSecret ?? '')]
-    return new native.NativeSessionEngine(client._native, options.redirectUri, secrets, sessionOptions)
-  })
+  const engine = translate(() => native.NativeSessionEngine.fromVars(client._native, sessionVars(options), sessionOptions))
   return { client, engine }
 }
 
@@ -34,21 +78,37 @@ function logServerErrors(error) {
 }
 
 /**
+ * The error behind a decision, as its class: `code`, `status`, the details for logs as
+ * `message`, and for a failed login `retryPath` (the path that starts it again).
+ */
+function decisionError(decision) {
+  const ErrorClass = classForCode(decision.errorCode)
+  const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
+  if (decision.retryPath != null) error.retryPath = decision.retryPath
+  return error
+}
+
+/**
  * A function handing the error behind a decision, with the details the response leaves
- * out, to `onError(error, request)`; a hook that throws is logged, never rethrown.
+ * out, to `onError(error, request, ...extra)`, and returning what the hook returned (an
+ * answer of the app's own, awaited if a promise); a hook that throws is logged, never
+ * rethrown, and answers `undefined`.
  */
 function reporter(onError) {
   const hook = onError ?? logServerErrors
-  return (decision, request) => {
-    if (decision.errorCode == null) return
-    const ErrorClass = classForCode(decision.errorCode)
-    const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
+  const failed = (hookError) => {
+    console.error('scalekit-auth: onError threw', hookError)
+    return undefined
+  }
+  return (decision, request, ...extra) => {
+    if (decision.errorCode == null) return undefined
     try {
-      hook(error, request)
+      const answer = hook(decisionError(decision), request, ...extra)
+      return answer && typeof answer.then === 'function' ? answer.then((a) => a, failed) : answer
     } catch (hookError) {
-      console.error('scalekit-auth: onError threw', hookError)
+      return failed(hookError)
     }
   }
 }
 
-module.exports = { createEngine, reporter, MAX_BACKCHANNEL_BODY }
+module.exports = { createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY }

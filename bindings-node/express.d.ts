@@ -11,8 +11,8 @@
  * app.get('/dashboard', auth.requireAuth(), (req, res) => { res.send(req.auth!.user.email) })
  * ```
  */
-import type { Request, RequestHandler, Router } from 'express'
-import type { Identity, ScalekitAuth, ScalekitAuthError, SessionAdapterOptions } from './index'
+import type { Request, RequestHandler, Response } from 'express'
+import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions, SessionAdapterOptions } from './index'
 
 declare global {
   namespace Express {
@@ -24,21 +24,38 @@ declare global {
 }
 
 export interface ScalekitExpressOptions extends SessionAdapterOptions {
-  /** A specific copy of Express (default: `require('express')`). */
-  express?: { Router: () => Router }
   /**
    * Hears the error behind every decision of the middleware and auth routes (a refusal,
    * a redirect to log in, an optional route continuing without a user). `error.message`
    * has the details for logs that the response leaves out; `error.status` is the HTTP
-   * status it maps to. Default: `console.error` for a status of 500 or more.
+   * status it maps to; `error.retryPath` starts a failed login again. For a refusal
+   * (status 400 or more) it also gets `res` and may answer itself, e.g.
+   * `res.status(error.status).render('error', { error })`. Default: `console.error` for a
+   * status of 500 or more.
    */
-  onError?: (error: ScalekitAuthError, req: Request) => void
+  onError?: (
+    error: ScalekitAuthError & { retryPath?: string },
+    req: Request,
+    res?: Response,
+  ) => void | Promise<void>
+  /**
+   * `page` (default): a browser loading a page that is refused (a missing role, a failed
+   * login) gets a small built-in HTML page. `next`: the error goes to `next(err)`, with
+   * `err.code`, `err.status` and `err.retryPath`, so the app's error middleware renders
+   * it. API callers get 401/403 JSON either way.
+   */
+  browserErrors?: 'page' | 'next'
 }
 
 export interface ScalekitExpress {
   client: ScalekitAuth
-  /** `/auth/login`, `/auth/signup`, `/auth/callback` and `/auth/logout` (GET and POST). */
-  router: Router
+  /**
+   * `/auth/login`, `/auth/signup`, `/auth/callback`, `/auth/logout` (GET and POST) and
+   * `/auth/backchannel-logout` (POST), as one middleware: `app.use(auth.router)`.
+   */
+  router: RequestHandler
+  /** Global middleware: `req.auth` on every route when signed in; it never refuses a request. */
+  middleware(): RequestHandler
   /** Browsers loading a page are sent to log in; other callers get 401 JSON. */
   requireAuth(): RequestHandler
   optionalAuth(): RequestHandler
@@ -48,3 +65,31 @@ export interface ScalekitExpress {
 }
 
 export declare function createScalekitExpress(options?: ScalekitExpressOptions): ScalekitExpress
+
+export interface ScalekitBearerOptions extends Partial<ScalekitAuthOptions> {
+  /** Hears the error behind every refusal; it may answer itself through `res`. */
+  onError?: (error: ScalekitAuthError, req: Request, res?: Response) => void | Promise<void>
+}
+
+/** Middleware of an API service that takes access tokens only. */
+export interface ScalekitBearer {
+  client: ScalekitAuth
+  /** A valid access token is required (else 401 JSON with `WWW-Authenticate: Bearer`). */
+  requireToken(): RequestHandler
+  /** Every listed scope is required (else 403 `insufficient_scope`). */
+  requireScopes(...scopes: string[]): RequestHandler
+  requireRoles(...roles: string[]): RequestHandler
+  requirePermissions(...permissions: string[]): RequestHandler
+}
+
+/**
+ * Authorization for API services that take access tokens only: no redirect URI, no
+ * session secret, no cookies.
+ *
+ * @example
+ * ```ts
+ * const api = createScalekitBearer()   // SCALEKIT_ENVIRONMENT_URL, _CLIENT_ID, _CLIENT_SECRET
+ * app.get('/reports', api.requireScopes('reports:read'), (req, res) => { res.json({ caller: req.auth!.user.id }) })
+ * ```
+ */
+export declare function createScalekitBearer(options?: ScalekitBearerOptions): ScalekitBearer

@@ -1,14 +1,16 @@
 'use strict'
 // Express integration (Express 4 and 5): login, signup, callback and logout routes,
 // and middleware that protects routes. Every decision comes from the Rust session
-// engine; this file only moves it between Express objects and the engine.
+// engine; this file only moves it between Express objects and the engine. It needs no
+// copy of Express of its own: the routes are one plain middleware function.
 //
 //   const { createScalekitExpress } = require('scalekit-auth/express')
 //   const auth = createScalekitExpress()          // from SCALEKIT_* variables
 //   app.use(auth.router)                          // /auth/login, /auth/signup, /auth/callback, /auth/logout
+//   app.use(auth.middleware())                    // req.auth on every route when signed in
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
-const { createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
+const { createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -63,54 +65,99 @@ function respond(res, decision) {
   res.end(decision.body ?? '')
 }
 
+/** Whether the engine answered with a page for a browser (not JSON for an API caller). */
+function isPage(decision) {
+  return String(decision.headers['content-type'] ?? '').startsWith('text/html')
+}
+
+/** The path of a request below the app's mount point. */
+function pathOf(req) {
+  if (typeof req.path === 'string') return req.path
+  const url = req.url ?? '/'
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}
+
 /**
- * Sessions for one Express app. Without `environmentUrl` and `redirectUri` the settings
- * come from the SCALEKIT_* environment variables. `express` may be passed to use a
- * specific copy of Express. `onError(error, req)` hears the error behind every decision
- * (refusals, redirects to log in, optional routes without a user), with the details
- * that the response leaves out; by default those with a status >= 500 are logged.
+ * Sessions for one Express app. Each setting not passed (`environmentUrl`, `clientId`,
+ * `clientSecret`, `redirectUri`, `sessionSecret`) comes from its SCALEKIT_* variable.
+ * `onError(error, req, res)` hears the error behind every decision (refusals, redirects
+ * to log in, optional routes without a user), with the details the response leaves out;
+ * for a refusal (status 400 or more) it also gets `res` and may answer itself (e.g.
+ * `res.status(error.status).render('error', { error })`), else the built-in answer follows. By default errors with a status >= 500 are logged. With
+ * `browserErrors: 'next'`, refusals of page loads go to `next(err)` (`err.code`,
+ * `err.status`, `err.retryPath`) for the app's error middleware; API callers keep their
+ * 401/403 JSON either way.
  */
 function createScalekitExpress(options = {}) {
   const prefix = options.prefix ?? '/auth'
   const { client, engine } = createEngine(options, prefix)
   const report = reporter(options.onError)
-
-  const express = options.express ?? require('express')
-  const router = express.Router()
-  const route = (decide) => async (req, res, next) => {
-    try {
-      const decision = await decide(requestParts(req))
-      report(decision, req)
-      respond(res, decision)
-    } catch (error) {
-      next(error)
-    }
+  const browserErrors = options.browserErrors ?? 'page'
+  if (browserErrors !== 'page' && browserErrors !== 'next') {
+    throw new TypeError(`scalekit-auth: browserErrors must be 'page' or 'next', not ${JSON.stringify(browserErrors)}`)
   }
-  router.get(`${prefix}/login`, route((parts) => engine.handleLogin(parts, false)))
-  router.get(`${prefix}/signup`, route((parts) => engine.handleLogin(parts, true)))
-  router.get(`${prefix}/callback`, route((parts) => engine.handleCallback(parts)))
-  router.all(`${prefix}/logout`, route((parts) => engine.handleLogout(parts)))
-  // The provider's back-channel logout (OpenID Back-Channel Logout): ends the sessions
-  // a logout token names, on every instance sharing SCALEKIT_REDIS_URL.
-  router.post(`${prefix}/backchannel-logout`, async (req, res, next) => {
+
+  // Answers a decision that does not continue: the app's onError answer, `next(err)` for
+  // a page load with browserErrors 'next', else the engine's redirect, page or JSON.
+  async function answer(decision, req, res, next) {
+    // Only a refusal may be answered by the app: not a redirect to log in, nor the page
+    // that confirms a logout started elsewhere.
+    const refusal = decision.kind === 'respond' && decision.status >= 400 && decision.errorCode != null
+    await report(decision, req, ...(refusal ? [res] : []))
+    if (res.headersSent || res.writableEnded) return
+    if (refusal && browserErrors === 'next' && isPage(decision)) {
+      writeCookies(res, decision)
+      return next(decisionError(decision))
+    }
+    respond(res, decision)
+  }
+
+  const routes = {
+    '/login': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
+    '/signup': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
+    '/callback': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleCallback(parts) },
+    '/logout': { methods: null, decide: (parts) => engine.handleLogout(parts) },
+    // The provider's back-channel logout (OpenID Back-Channel Logout): ends the sessions
+    // a logout token names, on every instance sharing SCALEKIT_REDIS_URL.
+    '/backchannel-logout': {
+      methods: ['POST'],
+      decide: async (_parts, req) => engine.handleBackchannelLogout('POST', await formBody(req)),
+    },
+  }
+
+  // The auth routes as one middleware: other paths and methods pass to the next handler.
+  async function router(req, res, next) {
+    const path = pathOf(req)
+    const route = path.startsWith(`${prefix}/`) && Object.hasOwn(routes, path.slice(prefix.length))
+      ? routes[path.slice(prefix.length)]
+      : null
+    if (!route || (route.methods && !route.methods.includes(req.method))) return next()
     try {
-      const decision = await engine.handleBackchannelLogout('POST', await formBody(req))
-      report(decision, req)
+      const decision = await route.decide(requestParts(req), req)
+      if (decision.kind !== 'continue' && decision.errorCode != null) return await answer(decision, req, res, next)
+      await report(decision, req)
       respond(res, decision)
     } catch (error) {
       if (error.status === 413) return res.status(413).json({ error: 'invalid_request' })
       next(error)
     }
-  })
+  }
 
-  const guard = (requirements) => async (req, res, next) => {
+  // `requirements` null: optional; `lenient`: a bad bearer token does not stop the request.
+  const guard = (requirements, lenient = false) => async (req, res, next) => {
     try {
       const parts = requestParts(req)
       const decision = requirements === null
         ? await engine.optionalAuth(parts)
         : engine.tryRequireAuth(parts, requirements) ?? await engine.requireAuth(parts, requirements)
-      report(decision, req)
-      if (decision.kind !== 'continue') return respond(res, decision)
+      if (decision.kind !== 'continue') {
+        if (!lenient) return await answer(decision, req, res, next)
+        writeCookies(res, decision)
+        req.auth = undefined
+        return next()
+      }
+      await report(decision, req)
       writeCookies(res, decision)
       req.auth = decision.identity ?? undefined
     } catch (error) {
@@ -124,13 +171,19 @@ function createScalekitExpress(options = {}) {
     engine,
     router,
     /**
+     * Global middleware (`app.use(auth.middleware())`): `req.auth` on every route when
+     * signed in, `undefined` otherwise; it never answers by itself (protected routes
+     * still use `requireAuth()` and friends).
+     */
+    middleware: () => guard(null, true),
+    /**
      * A signed-in user is required: a browser loading a page is sent to log in, every
      * other caller (fetch, API clients) gets 401 JSON.
      */
     requireAuth: () => guard({}),
     /** `req.auth` is set when a user is signed in; the route runs either way. */
     optionalAuth: () => guard(null),
-    /** Every listed role is required (else 403 JSON `insufficient_scope`). */
+    /** Every listed role is required (else 403: a page for a browser, JSON `insufficient_scope` otherwise). */
     requireRoles: (...roles) => guard({ roles }),
     /** Every listed permission is required. */
     requirePermissions: (...permissions) => guard({ permissions }),
@@ -139,4 +192,46 @@ function createScalekitExpress(options = {}) {
   }
 }
 
-module.exports = { createScalekitExpress }
+/**
+ * Authorization for API services that take access tokens only: no redirect URI, no
+ * session secret, no cookies, no routes. Settings not passed come from
+ * SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. A request
+ * without a valid token gets 401, one without the requirements 403, as JSON with a
+ * `WWW-Authenticate: Bearer` challenge; otherwise `req.auth` is the token's identity.
+ *
+ *   const api = createScalekitBearer()
+ *   app.get('/reports', api.requireScopes('reports:read'), (req, res) => res.json([]))
+ */
+function createScalekitBearer(options = {}) {
+  const client = createClient(options)
+  const report = reporter(options.onError)
+  const guard = (requirements) => async (req, res, next) => {
+    try {
+      const authorization = req.headers.authorization
+      const decision = client._native.tryAuthorizeBearer(authorization, requirements)
+        ?? await client._native.authorizeBearer(authorization, requirements)
+      if (decision.kind !== 'continue') {
+        await report(decision, req, res)
+        if (res.headersSent || res.writableEnded) return
+        return respond(res, decision)
+      }
+      req.auth = decision.identity ?? undefined
+    } catch (error) {
+      return next(error)
+    }
+    next()
+  }
+  return {
+    client,
+    /** A valid access token is required. */
+    requireToken: () => guard({}),
+    /** Every listed scope is required. */
+    requireScopes: (...scopes) => guard({ scopes }),
+    /** Every listed role is required. */
+    requireRoles: (...roles) => guard({ roles }),
+    /** Every listed permission is required. */
+    requirePermissions: (...permissions) => guard({ permissions }),
+  }
+}
+
+module.exports = { createScalekitExpress, createScalekitBearer }

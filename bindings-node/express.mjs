@@ -1,5 +1,5 @@
 // ESM entry point of scalekit-auth/express.
 import cjs from './express.js'
 
-export const { createScalekitExpress } = cjs
+export const { createScalekitExpress, createScalekitBearer } = cjs
 export default cjs

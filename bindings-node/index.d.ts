@@ -52,7 +52,22 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
   scopes?: string[]
   /** Where the auth routes live (default `/auth`). */
   prefix?: string
+  /** The session cookie's name (default `skauth_session`; `__Host-` prefixed when Secure). */
   cookieName?: string
+  /**
+   * Share the session cookie with the subdomains of this domain (its `Domain`; default
+   * host-only, which no other host can read or overwrite). The callback host must be it
+   * or one of its subdomains; the name prefix becomes `__Secure-`.
+   */
+  cookieDomain?: string
+  /**
+   * `SameSite` of the session cookie: `lax` (default: sent with links from other sites,
+   * not their forms or scripts), `strict` (never from another site, so the first page
+   * after a link or the login's redirect back arrives signed out) or `none` (every
+   * cross-site request, e.g. an app in another site's frame; needs https). Login cookies
+   * stay `lax`.
+   */
+  sameSite?: 'lax' | 'strict' | 'none'
   secureCookies?: boolean
   absoluteLifetimeSeconds?: number
   idleTimeoutSeconds?: number

@@ -22,6 +22,16 @@ export declare class NativeClient {
    * one by one across the boundary.
    */
   tryValidateAccessToken(token: string): string | null
+  /**
+   * The decision for an API route taking bearer tokens only (`authorization` is the
+   * `Authorization` header), when it needs no wait; `null` otherwise.
+   */
+  tryAuthorizeBearer(authorization?: string | undefined | null, requirements?: RouteRequirements | undefined | null): Decision | null
+  /**
+   * The decision for an API route taking bearer tokens only: continue with the
+   * identity, or 401/403 JSON with a `WWW-Authenticate` challenge.
+   */
+  authorizeBearer(authorization?: string | undefined | null, requirements?: RouteRequirements | undefined | null): Promise<Decision>
   /** The claims as JSON text (see `tryValidateAccessToken`). */
   validateAccessToken(token: string): Promise<string>
   /**
@@ -56,6 +66,11 @@ export declare class NativeLocalProvider {
 
 export declare class NativeSessionEngine {
   constructor(client: NativeClient, redirectUri: string, sessionSecrets: Array<string>, options?: SessionOptions | undefined | null)
+  /**
+   * An engine configured from `vars` (`SCALEKIT_*` names to values, e.g. the
+   * environment overlaid with values passed in code) and `options`.
+   */
+  static fromVars(client: NativeClient, vars: Record<string, string>, options?: SessionOptions | undefined | null): NativeSessionEngine
   static fromEnv(client: NativeClient, options?: SessionOptions | undefined | null): NativeSessionEngine
   /**
    * The decision for a protected route when it needs no wait for the provider;
@@ -74,6 +89,14 @@ export declare class NativeSessionEngine {
   handleLogout(request: RequestParts): Promise<Decision>
   /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
   handleBackchannelLogout(method: string, body: string): Promise<Decision>
+  /**
+   * A `Cookie` header value this engine accepts as a signed-in session described by
+   * `options` (`userId`, `email`, `name`, `roles`, `permissions`, `scopes`,
+   * `organizationId`, `expiresIn`, `claims`), its access token signed by `provider`.
+   */
+  testSessionCookie(provider: NativeLocalProvider, options?: any | undefined | null): Promise<string>
+  /** The session cookie's name (`__Host-` prefixed when cookies are `Secure`). */
+  get sessionCookieName(): string
   /** Where shared state lives: `memory` or `redis`. */
   get storeKind(): string
 }
@@ -154,6 +177,11 @@ export interface Decision {
    * provider URLs or transport errors, which the body never does.
    */
   errorDetail?: string
+  /**
+   * For a failed login: the app path that starts it again, for an error page of the
+   * app's own.
+   */
+  retryPath?: string
 }
 
 /** Every error code, in the core's order. */
@@ -216,11 +244,18 @@ export interface RouteRequirements {
   scopes?: Array<string>
 }
 
+/** Session options (`scalekit_auth::SESSION_OPTIONS`, camelCase here). */
 export interface SessionOptions {
   postLogoutRedirectUri?: string
   scopes?: Array<string>
   cookieName?: string
+  /** `Domain` of the session cookie, to share it with subdomains (default host-only). */
+  cookieDomain?: string
+  /** `SameSite` of the session cookie: `lax` (default), `strict` or `none`. */
+  sameSite?: string
   loginPath?: string
+  /** The path the app serves its callback on; the redirect URI must end with it. */
+  callbackPath?: string
   secureCookies?: boolean
   absoluteLifetimeSeconds?: number
   idleTimeoutSeconds?: number
@@ -232,6 +267,12 @@ export interface SessionOptions {
   /** How long a store command may take (default 2000 ms). */
   storeTimeoutMs?: number
 }
+
+/**
+ * An identity for tests of code that takes one (`req.auth`, a route's user): the
+ * user and claims a session described by `options` would carry.
+ */
+export declare function testIdentity(options?: any | undefined | null): Identity
 
 export interface UrlOptions {
   scopes?: Array<string>

@@ -841,3 +841,4 @@ module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.raiseForCode = nativeBinding.raiseForCode
+module.exports.testIdentity = nativeBinding.testIdentity

@@ -8,10 +8,16 @@
 //   const token = provider.mint({ sub: 'usr_1', roles: ['admin'] })
 //   await provider.client().validateAccessToken(token)
 //   await provider.stop()
+//
+// An app configured with the provider as its environment accepts the cookie of
+// `sessionCookieFor`, so tests call protected routes signed in (supertest, fetch):
+//
+//   const cookie = await sessionCookieFor(auth, provider, { userId: 'usr_1', roles: ['admin'] })
+//   await request(app).get('/admin').set('Cookie', cookie).expect(200)
 
 const native = require('./binding.js')
 const { ScalekitAuth } = require('./index.js')
-const { translate } = require('./errors.js')
+const { translate, translateAsync } = require('./errors.js')
 
 /** A signing key made in memory; `sign(claims)` returns a compact JWS. */
 class TestSigner {
@@ -63,4 +69,37 @@ class LocalProvider {
   }
 }
 
-module.exports = { LocalProvider, TestSigner }
+/** The session engine of an adapter (Express, web, Next.js) or the engine itself. */
+function engineOf(auth) {
+  if (auth instanceof native.NativeSessionEngine) return auth
+  const engine = auth?.engine ?? auth?.web?.engine
+  if (!(engine instanceof native.NativeSessionEngine)) {
+    throw new TypeError('sessionCookieFor: pass the app\'s createScalekitExpress(), createScalekitWeb() or createScalekitNext() instance')
+  }
+  return engine
+}
+
+/**
+ * A `Cookie` header value that `auth` (the app's adapter instance) accepts as a signed-in
+ * session: sealed with the app's own session secret, its access token signed by
+ * `provider` (which the app must use as its environment). Options: `userId`, `email`,
+ * `name`, `roles`, `permissions`, `scopes`, `organizationId`, `expiresIn` (seconds the
+ * access token has left; negative for an expired one), `claims` (more token claims).
+ */
+async function sessionCookieFor(auth, provider, options = {}) {
+  if (!(provider instanceof LocalProvider) || provider._native === undefined) {
+    throw new TypeError('sessionCookieFor: pass a started LocalProvider (await new LocalProvider().start())')
+  }
+  const engine = engineOf(auth)
+  return translateAsync(() => engine.testSessionCookie(provider._native, options))
+}
+
+/**
+ * An identity (`{ user, claims, source, accessToken }`, as `req.auth` holds) for tests of
+ * code that takes one; the same options as `sessionCookieFor`, no provider needed.
+ */
+function createIdentity(options = {}) {
+  return translate(() => native.testIdentity(options))
+}
+
+module.exports = { LocalProvider, TestSigner, createIdentity, sessionCookieFor }

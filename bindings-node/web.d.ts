@@ -24,7 +24,10 @@ export interface ScalekitWebOptions extends SessionAdapterOptions {
    * route continuing without a user). `error.message` has the details for logs that the
    * response leaves out. Default: `console.error` for a status of 500 or more.
    */
-  onError?: (error: ScalekitAuthError, request: Request) => void
+  onError?: (
+    error: ScalekitAuthError & { retryPath?: string },
+    request: Request,
+  ) => void | Response | undefined | Promise<void | Response | undefined>
 }
 
 /** What a protected route needs besides a signed-in user (all listed, each). */

@@ -84,10 +84,12 @@ function withCookies(response, setCookies) {
 }
 
 /**
- * Sessions for one app over Fetch `Request`/`Response`. Without `environmentUrl` and
- * `redirectUri` the settings come from the SCALEKIT_* environment variables.
- * `onError(error, request)` hears the error behind every decision; by default those
- * with a status >= 500 are logged.
+ * Sessions for one app over Fetch `Request`/`Response`. Each setting not passed
+ * (`environmentUrl`, `clientId`, `clientSecret`, `redirectUri`, `sessionSecret`) comes
+ * from its SCALEKIT_* variable. `onError(error, request)` hears the error behind every
+ * decision (by default those with a status >= 500 are logged); for a refusal (status 400
+ * or more) a `Response` it returns (or resolves to) is sent instead of the built-in page
+ * or JSON, e.g. the app's own page for `error.code` with a link to `error.retryPath`.
  */
 function createScalekitWeb(options = {}) {
   const prefix = options.prefix ?? '/auth'
@@ -109,6 +111,15 @@ function createScalekitWeb(options = {}) {
     },
   }
 
+  // The response to a decision: for a refusal, the app's own from `onError` when it
+  // returns a Response (with the decision's cookies), else the engine's.
+  async function answerOf(decision, request) {
+    const custom = await report(decision, request)
+    const refusal = decision.kind === 'respond' && decision.status >= 400 && decision.errorCode != null
+    if (refusal && custom instanceof Response) return withCookies(custom, decision.setCookies)
+    return toResponse(decision)
+  }
+
   async function handleAuth(request) {
     const { pathname } = new URL(request.url)
     const name = pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length + 1) : null
@@ -122,8 +133,7 @@ function createScalekitWeb(options = {}) {
     if (decision === tooLarge) {
       return new Response('{"error":"invalid_request"}', { status: 413, headers: { 'content-type': 'application/json' } })
     }
-    report(decision, request)
-    return toResponse(decision)
+    return answerOf(decision, request)
   }
 
   // `requirements` null: optional. `peek`: read-only, never a refresh nor a cookie.
@@ -134,10 +144,10 @@ function createScalekitWeb(options = {}) {
       if (requirements === null) return engine.optionalAuth(parts)
       return engine.tryRequireAuth(parts, requirements) ?? engine.requireAuth(parts, requirements)
     })
-    report(decision, request)
     if (decision.kind !== 'continue') {
-      return { identity: null, response: toResponse(decision), setCookies: decision.setCookies, decision }
+      return { identity: null, response: await answerOf(decision, request), setCookies: decision.setCookies, decision }
     }
+    await report(decision, request)
     return { identity: decision.identity ?? null, setCookies: decision.setCookies, decision }
   }
 

@@ -165,6 +165,34 @@ impl NativeClient {
         }
     }
 
+    /// The decision for an API route taking bearer tokens only (`authorization` is the
+    /// `Authorization` header), when it needs no wait; `null` otherwise.
+    #[napi]
+    pub fn try_authorize_bearer(
+        &self,
+        authorization: Option<String>,
+        requirements: Option<crate::session::RouteRequirements>,
+    ) -> Option<crate::convert::Decision> {
+        let requirements = crate::session::to_requirements(requirements);
+        within_runtime_if_available(|| {
+            self.auth.authorize_bearer(authorization.as_deref(), &requirements).now_or_never()
+        })
+        .map(crate::convert::Decision::from)
+    }
+
+    /// The decision for an API route taking bearer tokens only: continue with the
+    /// identity, or 401/403 JSON with a `WWW-Authenticate` challenge.
+    #[napi]
+    pub async fn authorize_bearer(
+        &self,
+        authorization: Option<String>,
+        requirements: Option<crate::session::RouteRequirements>,
+    ) -> crate::convert::Decision {
+        let auth = self.auth.clone();
+        let requirements = crate::session::to_requirements(requirements);
+        crate::convert::Decision::from(auth.authorize_bearer(authorization.as_deref(), &requirements).await)
+    }
+
     /// The claims as JSON text (see `tryValidateAccessToken`).
     #[napi]
     pub async fn validate_access_token(&self, token: String) -> napi::Result<String> {

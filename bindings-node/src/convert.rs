@@ -181,6 +181,25 @@ pub struct Identity {
     pub access_token: String,
 }
 
+impl Identity {
+    /// The identity of `claims` (its user read from them), for tests.
+    pub(crate) fn from_parts(
+        claims: &scalekit_auth::Claims,
+        source: scalekit_auth::IdentitySource,
+        access_token: &str,
+    ) -> Self {
+        Identity {
+            user: User::from(&scalekit_auth::User::from_claims(claims)),
+            claims: Json(self::claims(claims)),
+            source: match source {
+                scalekit_auth::IdentitySource::Bearer => "bearer".into(),
+                _ => "session".into(),
+            },
+            access_token: access_token.to_owned(),
+        }
+    }
+}
+
 impl From<scalekit_auth::Identity> for Identity {
     fn from(i: scalekit_auth::Identity) -> Self {
         Identity {
@@ -225,12 +244,16 @@ pub struct Decision {
     /// The error's full message, for logs only: it may name the configured issuer,
     /// provider URLs or transport errors, which the body never does.
     pub error_detail: Option<String>,
+    /// For a failed login: the app path that starts it again, for an error page of the
+    /// app's own.
+    pub retry_path: Option<String>,
 }
 
 impl From<scalekit_auth::Decision> for Decision {
     fn from(d: scalekit_auth::Decision) -> Self {
         let status = u32::from(d.status());
         let headers = d.headers().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        let retry_path = d.retry_path.clone();
         let (error_code, error_status, error_detail) = match &d.error {
             Some(e) => (Some(e.code().to_owned()), Some(u32::from(e.http_status())), Some(e.to_string())),
             None => (None, None, None),
@@ -256,6 +279,7 @@ impl From<scalekit_auth::Decision> for Decision {
             error_code,
             error_status,
             error_detail,
+            retry_path,
         }
     }
 }

@@ -97,7 +97,7 @@ pub struct RouteRequirements {
     pub scopes: Option<Vec<String>>,
 }
 
-fn to_requirements(r: Option<RouteRequirements>) -> Requirements {
+pub(crate) fn to_requirements(r: Option<RouteRequirements>) -> Requirements {
     let r = r.unwrap_or_default();
     Requirements {
         roles: r.roles.unwrap_or_default(),
@@ -121,6 +121,20 @@ impl NativeSessionEngine {
         options: Option<SessionOptions>,
     ) -> napi::Result<Self> {
         let config = options.unwrap_or_default().apply(SessionConfig::new(redirect_uri, session_secrets))?;
+        let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
+        Ok(NativeSessionEngine { engine: Arc::new(engine) })
+    }
+
+    /// An engine configured from `vars` (`SCALEKIT_*` names to values, e.g. the
+    /// environment overlaid with values passed in code) and `options`.
+    #[napi(factory)]
+    pub fn from_vars(
+        client: &NativeClient,
+        vars: std::collections::HashMap<String, String>,
+        options: Option<SessionOptions>,
+    ) -> napi::Result<Self> {
+        let config = SessionConfig::from_lookup(|name| vars.get(name).cloned()).map_err(to_napi)?;
+        let config = options.unwrap_or_default().apply(config)?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_napi)?;
         Ok(NativeSessionEngine { engine: Arc::new(engine) })
     }
@@ -203,6 +217,25 @@ impl NativeSessionEngine {
     pub async fn handle_backchannel_logout(&self, method: String, body: String) -> Decision {
         let engine = self.engine.clone();
         Decision::from(engine.handle_backchannel_logout(&method, &body).await)
+    }
+
+    /// A `Cookie` header value this engine accepts as a signed-in session described by
+    /// `options` (`userId`, `email`, `name`, `roles`, `permissions`, `scopes`,
+    /// `organizationId`, `expiresIn`, `claims`), its access token signed by `provider`.
+    #[napi]
+    pub async fn test_session_cookie(
+        &self,
+        provider: &crate::testing::NativeLocalProvider,
+        options: Option<serde_json::Value>,
+    ) -> napi::Result<String> {
+        let session = crate::testing::test_session(options)?;
+        self.engine.test_session_cookie(provider.provider.signer(), &session).await.map_err(to_napi)
+    }
+
+    /// The session cookie's name (`__Host-` prefixed when cookies are `Secure`).
+    #[napi(getter)]
+    pub fn session_cookie_name(&self) -> String {
+        self.engine.session_cookie_name().to_owned()
     }
 
     /// Where shared state lives: `memory` or `redis`.

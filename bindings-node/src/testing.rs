@@ -53,7 +53,7 @@ impl NativeTestSigner {
 /// clients accept.
 #[napi]
 pub struct NativeLocalProvider {
-    provider: scalekit_auth::testing::LocalProvider,
+    pub(crate) provider: scalekit_auth::testing::LocalProvider,
 }
 
 #[napi]
@@ -98,4 +98,37 @@ impl NativeLocalProvider {
     pub fn stop(&self) {
         self.provider.stop();
     }
+}
+
+/// The test session of JavaScript options (camelCase names of
+/// `scalekit_auth::testing::TestSession::with_options`).
+pub(crate) fn test_session(options: Option<Value>) -> napi::Result<scalekit_auth::testing::TestSession> {
+    let options = match options {
+        Some(Value::Object(map)) => map,
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(_) => return Err(invalid_argument("test session options must be an object")),
+    };
+    let snake: serde_json::Map<String, Value> = options
+        .into_iter()
+        .map(|(name, value)| {
+            let name = match name.as_str() {
+                "userId" => "user_id".to_owned(),
+                "organizationId" => "organization_id".to_owned(),
+                "expiresIn" => "expires_in".to_owned(),
+                _ => name,
+            };
+            (name, value)
+        })
+        .collect();
+    scalekit_auth::testing::TestSession::with_options(&snake).map_err(crate::errors::to_napi)
+}
+
+/// An identity for tests of code that takes one (`req.auth`, a route's user): the
+/// user and claims a session described by `options` would carry.
+#[napi]
+pub fn test_identity(options: Option<Value>) -> napi::Result<crate::convert::Identity> {
+    let session = test_session(options)?;
+    let claims = session.try_claims().map_err(crate::errors::to_napi)?;
+    let source = scalekit_auth::IdentitySource::Session;
+    Ok(crate::convert::Identity::from_parts(&claims, source, "test-access-token"))
 }

@@ -37,7 +37,6 @@ after(async () => {
 function makeApp(express) {
   const app = express()
   const auth = createScalekitExpress({
-    express,
     environmentUrl: idp.url,
     clientId: idp.clientId,
     clientSecret: idp.clientSecret,

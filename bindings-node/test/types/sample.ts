@@ -4,9 +4,9 @@ import {
   ScalekitAuth, ScalekitAuthError, TokenError, TokenExpiredError, ERROR_CODES,
   type AuthResult, type Claims, type Identity, type LoginRequest,
 } from 'scalekit-auth'
-import { createScalekitExpress } from 'scalekit-auth/express'
+import { createScalekitBearer, createScalekitExpress } from 'scalekit-auth/express'
 import { createScalekitNext } from 'scalekit-auth/next'
-import { LocalProvider, TestSigner } from 'scalekit-auth/testing'
+import { LocalProvider, TestSigner, createIdentity, sessionCookieFor } from 'scalekit-auth/testing'
 import { createScalekitWeb, withCookies } from 'scalekit-auth/web'
 
 const auth = new ScalekitAuth({
@@ -108,3 +108,39 @@ async function either(api: boolean): Promise<Response> {
 }
 
 export { flows, testing, fromEnv, fetchHandler, GET, POST, proxy, page, route, either }
+
+// Integrations that feel native: global middleware, the app's error pages, bearer-only
+// APIs, cookie options and the testing kit.
+const strict = createScalekitExpress({
+  redirectUri: 'https://app.example.com/auth/callback',
+  cookieDomain: 'example.com',
+  sameSite: 'strict',
+  browserErrors: 'next',
+  onError: (error, req, res) => {
+    const retry: string | undefined = error.retryPath
+    if (res && error.status === 403) res.status(403).send(`${error.code} ${req.path} ${retry ?? ''}`)
+  },
+})
+const site = express()
+site.use(strict.router)
+site.use(strict.middleware())
+const api = createScalekitBearer({ audience: ['api://reports'] })
+site.get('/reports', api.requireScopes('reports:read'), (req, res) => { res.json({ caller: req.auth?.user.id }) })
+site.get('/admin', api.requireToken(), api.requireRoles('admin'), api.requirePermissions('p'), (_req, res) => { res.end() })
+const pages = createScalekitWeb({
+  onError: (error) => (error.status === 403 ? new Response(`no ${error.code}`, { status: 403 }) : undefined),
+})
+
+async function testKit(): Promise<string> {
+  const provider = await new LocalProvider().start()
+  const cookie: string = await sessionCookieFor(strict, provider, {
+    userId: 'u', email: 'e@x', roles: ['admin'], permissions: ['p'], scopes: ['s'], organizationId: 'o', expiresIn: -1,
+    claims: { tier: 'gold' },
+  })
+  const viaWeb: string = await sessionCookieFor(pages, provider)
+  const viaNext: string = await sessionCookieFor(createScalekitNext(), provider)
+  const identity: Identity = createIdentity({ userId: 'u', roles: ['admin'] })
+  await provider.stop()
+  return cookie + viaWeb + viaNext + identity.user.id
+}
+void testKit
