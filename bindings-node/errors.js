@@ -30,7 +30,7 @@ class StoreError extends ScalekitAuthError {}
 
 const SESSION_CODES = new Set([
   'session_missing', 'session_invalid', 'session_expired', 'cross_site_request', 'state_mismatch', 'login_expired',
-  'callback_replayed', 'callback_invalid_issuer', 'authorization_denied',
+  'callback_replayed', 'callback_invalid_issuer', 'authorization_denied', 'login_denied',
 ])
 
 /** The error class of a code. */

@@ -46,6 +46,13 @@ create_exception!(
     "The session store (Redis, SCALEKIT_REDIS_URL) could not be reached in time."
 );
 
+create_exception!(
+    _native,
+    LoginDeniedError,
+    SessionError,
+    "The app refused a login: raise it from an after-callback hook with the reason to show the user."
+);
+
 /// Converts a core error into the exception of its family, with `code`, `status` and,
 /// for OAuth errors, `oauth_error` and `description` attributes.
 pub(crate) fn to_py_err(err: Error) -> PyErr {
@@ -80,8 +87,8 @@ pub(crate) fn error_for_code(code: &str, message: String, status: u16) -> PyErr 
         | "login_expired"
         | "callback_replayed"
         | "callback_invalid_issuer"
-        | "authorization_denied"
-        | "login_denied" => SessionError::new_err(message),
+        | "authorization_denied" => SessionError::new_err(message),
+        "login_denied" => LoginDeniedError::new_err(message),
         _ => ProviderError::new_err(message),
     };
     Python::attach(|py| {
@@ -123,6 +130,7 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("SessionError", py.get_type::<SessionError>())?;
     module.add("ProviderError", py.get_type::<ProviderError>())?;
     module.add("StoreError", py.get_type::<StoreError>())?;
+    module.add("LoginDeniedError", py.get_type::<LoginDeniedError>())?;
     module.add("ERROR_CODES", Error::ALL_CODES.to_vec())?;
     module.add_function(pyo3::wrap_pyfunction!(_raise_for_code, module)?)?;
     Ok(())

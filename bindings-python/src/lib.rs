@@ -18,6 +18,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
+    module.add_class::<session::PendingLogin>()?;
     module.add("REQUEST_HEADERS", PyTuple::new(module.py(), scalekit_auth::REQUEST_HEADERS)?)?;
     module.add_class::<testing::TestSigner>()?;
     module.add_class::<testing::LocalProvider>()?;

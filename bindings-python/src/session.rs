@@ -203,6 +203,54 @@ impl SessionEngine {
         })
     }
 
+    /// The callback route's first step, for an after-callback hook: the checks and the
+    /// code exchange; the session opens in `finish_callback`.
+    fn begin_callback<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let parts = Parts::new(method, path_and_query, headers)?;
+        let engine = self.engine.clone();
+        crate::runtime::future_into_py(py, async move {
+            let pending = engine.begin_callback(&parts.info()).await;
+            Python::attach(|py| PendingLogin::new(py, pending))
+        })
+    }
+
+    /// The callback route's second step: opens the session of `pending` with `app_data`
+    /// (JSON-compatible) kept in it, or refuses the login when `deny` gives a reason.
+    #[pyo3(signature = (method, path_and_query, headers, pending, app_data=None, deny=None))]
+    #[allow(clippy::too_many_arguments)] // the request parts and the verdict
+    fn finish_callback<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'py, PyAny>,
+        pending: &PendingLogin,
+        app_data: Option<&Bound<'py, PyAny>>,
+        deny: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let parts = Parts::new(method, path_and_query, headers)?;
+        let verdict = match (deny, app_data.filter(|d| !d.is_none())) {
+            (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
+            (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(from_py(data)?),
+            (None, None) => scalekit_auth::LoginVerdict::Allow,
+        };
+        let pending =
+            pending.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().ok_or_else(
+                || to_py_err(scalekit_auth::Error::InvalidArgument("this login was already finished".into())),
+            )?;
+        let engine = self.engine.clone();
+        crate::runtime::future_into_py(py, async move {
+            let d = engine.finish_callback(&parts.info(), pending, verdict).await;
+            Python::attach(|py| decision(py, d))
+        })
+    }
+
     /// The logout route (GET or POST); never waits for the provider (a server-side
     /// session is deleted from the store).
     fn handle_logout<'py>(
@@ -261,5 +309,27 @@ impl SessionEngine {
     #[getter]
     fn store_kind(&self) -> &'static str {
         self.engine.store_kind()
+    }
+}
+
+/// A login whose tokens are in, awaiting the app's verdict (`SessionEngine.finish_callback`).
+#[pyclass(module = "scalekit_auth._native", frozen)]
+pub struct PendingLogin {
+    inner: std::sync::Mutex<Option<scalekit_auth::PendingLogin>>,
+    /// The validated tokens and user, or `None` when the login already failed.
+    #[pyo3(get)]
+    result: Option<Py<crate::types::AuthResult>>,
+    /// Why the login failed, if it did.
+    #[pyo3(get)]
+    error_code: Option<&'static str>,
+}
+
+impl PendingLogin {
+    fn new(py: Python<'_>, pending: scalekit_auth::PendingLogin) -> PyResult<Self> {
+        let (result, error_code) = match &pending.result {
+            Ok(r) => (Some(Py::new(py, crate::types::AuthResult::new(py, r.clone())?)?), None),
+            Err(e) => (None, Some(e.code())),
+        };
+        Ok(PendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code })
     }
 }

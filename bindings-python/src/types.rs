@@ -413,6 +413,8 @@ pub struct Identity {
     claims: Py<Claims>,
     source: &'static str,
     access_token: String,
+    /// What the app's after-callback hook kept in the session, or `None`.
+    app_data: Option<Py<PyAny>>,
 }
 
 impl Identity {
@@ -421,11 +423,13 @@ impl Identity {
             scalekit_auth::IdentitySource::Bearer => "bearer",
             _ => "session",
         };
+        let app_data = identity.app_data.as_ref().map(|v| to_py(py, v).map(Bound::unbind)).transpose()?;
         Ok(Identity {
             user: Py::new(py, User::from(&identity.user))?,
             access_token: identity.access_token().to_owned(),
             claims: Py::new(py, Claims { inner: identity.claims })?,
             source,
+            app_data,
         })
     }
 }
@@ -435,13 +439,14 @@ impl Identity {
     /// An identity for tests of code that takes one: `claims` (default `Claims()`) and
     /// the user they describe unless `user` is given.
     #[new]
-    #[pyo3(signature = (user=None, claims=None, *, source="session", access_token="test-access-token"))]
+    #[pyo3(signature = (user=None, claims=None, *, source="session", access_token="test-access-token", app_data=None))]
     fn py_new(
         py: Python<'_>,
         user: Option<Py<User>>,
         claims: Option<Py<Claims>>,
         source: &str,
         access_token: &str,
+        app_data: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let source = match source {
             "session" => "session",
@@ -460,7 +465,7 @@ impl Identity {
             Some(u) => u,
             None => Py::new(py, User::from(&scalekit_auth::User::from_claims(&claims.get().inner)))?,
         };
-        Ok(Identity { user, claims, source, access_token: access_token.to_owned() })
+        Ok(Identity { user, claims, source, access_token: access_token.to_owned(), app_data })
     }
 
     fn __repr__(&self) -> String {

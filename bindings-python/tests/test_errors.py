@@ -24,6 +24,7 @@ FAMILY = {
     "callback_replayed": sk.SessionError,
     "callback_invalid_issuer": sk.SessionError,
     "authorization_denied": sk.SessionError,
+    "login_denied": sk.LoginDeniedError,
     "store_unavailable": sk.StoreError,
 }
 

@@ -13,7 +13,7 @@ import urllib.parse
 from collections.abc import Iterator
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
@@ -336,3 +336,43 @@ def test_error_answers_never_reveal_the_configuration(caplog: pytest.LogCaptureF
         assert page.status_code >= 500 and page.json()["error"] in sk.ERROR_CODES
         assert "127.0.0.1" not in page.text
         assert any(down in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def hooked_app(idp: Idp) -> FastAPI:
+    """An app whose after-callback hook refuses `mallory` and keeps a plan for others."""
+
+    async def after_callback(request: Request, login: sk.AuthResult) -> dict[str, object] | None:
+        assert request.url.path == "/auth/callback"
+        if login.user.email and login.user.email.startswith("mallory@"):
+            raise sk.LoginDeniedError("Mallory's organization is not allowed here.")
+        return {"plan": "team", "org": login.user.organization_id, "roles": login.access_token_claims.roles}
+
+    app = FastAPI()
+    auth = ScalekitFastAPI.from_settings(
+        environment_url=idp.url, client_id=idp.client_id, client_secret=idp.client_secret,
+        redirect_uri=REDIRECT_URI, session_secret=SESSION_SECRET, after_callback=after_callback,
+    )
+    auth.install(app)
+
+    @app.get("/dashboard")
+    async def dashboard(me: sk.Identity = Depends(auth.require_user)) -> dict[str, object]:
+        return {"id": me.user.id, "app_data": me.app_data}
+
+    return app
+
+
+def test_after_callback_keeps_app_data_or_denies_the_login(idp: Idp) -> None:
+    with TestClient(hooked_app(idp), base_url=APP, follow_redirects=False) as client:
+        log_in(client, idp, "admin")
+        data = client.get("/dashboard", headers=FETCH).json()["app_data"]
+        assert data == {"plan": "team", "org": "org_local", "roles": ["admin"]}
+
+    with TestClient(hooked_app(idp), base_url=APP, follow_redirects=False) as client:
+        page = client.get("/auth/login?return_to=%2Fdashboard", headers=SAME_ORIGIN)
+        callback = idp.browse(page.headers["location"], "mallory", "fastapi-mallory")
+        denied = client.get(callback.removeprefix(APP), headers=CROSS_SITE)
+        assert denied.status_code == 403
+        assert "Mallory&#39;s organization is not allowed here." in denied.text
+        assert "login_denied" in denied.text
+        assert "skauth_session" not in client.cookies
+        assert client.get("/dashboard", headers=FETCH).status_code == 401

@@ -211,6 +211,11 @@ pub enum Error {
         found: String,
     },
 
+    /// The app's after-callback hook refused the login (e.g. an organization it does not
+    /// serve); the text is the app's own, shown to the user.
+    #[error("the app denied the login: {0}")]
+    LoginDenied(String),
+
     /// The provider sent the user back with an OAuth error (e.g. `access_denied`).
     #[error("the provider did not authorize the login: {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     AuthorizationDenied {
@@ -311,6 +316,7 @@ impl Error {
         "callback_replayed",
         "callback_invalid_issuer",
         "authorization_denied",
+        "login_denied",
         "jwks_unavailable",
         "provider_error",
         "provider_unavailable",
@@ -353,6 +359,7 @@ impl Error {
             Error::CallbackReplayed => "callback_replayed",
             Error::CallbackInvalidIssuer { .. } => "callback_invalid_issuer",
             Error::AuthorizationDenied { .. } => "authorization_denied",
+            Error::LoginDenied(_) => "login_denied",
             Error::JwksUnavailable(_) => "jwks_unavailable",
             Error::ProviderError { .. } => "provider_error",
             Error::ProviderUnavailable { .. } => "provider_unavailable",
@@ -381,7 +388,7 @@ impl Error {
             | Error::SessionInvalid(_)
             | Error::SessionExpired(_)
             | Error::AuthorizationDenied { .. } => 401,
-            Error::InsufficientScope { .. } | Error::CrossSiteRequest(_) => 403,
+            Error::InsufficientScope { .. } | Error::CrossSiteRequest(_) | Error::LoginDenied(_) => 403,
             Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } | Error::StoreUnavailable(_) => 503,
             Error::ProviderTimeout { .. } => 504,
             Error::ProviderUnreachable { .. } | Error::ProviderInvalidResponse { .. } => 502,
@@ -470,6 +477,7 @@ impl Error {
             Error::CallbackReplayed => "This sign-in link was already used.",
             Error::CallbackInvalidIssuer { .. } => "The sign-in came back from an unexpected provider.",
             Error::AuthorizationDenied { .. } => "The sign-in was cancelled or refused.",
+            Error::LoginDenied(_) => "This sign-in is not allowed.",
             Error::JwksUnavailable(_) => "The identity provider is unavailable; please try again.",
             Error::ProviderError { .. } if self.is_provider_outage() => {
                 "The identity provider is unavailable; please try again."
@@ -535,6 +543,7 @@ impl Error {
             Error::CallbackReplayed,
             Error::CallbackInvalidIssuer { expected: String::new(), found: String::new() },
             Error::AuthorizationDenied { error: String::new(), description: None },
+            Error::LoginDenied(String::new()),
             Error::JwksUnavailable(String::new()),
             Error::ProviderError { error: String::new(), description: None, status: 0 },
             Error::ProviderUnavailable { url: String::new(), status: 0 },
@@ -575,6 +584,7 @@ impl Error {
                 | Error::CallbackReplayed
                 | Error::CallbackInvalidIssuer { .. }
                 | Error::AuthorizationDenied { .. }
+                | Error::LoginDenied(_)
                 | Error::JwksUnavailable(_)
                 | Error::ProviderError { .. }
                 | Error::ProviderUnavailable { .. }

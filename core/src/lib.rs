@@ -79,9 +79,10 @@ pub use secret::ClientSecret;
 pub use session::{
     Action, AuthOutcome, CallbackOutcome, CookieSameSite, Decision, ENV_POST_LOGOUT_REDIRECT_URI,
     ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS, ENV_SESSION_SECRET, Identity,
-    IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart, LogoutOutcome, MAX_PENDING_LOGINS,
-    MIN_SECRET_BYTES, REQUEST_HEADERS, RequestInfo, Requirements, SESSION_OPTIONS, SessionConfig,
-    SessionEngine, check as check_requirements, error_body, safe_return_to,
+    IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart, LoginVerdict, LogoutOutcome,
+    MAX_APP_DATA_BYTES, MAX_PENDING_LOGINS, MIN_SECRET_BYTES, PendingLogin, REQUEST_HEADERS, RequestInfo,
+    Requirements, SESSION_OPTIONS, SessionConfig, SessionEngine, check as check_requirements, error_body,
+    safe_return_to,
 };
 pub use token::claims::Claims;
 pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, WebhookKind, sign_webhook, verify_payload_at};

@@ -8,8 +8,8 @@ ERROR_CODES: Final[list[str]]
 REQUEST_HEADERS: Final[tuple[str, ...]]
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "Client",
-    "SessionEngine", "REQUEST_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "Client",
+    "SessionEngine", "PendingLogin", "REQUEST_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
@@ -34,6 +34,7 @@ class ProviderError(ScalekitAuthError):
     description: str | None
 
 class StoreError(ScalekitAuthError): ...
+class LoginDeniedError(SessionError): ...
 
 @final
 class Claims:
@@ -202,6 +203,7 @@ class Identity:
         *,
         source: str = "session",
         access_token: str = "test-access-token",
+        app_data: Any = None,
     ) -> Identity: ...
     @property
     def user(self) -> User: ...
@@ -211,6 +213,8 @@ class Identity:
     def source(self) -> str: ...
     @property
     def access_token(self) -> str: ...
+    @property
+    def app_data(self) -> Any: ...
 
 @final
 class Decision:
@@ -332,11 +336,28 @@ class SessionEngine:
     def handle_callback(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
     def handle_logout(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[Decision]: ...
     def handle_backchannel_logout(self, method: str, body: bytes) -> Awaitable[Decision]: ...
+    def begin_callback(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> Awaitable[PendingLogin]: ...
+    def finish_callback(
+        self,
+        method: str,
+        path_and_query: str,
+        headers: Mapping[str, str],
+        pending: PendingLogin,
+        app_data: Any = None,
+        deny: str | None = None,
+    ) -> Awaitable[Decision]: ...
     def test_session_cookie(self, provider: LocalProvider, options: Mapping[str, Any] | None = None) -> str: ...
     @property
     def session_cookie_name(self) -> str: ...
     @property
     def store_kind(self) -> str: ...
+
+@final
+class PendingLogin:
+    @property
+    def result(self) -> AuthResult | None: ...
+    @property
+    def error_code(self) -> str | None: ...
 
 @final
 class LocalProvider:

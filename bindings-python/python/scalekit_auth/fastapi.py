@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -34,9 +34,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
-from ._native import REQUEST_HEADERS, Decision, Identity, ScalekitAuthError
+from ._native import REQUEST_HEADERS, AuthResult, Decision, Identity, LoginDeniedError, ScalekitAuthError
 
-__all__ = ["ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
+__all__ = ["AfterCallback", "ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
+
+#: ``after_callback(request, login)``: runs once a login's tokens are validated, before
+#: its session opens. Return a JSON-compatible mapping to keep in the session
+#: (``identity.app_data`` on every request; at most 2 KiB) or ``None``; raise
+#: :class:`~scalekit_auth.LoginDeniedError` with a reason for the user to refuse the login.
+#: May be async.
+AfterCallback = Callable[
+    [Request, AuthResult], Mapping[str, Any] | None | Awaitable[Mapping[str, Any] | None]
+]
 
 #: ``on_error(request, error, retry_path)``: the app's own answer to a refused request
 #: (``error.code``, ``error.status``; ``retry_path`` starts a failed login again), or
@@ -211,11 +220,13 @@ class ScalekitFastAPI:
         *,
         prefix: str = "/auth",
         on_error: ErrorHandler | None = None,
+        after_callback: AfterCallback | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
         self.prefix = prefix
         self.on_error = on_error
+        self.after_callback = after_callback
         self._installed: set[int] = set()
         self._dependencies: dict[tuple[tuple[str, ...], ...], Callable[..., Awaitable[Identity]]] = {}
         self._cookie_scheme = APIKeyCookie(
@@ -265,7 +276,12 @@ class ScalekitFastAPI:
 
     @classmethod
     def from_env(
-        cls, *, prefix: str = "/auth", on_error: ErrorHandler | None = None, **options: Any
+        cls,
+        *,
+        prefix: str = "/auth",
+        on_error: ErrorHandler | None = None,
+        after_callback: AfterCallback | None = None,
+        **options: Any,
     ) -> ScalekitFastAPI:
         """Configured from the ``SCALEKIT_*`` variables (environment URL, client id and
         secret, ``SCALEKIT_REDIRECT_URI``, ``SCALEKIT_SESSION_SECRET``, optionally
@@ -277,9 +293,8 @@ class ScalekitFastAPI:
         client_options, session_options = _split_options(options)
         client = ScalekitAuth.from_env(**client_options)
         session_options = {**_route_options(prefix), **session_options}
-        return cls(
-            client, _native.SessionEngine.from_env(client._native, session_options), prefix=prefix, on_error=on_error
-        )
+        engine = _native.SessionEngine.from_env(client._native, session_options)
+        return cls(client, engine, prefix=prefix, on_error=on_error, after_callback=after_callback)
 
     @classmethod
     def from_settings(
@@ -294,6 +309,7 @@ class ScalekitFastAPI:
         scopes: Sequence[str] | None = None,
         prefix: str = "/auth",
         on_error: ErrorHandler | None = None,
+        after_callback: AfterCallback | None = None,
         **options: Any,
     ) -> ScalekitFastAPI:
         """Configured from values (e.g. a pydantic settings object). ``session_secret``
@@ -303,7 +319,9 @@ class ScalekitFastAPI:
         ``refresh_window_seconds``, ``cookie_name``, ``cookie_domain``, ``same_site``
         (``"lax"``, ``"strict"``, ``"none"``), ``secure_cookies``, ``redis_url``,
         ``server_side_sessions``, ``store_timeout_ms``). ``on_error`` renders the
-        app's own page for refused requests (see :data:`ErrorHandler`)."""
+        app's own page for refused requests (see :data:`ErrorHandler`);
+        ``after_callback`` looks at each login before its session opens (see
+        :data:`AfterCallback`)."""
         client_options, session_options = _split_options(options)
         client = ScalekitAuth(environment_url, client_id, client_secret, **client_options)
         secrets = [session_secret] if isinstance(session_secret, str) else list(session_secret)
@@ -313,7 +331,7 @@ class ScalekitFastAPI:
             **_route_options(prefix),
         )
         engine = _native.SessionEngine(client._native, redirect_uri, secrets, session_options)
-        return cls(client, engine, prefix=prefix, on_error=on_error)
+        return cls(client, engine, prefix=prefix, on_error=on_error, after_callback=after_callback)
 
     def install(self, app: FastAPI) -> None:
         """Adds the auth routes, the cookie writer (outermost, so that it also writes on
@@ -352,7 +370,21 @@ class ScalekitFastAPI:
         return await self._answer(request, await self.engine.handle_login(*_request(request), True))
 
     async def _callback(self, request: Request) -> Response:
-        return await self._answer(request, await self.engine.handle_callback(*_request(request)))
+        parts = _request(request)
+        if self.after_callback is None:
+            return await self._answer(request, await self.engine.handle_callback(*parts))
+        pending = await self.engine.begin_callback(*parts)
+        app_data: Mapping[str, Any] | None = None
+        deny: str | None = None
+        if pending.result is not None:
+            try:
+                verdict = self.after_callback(request, pending.result)
+                app_data = await verdict if inspect.isawaitable(verdict) else verdict
+            except LoginDeniedError as denied:
+                deny = str(denied) or "This sign-in is not allowed."
+        data = dict(app_data) if app_data is not None else None
+        decision = await self.engine.finish_callback(*parts, pending, data, deny)
+        return await self._answer(request, decision)
 
     async def _logout(self, request: Request) -> Response:
         return await self._answer(request, await self.engine.handle_logout(*_request(request)))

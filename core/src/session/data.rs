@@ -30,6 +30,9 @@ pub(crate) struct SessionData {
     /// The provider's session id (`sid`), which a back-channel logout names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sid: Option<String>,
+    /// What the app's after-callback hook kept in the session; refreshes carry it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) app: Option<serde_json::Value>,
 }
 
 impl SessionData {
@@ -54,6 +57,7 @@ impl SessionData {
                 .and_then(|c| c.sid.clone())
                 .or_else(|| result.access_token_claims.sid.clone())
                 .or_else(|| previous.and_then(|p| p.sid.clone())),
+            app: previous.and_then(|p| p.app.clone()),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::engine::{Access, Identity, LoginParams, SessionEngine};
+use super::engine::{Access, Identity, LoginParams, LoginVerdict, PendingLogin, SessionEngine};
 use super::pages;
 use super::redact::{cookie_names, url_without_query};
 use super::return_to::safe_return_to;
@@ -357,7 +357,42 @@ impl SessionEngine {
     /// The callback route: open the session and go back where the user was. A failed
     /// login shows a browser a short page with a way to try again.
     pub async fn handle_callback(&self, request: &RequestInfo<'_>) -> Decision {
-        let outcome = self.complete_login(request.query(), request.cookie).await;
+        let pending = self.begin_callback(request).await;
+        self.finish_callback(request, pending, LoginVerdict::Allow).await
+    }
+
+    /// The callback route in two steps, for apps that look at a login before its
+    /// session opens (an after-callback hook): the checks and the code exchange. Pass
+    /// the result to [`SessionEngine::finish_callback`] with the app's verdict.
+    ///
+    /// ```no_run
+    /// # async fn run(engine: scalekit_auth::SessionEngine, request: scalekit_auth::RequestInfo<'_>) {
+    /// use scalekit_auth::LoginVerdict;
+    /// let pending = engine.begin_callback(&request).await;
+    /// let verdict = match &pending.result {
+    ///     Ok(login) if login.user.organization_id.as_deref() != Some("org_acme") => {
+    ///         LoginVerdict::Deny("Only Acme accounts can sign in here.".into())
+    ///     }
+    ///     Ok(login) => LoginVerdict::AllowWith(serde_json::json!({"plan": "pro", "user": login.user.id})),
+    ///     Err(_) => LoginVerdict::Allow, // the failure is answered as usual
+    /// };
+    /// let decision = engine.finish_callback(&request, pending, verdict).await;
+    /// # let _ = decision;
+    /// # }
+    /// ```
+    pub async fn begin_callback(&self, request: &RequestInfo<'_>) -> PendingLogin {
+        self.exchange_callback(request.query(), request.cookie).await
+    }
+
+    /// Opens the session of `pending` (unless the verdict denies it) and answers as
+    /// [`SessionEngine::handle_callback`] does.
+    pub async fn finish_callback(
+        &self,
+        request: &RequestInfo<'_>,
+        pending: PendingLogin,
+        verdict: LoginVerdict,
+    ) -> Decision {
+        let outcome = self.open_pending(pending, verdict).await;
         match outcome.result {
             Ok(_) => Decision::new(Action::Redirect(outcome.redirect_to), outcome.set_cookies),
             Err(err) => {

@@ -20,7 +20,7 @@ use super::shared::{Held, session_key};
 use crate::authorize::{AuthorizationUrlOptions, random_token};
 use crate::client::ScalekitAuth;
 use crate::error::{Error, Result};
-use crate::exchange::User;
+use crate::exchange::{AuthResult, User};
 use crate::flows::{AuthenticateOptions, LogoutUrlOptions};
 use crate::secret::constant_time_eq;
 use crate::store::Store;
@@ -33,6 +33,10 @@ pub const LOGIN_TIMEOUT_SECONDS: i64 = 600;
 /// starting one more drops the oldest, so the `Cookie` header stays small however often
 /// a login is started and abandoned.
 pub const MAX_PENDING_LOGINS: usize = 3;
+
+/// The most JSON an after-callback hook may keep in a session: it travels in the cookie
+/// (or the store) with every request.
+pub const MAX_APP_DATA_BYTES: usize = 2048;
 
 /// The most completed login states remembered against replay (each for the login
 /// timeout); past it the oldest is forgotten.
@@ -62,6 +66,9 @@ pub struct Identity {
     pub claims: Claims,
     /// Whether the request came with a session cookie or a bearer token.
     pub source: IdentitySource,
+    /// What the app's after-callback hook kept in the session at login (`None` for a
+    /// bearer token, or when the hook kept nothing).
+    pub app_data: Option<serde_json::Value>,
     #[serde(skip)]
     access_token: String,
 }
@@ -73,13 +80,14 @@ impl std::fmt::Debug for Identity {
             .field("user", &self.user)
             .field("claims", &self.claims)
             .field("source", &self.source)
+            .field("app_data", &self.app_data.as_ref().map(|_| "[app data]"))
             .finish_non_exhaustive()
     }
 }
 
 impl Identity {
     pub(crate) fn new(user: User, claims: Claims, source: IdentitySource, access_token: String) -> Self {
-        Identity { user, claims, source, access_token }
+        Identity { user, claims, source, app_data: None, access_token }
     }
 
     /// The access token, to call APIs on the user's behalf.
@@ -225,6 +233,39 @@ impl std::fmt::Debug for CallbackOutcome {
             .field("set_cookies", &cookie_names(&self.set_cookies))
             .finish()
     }
+}
+
+/// A login whose code was exchanged and tokens validated, waiting for the app's verdict
+/// before its session opens ([`SessionEngine::begin_callback`]).
+#[non_exhaustive]
+pub struct PendingLogin {
+    /// The validated tokens and user, or why the login already failed.
+    pub result: Result<AuthResult>,
+    redirect_to: String,
+    set_cookies: Vec<String>,
+    cookies: RequestCookies,
+}
+
+impl std::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingLogin")
+            .field("result", &self.result.as_ref().map(|r| &r.user))
+            .field("redirect_to", &self.redirect_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the app decides about a login ([`SessionEngine::finish_callback`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LoginVerdict {
+    /// Open the session.
+    Allow,
+    /// Open the session, keeping this JSON in it ([`Identity::app_data`] on every request;
+    /// at most [`MAX_APP_DATA_BYTES`]).
+    AllowWith(serde_json::Value),
+    /// Refuse the login (`login_denied`, 403); the reason is shown to the user.
+    Deny(String),
 }
 
 /// Where to send the browser to finish logging out, and the cookies that end the session.
@@ -467,6 +508,18 @@ impl SessionEngine {
     /// `Cookie` header: checks the state against this browser's login, exchanges the
     /// code, validates the tokens and opens the session.
     pub async fn complete_login(&self, callback_query: &str, cookie_header: Option<&str>) -> CallbackOutcome {
+        let pending = self.exchange_callback(callback_query, cookie_header).await;
+        self.open_pending(pending, LoginVerdict::Allow).await
+    }
+
+    /// The first half of a callback: every check and the code exchange, but no session
+    /// yet, so that the app can look at the user and tokens and decide
+    /// ([`SessionEngine::finish_callback`]).
+    pub(crate) async fn exchange_callback(
+        &self,
+        callback_query: &str,
+        cookie_header: Option<&str>,
+    ) -> PendingLogin {
         let cookies = RequestCookies::parse(cookie_header);
         let query: HashMap<String, String> =
             url::form_urlencoded::parse(callback_query.trim_start_matches('?').as_bytes())
@@ -474,27 +527,68 @@ impl SessionEngine {
                 .collect();
         let state = query.get("state").cloned().unwrap_or_default();
         let txn_cookie = (!state.is_empty()).then(|| self.login_cookie_name(&state));
-        let mut set_cookies: Vec<String> = txn_cookie
+        let set_cookies: Vec<String> = txn_cookie
             .iter()
             .filter(|name| cookies.get(name).is_some())
             .map(|name| self.login_attrs.clear(name))
             .collect();
         let mut redirect_to = "/".to_owned();
-        let result = self
-            .finish_login(&query, &state, txn_cookie.as_deref(), &cookies, &mut redirect_to, &mut set_cookies)
-            .await;
+        let result =
+            self.exchange_code(&query, &state, txn_cookie.as_deref(), &cookies, &mut redirect_to).await;
+        PendingLogin { result, redirect_to, set_cookies, cookies }
+    }
+
+    /// The second half: opens the session of `pending` unless the verdict denies it, with
+    /// the app's data when it gives some.
+    pub(crate) async fn open_pending(&self, pending: PendingLogin, verdict: LoginVerdict) -> CallbackOutcome {
+        let PendingLogin { result, redirect_to, mut set_cookies, cookies } = pending;
+        let result = match (result, verdict) {
+            (Err(err), _) => Err(err),
+            (Ok(_), LoginVerdict::Deny(reason)) => Err(Error::LoginDenied(reason)),
+            (Ok(result), verdict) => {
+                let app = match verdict {
+                    LoginVerdict::AllowWith(value) => Some(value),
+                    _ => None,
+                };
+                self.open_session(&result, app, &cookies, &mut set_cookies).await
+            }
+        };
         CallbackOutcome { result, redirect_to, set_cookies }
     }
 
-    async fn finish_login(
+    /// Saves the session of a completed login and returns its user.
+    async fn open_session(
+        &self,
+        result: &AuthResult,
+        app: Option<serde_json::Value>,
+        cookies: &RequestCookies,
+        set_cookies: &mut Vec<String>,
+    ) -> Result<User> {
+        if let Some(app) = &app {
+            let size = serde_json::to_vec(app).map_or(usize::MAX, |v| v.len());
+            if size > MAX_APP_DATA_BYTES {
+                return Err(Error::InvalidArgument(format!(
+                    "the app data of a session is {size} bytes of JSON; keep it under {MAX_APP_DATA_BYTES} \
+                     (store larger data in the app's database, keyed by the user id)"
+                )));
+            }
+        }
+        let now = self.now();
+        let mut data = SessionData::from_result(result, None, now);
+        data.app = app;
+        let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
+        set_cookies.extend(self.save_session(&data, &held, cookies, now, true).await?);
+        Ok(data.user)
+    }
+
+    async fn exchange_code(
         &self,
         query: &HashMap<String, String>,
         state: &str,
         txn_cookie: Option<&str>,
         cookies: &RequestCookies,
         redirect_to: &mut String,
-        set_cookies: &mut Vec<String>,
-    ) -> Result<User> {
+    ) -> Result<AuthResult> {
         if let Some(error) = query.get("error") {
             return Err(Error::AuthorizationDenied {
                 error: error.clone(),
@@ -536,11 +630,7 @@ impl SessionEngine {
             description: Some("the callback has no code".into()),
         })?;
         let options = AuthenticateOptions { code_verifier: Some(txn.verifier), nonce: Some(txn.nonce) };
-        let result = self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await?;
-        let data = SessionData::from_result(&result, None, now);
-        let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
-        set_cookies.extend(self.save_session(&data, &held, cookies, now, true).await?);
-        Ok(data.user)
+        self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await
     }
 
     /// Remembers a completed state for the login timeout; false if it was already used.
@@ -650,6 +740,7 @@ impl SessionEngine {
                     user: User::from_claims(&claims),
                     claims,
                     source: IdentitySource::Bearer,
+                    app_data: None,
                     access_token: token.to_owned(),
                 });
                 return AuthOutcome { result, set_cookies: Vec::new() };
@@ -683,7 +774,13 @@ impl SessionEngine {
             ));
         }
         let claims = self.auth.validate_access_token(&data.at).await?;
-        Ok(Identity { user: data.user, claims, source: IdentitySource::Session, access_token: data.at })
+        Ok(Identity {
+            user: data.user,
+            claims,
+            source: IdentitySource::Session,
+            app_data: data.app,
+            access_token: data.at,
+        })
     }
 
     /// The session a cookie carries, or the server-side session it names, and where it
@@ -827,6 +924,7 @@ impl SessionEngine {
                             user: next.user,
                             claims: result.access_token_claims,
                             source: IdentitySource::Session,
+                            app_data: next.app,
                             access_token: result.access_token,
                         }),
                         set_cookies,
@@ -890,6 +988,7 @@ impl SessionEngine {
                 user: data.user,
                 claims,
                 source: IdentitySource::Session,
+                app_data: data.app,
                 access_token: data.at,
             }),
             set_cookies,

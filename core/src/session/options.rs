@@ -55,7 +55,9 @@ impl SessionConfig {
                 "same_site" => {
                     let raw = text(name, value)?;
                     self.same_site(CookieSameSite::from_name(&raw).ok_or_else(|| {
-                        Error::invalid_argument(format!("session option \"same_site\" must be lax, strict or none, not {raw:?}"))
+                        Error::invalid_argument(format!(
+                            "session option \"same_site\" must be lax, strict or none, not {raw:?}"
+                        ))
                     })?)
                 }
                 "login_path" => self.login_path(text(name, value)?),

@@ -12,9 +12,18 @@ pub(crate) fn error_page(err: &Error, retry: Option<&str>) -> String {
     // A signed-in user without the role or permission a page needs is not a sign-in
     // problem: say what it is.
     let title = if err.http_status() == 403 { "Access denied" } else { "Sign-in problem" };
+    // The app's own reason for refusing a login is written for its users.
+    let reason = match err {
+        Error::LoginDenied(reason) if !reason.is_empty() => format!("<p>{}</p>", escape(reason)),
+        _ => String::new(),
+    };
     page(
         title,
-        &format!("<h1>{}</h1><p><code>{}</code></p>{link}", escape(err.public_message()), escape(err.code())),
+        &format!(
+            "<h1>{}</h1>{reason}<p><code>{}</code></p>{link}",
+            escape(err.public_message()),
+            escape(err.code())
+        ),
     )
 }
 

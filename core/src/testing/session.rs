@@ -240,6 +240,7 @@ impl SessionEngine {
             seen: now,
             user: User::from_claims(&claims),
             sid: claims.sid.clone(),
+            app: None,
         };
         let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
         let set_cookies = self.save_new_session(&data, &held, now).await?;
