@@ -5,7 +5,7 @@
 
 const native = require('./binding.js')
 const { ScalekitAuth } = require('./index.js')
-const { ConfigurationError, classForCode, translate } = require('./errors.js')
+const { ConfigurationError, LoginDeniedError, classForCode, translate } = require('./errors.js')
 
 const SESSION_OPTIONS = [
   'postLogoutRedirectUri', 'scopes', 'cookieName', 'cookieDomain', 'sameSite', 'secureCookies',
@@ -111,4 +111,26 @@ function reporter(onError) {
   }
 }
 
-module.exports = { createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY }
+/**
+ * The callback route's decision: with an `afterCallback(login, request)` hook, the login
+ * is exchanged first, the hook decides (its return value kept in the session, a thrown
+ * LoginDeniedError refusing the login), and only then does the session open.
+ */
+async function callbackDecision(engine, parts, afterCallback, request) {
+  if (!afterCallback) return engine.handleCallback(parts)
+  const pending = await engine.beginCallback(parts)
+  let appData = null
+  let deny = null
+  const login = pending.result
+  if (login) {
+    try {
+      appData = (await afterCallback(login, request)) ?? null
+    } catch (error) {
+      if (!(error instanceof LoginDeniedError)) throw error
+      deny = error.message || 'This sign-in is not allowed.'
+    }
+  }
+  return engine.finishCallback(parts, pending, appData, deny)
+}
+
+module.exports = { callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY }

@@ -27,6 +27,15 @@ class SessionError extends ScalekitAuthError {}
 class ProviderError extends ScalekitAuthError {}
 /** The session store (Redis, `SCALEKIT_REDIS_URL`) could not be reached in time. */
 class StoreError extends ScalekitAuthError {}
+/**
+ * The app refused a login: throw it from an `afterCallback` hook with the reason to show
+ * the user (`throw new LoginDeniedError('Only Acme accounts can sign in here.')`).
+ */
+class LoginDeniedError extends SessionError {
+  constructor(message = 'This sign-in is not allowed.', options = {}) {
+    super(message, { code: 'login_denied', status: 403, ...options })
+  }
+}
 
 const SESSION_CODES = new Set([
   'session_missing', 'session_invalid', 'session_expired', 'cross_site_request', 'state_mismatch', 'login_expired',
@@ -40,6 +49,7 @@ function classForCode(code) {
   if (code === 'insufficient_scope') return InsufficientScopeError
   if (code.startsWith('token_')) return TokenError
   if (code.startsWith('webhook_')) return WebhookVerificationError
+  if (code === 'login_denied') return LoginDeniedError
   if (SESSION_CODES.has(code)) return SessionError
   if (code === 'store_unavailable') return StoreError
   return ProviderError
@@ -99,5 +109,5 @@ const EDGE_MESSAGE = 'scalekit-auth runs on the Node.js runtime, not the Edge ru
 module.exports = {
   EDGE_MESSAGE,
   ScalekitAuthError, ConfigurationError, TokenError, TokenExpiredError, InsufficientScopeError,
-  WebhookVerificationError, SessionError, ProviderError, StoreError, classForCode, toScalekitError, translate, translateAsync,
+  WebhookVerificationError, SessionError, ProviderError, StoreError, LoginDeniedError, classForCode, toScalekitError, translate, translateAsync,
 }

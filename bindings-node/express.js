@@ -10,7 +10,9 @@
 //   app.use(auth.middleware())                    // req.auth on every route when signed in
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
-const { createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
+const {
+  callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY,
+} = require('./adapter.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -116,7 +118,10 @@ function createScalekitExpress(options = {}) {
   const routes = {
     '/login': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
     '/signup': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
-    '/callback': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleCallback(parts) },
+    '/callback': {
+      methods: ['GET', 'HEAD'],
+      decide: (parts, req) => callbackDecision(engine, parts, options.afterCallback, req),
+    },
     '/logout': { methods: null, decide: (parts) => engine.handleLogout(parts) },
     // The provider's back-channel logout (OpenID Back-Channel Logout): ends the sessions
     // a logout token names, on every instance sharing SCALEKIT_REDIS_URL.

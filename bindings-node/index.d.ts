@@ -82,6 +82,12 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
   serverSideSessions?: boolean
   /** How long a store command may take before `store_unavailable` (default 2000 ms). */
   storeTimeoutMs?: number
+  /**
+   * Runs once a login's tokens are validated, before its session opens: return data to
+   * keep in the session (`identity.appData` on every request; JSON, at most 2 KiB) or
+   * nothing; throw a `LoginDeniedError` with a reason for the user to refuse the login.
+   */
+  afterCallback?: (login: AuthResult, request: any) => unknown | Promise<unknown>
 }
 
 /** Validated claims: every claim of the token, with arrays normalised. */
@@ -192,6 +198,8 @@ export interface Identity {
   claims: Claims
   source: 'session' | 'bearer'
   accessToken: string
+  /** What the `afterCallback` hook kept in the session at login, or null. */
+  appData?: any
 }
 
 export interface JwksStatus {
@@ -249,3 +257,18 @@ export declare class SessionError extends ScalekitAuthError {}
 export declare class ProviderError extends ScalekitAuthError {}
 /** The session store (Redis, `SCALEKIT_REDIS_URL`) could not be reached in time (`store_unavailable`). */
 export declare class StoreError extends ScalekitAuthError {}
+/**
+ * The app refused a login (`login_denied`, 403): throw it from an `afterCallback` hook
+ * with the reason to show the user.
+ *
+ * @example
+ * ```ts
+ * afterCallback: (login) => {
+ *   if (login.user.organizationId !== 'org_acme') throw new LoginDeniedError('Only Acme accounts can sign in here.')
+ *   return { plan: 'pro' }   // kept in the session: identity.appData
+ * }
+ * ```
+ */
+export declare class LoginDeniedError extends SessionError {
+  constructor(reason?: string)
+}

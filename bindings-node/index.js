@@ -149,4 +149,5 @@ module.exports = {
   SessionError: errors.SessionError,
   ProviderError: errors.ProviderError,
   StoreError: errors.StoreError,
+  LoginDeniedError: errors.LoginDeniedError,
 }

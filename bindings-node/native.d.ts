@@ -64,6 +64,14 @@ export declare class NativeLocalProvider {
   stop(): void
 }
 
+/** A login whose tokens are in, awaiting the app's verdict (`finishCallback`). */
+export declare class NativePendingLogin {
+  /** The validated tokens and user, or null when the login already failed. */
+  get result(): AuthResult | null
+  /** Why the login failed, if it did. */
+  get errorCode(): string | null
+}
+
 export declare class NativeSessionEngine {
   constructor(client: NativeClient, redirectUri: string, sessionSecrets: Array<string>, options?: SessionOptions | undefined | null)
   /**
@@ -86,6 +94,16 @@ export declare class NativeSessionEngine {
   peekSession(request: RequestParts, requirements?: RouteRequirements | undefined | null): Promise<Decision>
   handleLogin(request: RequestParts, signup: boolean): Promise<Decision>
   handleCallback(request: RequestParts): Promise<Decision>
+  /**
+   * The callback route's first step, for an after-callback hook: the checks and the
+   * code exchange; the session opens in `finishCallback`.
+   */
+  beginCallback(request: RequestParts): Promise<NativePendingLogin>
+  /**
+   * The callback route's second step: opens the session of `pending` with `appData`
+   * kept in it, or refuses the login when `deny` gives a reason.
+   */
+  finishCallback(request: RequestParts, pending: NativePendingLogin, appData?: any | undefined | null, deny?: string | undefined | null): Promise<Decision>
   handleLogout(request: RequestParts): Promise<Decision>
   /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
   handleBackchannelLogout(method: string, body: string): Promise<Decision>
@@ -193,6 +211,8 @@ export interface Identity {
   /** `session` or `bearer`. */
   source: string
   accessToken: string
+  /** What the app's after-callback hook kept in the session, or null. */
+  appData?: any
 }
 
 export interface IdpInitiatedLoginClaims {

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeLocalProvider = nativeBinding.NativeLocalProvider
+module.exports.NativePendingLogin = nativeBinding.NativePendingLogin
 module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.errorCodes = nativeBinding.errorCodes

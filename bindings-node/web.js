@@ -14,7 +14,7 @@
 const { EDGE_MESSAGE, translateAsync } = require('./errors.js')
 if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
 
-const { createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
+const { callbackDecision, createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
 
 /** The engine's request parts of a Fetch `Request` (absolute `request.url`). */
 function requestParts(request) {
@@ -99,7 +99,10 @@ function createScalekitWeb(options = {}) {
   const routes = {
     login: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, false) },
     signup: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
-    callback: { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleCallback(parts) },
+    callback: {
+      methods: ['GET', 'HEAD'],
+      decide: (parts, request) => callbackDecision(engine, parts, options.afterCallback, request),
+    },
     logout: { methods: null, decide: (parts) => engine.handleLogout(parts) },
     // The provider's back-channel logout POST (form body with `logout_token`).
     'backchannel-logout': {

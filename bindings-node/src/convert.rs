@@ -179,6 +179,9 @@ pub struct Identity {
     /// `session` or `bearer`.
     pub source: String,
     pub access_token: String,
+    /// What the app's after-callback hook kept in the session, or null.
+    #[napi(ts_type = "any")]
+    pub app_data: Option<Json>,
 }
 
 impl Identity {
@@ -196,6 +199,7 @@ impl Identity {
                 _ => "session".into(),
             },
             access_token: access_token.to_owned(),
+            app_data: None,
         }
     }
 }
@@ -210,6 +214,7 @@ impl From<scalekit_auth::Identity> for Identity {
                 _ => "session".into(),
             },
             access_token: i.access_token().to_owned(),
+            app_data: i.app_data.map(Json),
         }
     }
 }

@@ -206,6 +206,44 @@ impl NativeSessionEngine {
         Decision::from(engine.handle_callback(&request.info()).await)
     }
 
+    /// The callback route's first step, for an after-callback hook: the checks and the
+    /// code exchange; the session opens in `finishCallback`.
+    #[napi]
+    pub async fn begin_callback(&self, request: RequestParts) -> NativePendingLogin {
+        let engine = self.engine.clone();
+        let pending = engine.begin_callback(&request.info()).await;
+        let (result, error_code) = match &pending.result {
+            Ok(r) => (Some(r.clone()), None),
+            Err(e) => (None, Some(e.code().to_owned())),
+        };
+        NativePendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code }
+    }
+
+    /// The callback route's second step: opens the session of `pending` with `appData`
+    /// kept in it, or refuses the login when `deny` gives a reason.
+    #[napi]
+    pub async fn finish_callback(
+        &self,
+        request: RequestParts,
+        pending: &NativePendingLogin,
+        app_data: Option<serde_json::Value>,
+        deny: Option<String>,
+    ) -> napi::Result<Decision> {
+        let verdict = match (deny, app_data.filter(|d| !d.is_null())) {
+            (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
+            (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(data),
+            (None, None) => scalekit_auth::LoginVerdict::Allow,
+        };
+        let pending = pending
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| crate::errors::invalid_argument("this login was already finished"))?;
+        let engine = self.engine.clone();
+        Ok(Decision::from(engine.finish_callback(&request.info(), pending, verdict).await))
+    }
+
     #[napi]
     pub async fn handle_logout(&self, request: RequestParts) -> Decision {
         let engine = self.engine.clone();
@@ -242,5 +280,28 @@ impl NativeSessionEngine {
     #[napi(getter)]
     pub fn store_kind(&self) -> &'static str {
         self.engine.store_kind()
+    }
+}
+
+/// A login whose tokens are in, awaiting the app's verdict (`finishCallback`).
+#[napi]
+pub struct NativePendingLogin {
+    inner: std::sync::Mutex<Option<scalekit_auth::PendingLogin>>,
+    result: Option<scalekit_auth::AuthResult>,
+    error_code: Option<String>,
+}
+
+#[napi]
+impl NativePendingLogin {
+    /// The validated tokens and user, or null when the login already failed.
+    #[napi(getter)]
+    pub fn result(&self) -> Option<crate::convert::AuthResult> {
+        self.result.clone().map(crate::convert::AuthResult::from)
+    }
+
+    /// Why the login failed, if it did.
+    #[napi(getter)]
+    pub fn error_code(&self) -> Option<String> {
+        self.error_code.clone()
     }
 }

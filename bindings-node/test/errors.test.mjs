@@ -20,6 +20,7 @@ function expectedClass(code) {
   if (code === 'insufficient_scope') return sk.InsufficientScopeError
   if (code.startsWith('token_')) return sk.TokenError
   if (code.startsWith('webhook_')) return sk.WebhookVerificationError
+  if (code === 'login_denied') return sk.LoginDeniedError
   if (SESSION.has(code)) return sk.SessionError
   if (code === 'store_unavailable') return sk.StoreError
   return sk.ProviderError

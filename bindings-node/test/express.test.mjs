@@ -9,7 +9,7 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { ScalekitAuth } from '../index.mjs'
+import { LoginDeniedError, ScalekitAuth } from '../index.mjs'
 import { createScalekitExpress } from '../express.mjs'
 import { LocalProvider } from '../testing.mjs'
 import { Browser, FETCH, NAVIGATE, startIdp } from './helpers.mjs'
@@ -34,9 +34,10 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-function makeApp(express) {
+function makeApp(express, extra = {}) {
   const app = express()
   const auth = createScalekitExpress({
+    ...extra,
     environmentUrl: idp.url,
     clientId: idp.clientId,
     clientSecret: idp.clientSecret,
@@ -48,7 +49,7 @@ function makeApp(express) {
   app.use(auth.router)
   app.get('/', auth.optionalAuth(), (req, res) => res.json({ user: req.auth?.user.id ?? null }))
   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(`<p>${req.auth.user.email}</p><p id=exp>${req.auth.claims.exp}</p>`))
-  app.get('/api/me', auth.requireAuth(), (req, res) => res.json({ id: req.auth.user.id, source: req.auth.source }))
+  app.get('/api/me', auth.requireAuth(), (req, res) => res.json({ id: req.auth.user.id, source: req.auth.source, appData: req.auth.appData ?? null }))
   app.get('/admin', auth.requireRoles('admin'), (req, res) => res.json({ admin: req.auth.user.id }))
   app.get('/api/reports', auth.requirePermissions('users:read'), (req, res) => res.json({ reports: req.auth.user.id }))
   // Routes that fail after the guard let them through.
@@ -281,3 +282,28 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     }
   })
 }
+
+test('afterCallback keeps app data in the session or denies the login', async () => {
+  const seen = []
+  current = makeApp(VERSIONS['Express 5'], {
+    afterCallback: async (login, req) => {
+      seen.push([login.user.email, req.path])
+      if (login.user.email.startsWith('mallory@')) throw new LoginDeniedError("Mallory's organization is not allowed here.")
+      return { plan: 'team', org: login.user.organizationId, roles: login.accessTokenClaims.roles }
+    },
+  })
+  const browser = new Browser(base)
+  await logIn(browser, 'admin')
+  const me = JSON.parse((await browser.get('/api/me', FETCH)).body)
+  assert.deepEqual(me.appData, { plan: 'team', org: 'org_local', roles: ['admin'] })
+
+  const mallory = new Browser(base)
+  const start = await mallory.get('/auth/login?return_to=%2Fdashboard', SAME_ORIGIN)
+  const callback = await idp.browse(start.location, 'mallory', 'express-mallory')
+  const denied = await mallory.get(callback, CROSS_SITE)
+  assert.equal(denied.status, 403)
+  assert.match(denied.body, /Mallory&#39;s organization is not allowed here\./)
+  assert.match(denied.body, /login_denied/)
+  assert.ok(!mallory.jar.has('skauth_session'))
+  assert.deepEqual(seen.map(([email, path]) => [email.split('@')[0], path]), [['admin', '/auth/callback'], ['mallory', '/auth/callback']])
+})
