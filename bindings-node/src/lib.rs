@@ -18,6 +18,12 @@ pub fn error_codes() -> Vec<&'static str> {
     scalekit_auth::Error::ALL_CODES.to_vec()
 }
 
+/// An identity for tests (`createIdentity` in scalekit-auth/testing).
+#[napi]
+pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<convert::Identity> {
+    testing::test_identity(options)
+}
+
 /// Throws the error a core error with `code` maps to (for the mapping tests).
 #[napi]
 pub fn raise_for_code(code: String) -> napi::Result<()> {

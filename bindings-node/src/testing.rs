@@ -125,8 +125,7 @@ pub(crate) fn test_session(options: Option<Value>) -> napi::Result<scalekit_auth
 
 /// An identity for tests of code that takes one (`req.auth`, a route's user): the
 /// user and claims a session described by `options` would carry.
-#[napi]
-pub fn test_identity(options: Option<Value>) -> napi::Result<crate::convert::Identity> {
+pub(crate) fn test_identity(options: Option<Value>) -> napi::Result<crate::convert::Identity> {
     let session = test_session(options)?;
     let claims = session.try_claims().map_err(crate::errors::to_napi)?;
     let source = scalekit_auth::IdentitySource::Session;

@@ -56,6 +56,10 @@ mod webhook;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
+
 /// The crate README's examples compile as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -4,8 +4,8 @@ use scalekit_auth::SessionEngine;
 
 #[tokio::main]
 async fn main() {
-    let engine = match SessionEngine::from_env() {
-        Ok(engine) => engine,
+    let app = match SessionEngine::from_env().and_then(scalekit_auth_example_axum::app) {
+        Ok(app) => app,
         Err(err) => {
             eprintln!("configuration error ({}): {err}", err.code());
             std::process::exit(2);
@@ -23,9 +23,7 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(err) =
-        axum::serve(listener, scalekit_auth_example_axum::app(engine)).with_graceful_shutdown(shutdown).await
-    {
+    if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         eprintln!("server error: {err}");
         std::process::exit(1);
     }

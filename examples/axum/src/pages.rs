@@ -2,11 +2,9 @@
 //! role, and a JSON API that also takes bearer tokens.
 
 use axum::Json;
-use axum::extract::Request;
 use axum::response::Html;
+use scalekit_auth::Identity;
 use serde_json::{Value, json};
-
-use crate::auth::identity;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -21,8 +19,8 @@ fn layout(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-pub async fn home(request: Request) -> Html<String> {
-    match identity(&request) {
+pub async fn home(me: Option<Identity>) -> Html<String> {
+    match me {
         Some(me) => layout(
             "scalekit-auth on axum",
             &format!(
@@ -37,8 +35,7 @@ pub async fn home(request: Request) -> Html<String> {
     }
 }
 
-pub async fn dashboard(request: Request) -> Html<String> {
-    let me = identity(&request).expect("the require middleware ran");
+pub async fn dashboard(me: Identity) -> Html<String> {
     let claims = &me.claims;
     layout(
         "Dashboard",
@@ -55,12 +52,10 @@ pub async fn dashboard(request: Request) -> Html<String> {
     )
 }
 
-pub async fn admin(request: Request) -> Html<String> {
-    let me = identity(&request).expect("the require middleware ran");
+pub async fn admin(me: Identity) -> Html<String> {
     layout("Admin", &format!("<p>Welcome, administrator {}.</p>", escape(&me.user.id)))
 }
 
-pub async fn api_me(request: Request) -> Json<Value> {
-    let me = identity(&request).expect("the require middleware ran");
+pub async fn api_me(me: Identity) -> Json<Value> {
     Json(json!({"user": me.user, "claims": me.claims.raw(), "source": me.source}))
 }

@@ -22,7 +22,9 @@ async fn start() -> App {
         .post_logout_redirect_uri(format!("{url}/"))
         .refresh_window_seconds(2);
     let engine = SessionEngine::new(ScalekitAuth::new(idp.config()).unwrap(), config).unwrap();
-    tokio::spawn(async move { axum::serve(listener, scalekit_auth_example_axum::app(engine)).await });
+    tokio::spawn(
+        async move { axum::serve(listener, scalekit_auth_example_axum::app(engine).unwrap()).await },
+    );
     App { url, idp }
 }
 
