@@ -4,7 +4,7 @@
 // the `onError` reporting of the error behind a decision.
 
 const native = require('./binding.js')
-const { ScalekitAuth } = require('./index.js')
+const { ScalekitAuth, setLogger } = require('./index.js')
 const { ConfigurationError, LoginDeniedError, classForCode, translate } = require('./errors.js')
 
 const SESSION_OPTIONS = [
@@ -25,6 +25,7 @@ const MAX_BACKCHANNEL_BODY = 64 * 1024
 
 /** The client of `options`, each of its settings falling back to its SCALEKIT_* variable. */
 function createClient(options) {
+  if (options.logger !== undefined) setLogger(options.logger)
   const given = Object.keys(CLIENT_VARS).filter((key) => options[key] != null)
   if (given.length === 0) return ScalekitAuth.fromEnv(options)
   const settings = {}

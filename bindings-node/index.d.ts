@@ -88,7 +88,33 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
    * nothing; throw a `LoginDeniedError` with a reason for the user to refuse the login.
    */
   afterCallback?: (login: AuthResult, request: any) => unknown | Promise<unknown>
+  /** Where the core's log events go (see `setLogger`; one logger per process). */
+  logger?: Logger | null
 }
+
+/** One log event of the core. */
+export interface LogRecord {
+  level: 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** The message, then `name=value` for each field; never a token or secret. */
+  message: string
+}
+
+/** A function taking each record, or an object with log methods (`console`, pino, winston). */
+export type Logger =
+  | ((record: LogRecord) => void)
+  | { error?(message: string): void; warn?(message: string): void; info?(message: string): void; debug?(message: string): void; log?(message: string): void }
+
+/**
+ * Sends the core's log events (login started and finished, refreshes, key fetches and
+ * rotations, provider failures) to `logger`; `null` stops them. One logger per process.
+ * `DEBUG=scalekit-auth` sets `console` at startup.
+ *
+ * @example
+ * ```ts
+ * setLogger(pino())            // or console, or (record) => ...
+ * ```
+ */
+export declare function setLogger(logger: Logger | null): void
 
 /** Validated claims: every claim of the token, with arrays normalised. */
 export interface Claims {

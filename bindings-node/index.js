@@ -50,6 +50,42 @@ function bodyBytes(payload) {
   })
 }
 
+const LOG_METHODS = { error: 'error', warn: 'warn', info: 'info', debug: 'debug', trace: 'debug' }
+
+/**
+ * Sends the core's log events (login started and finished, refreshes, key fetches and
+ * rotations, provider failures; never a token or secret) to `logger`: a function taking
+ * `{ level, message }`, or an object with `error`/`warn`/`info`/`debug` methods
+ * (`console`, pino, winston). `null` stops them. One logger per process: the last call
+ * wins. `DEBUG=scalekit-auth` sets `console` at startup.
+ */
+function setLogger(logger) {
+  if (logger == null || logger === false) return native.setLogger(null)
+  if (typeof logger === 'function') return native.setLogger((record) => logger(record))
+  if (typeof logger !== 'object') {
+    throw new errors.ConfigurationError('invalid argument: logger must be a function or an object with log methods', {
+      code: 'invalid_argument', status: 400,
+    })
+  }
+  return native.setLogger(({ level, message }) => {
+    const method = logger[LOG_METHODS[level] ?? 'info'] ?? logger.log
+    if (typeof method === 'function') method.call(logger, `scalekit-auth: ${message}`)
+  })
+}
+
+/** Whether a `DEBUG` value (the `debug` package's syntax) names scalekit-auth. */
+function debugEnabled(value) {
+  let enabled = false
+  for (const name of String(value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const negated = name.startsWith('-')
+    const pattern = new RegExp(`^${(negated ? name.slice(1) : name).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+    if (pattern.test('scalekit-auth')) enabled = !negated
+  }
+  return enabled
+}
+
+if (debugEnabled(process.env.DEBUG)) setLogger(console)
+
 /**
  * A client of one Scalekit environment. Construction checks the configuration and makes
  * no network call; discovery and keys are fetched on first use. Share one instance.
@@ -150,4 +186,6 @@ module.exports = {
   ProviderError: errors.ProviderError,
   StoreError: errors.StoreError,
   LoginDeniedError: errors.LoginDeniedError,
+  setLogger,
+  debugEnabled,
 }

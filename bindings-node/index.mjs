@@ -4,6 +4,6 @@ import cjs from './index.js'
 export const {
   ScalekitAuth, ERROR_CODES, ScalekitAuthError, ConfigurationError, TokenError, TokenExpiredError,
   InsufficientScopeError, WebhookVerificationError, SessionError, ProviderError,
-  StoreError, LoginDeniedError,
+  StoreError, LoginDeniedError, setLogger,
 } = cjs
 export default cjs

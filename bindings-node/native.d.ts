@@ -235,6 +235,14 @@ export interface LogoutOptions {
   state?: string
 }
 
+/** One log event for JavaScript. */
+export interface LogRecord {
+  /** `error`, `warn`, `info`, `debug` or `trace`. */
+  level: string
+  /** The message, then `name=value` for each field. */
+  message: string
+}
+
 /** Throws the error a core error with `code` maps to (for the mapping tests). */
 export declare function raiseForCode(code: string): void
 
@@ -289,9 +297,12 @@ export interface SessionOptions {
 }
 
 /**
- * An identity for tests of code that takes one (`req.auth`, a route's user): the
- * user and claims a session described by `options` would carry.
+ * Sends the core's log events (`{ level, message }`) to `logger`; `null` stops them.
+ * One logger per process: the last call wins.
  */
+export declare function setLogger(logger?: ((arg: LogRecord) => void) | undefined | null): void
+
+/** An identity for tests (`createIdentity` in scalekit-auth/testing). */
 export declare function testIdentity(options?: any | undefined | null): Identity
 
 export interface UrlOptions {

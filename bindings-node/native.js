@@ -842,4 +842,5 @@ module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.raiseForCode = nativeBinding.raiseForCode
+module.exports.setLogger = nativeBinding.setLogger
 module.exports.testIdentity = nativeBinding.testIdentity

@@ -7,6 +7,7 @@
 mod client;
 mod convert;
 mod errors;
+mod logs;
 mod session;
 mod testing;
 
@@ -22,6 +23,13 @@ pub fn error_codes() -> Vec<&'static str> {
 #[napi]
 pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<convert::Identity> {
     testing::test_identity(options)
+}
+
+/// Sends the core's log events (`{ level, message }`) to `logger`; `null` stops them.
+/// One logger per process: the last call wins.
+#[napi]
+pub fn set_logger(logger: Option<napi::bindgen_prelude::Function<logs::LogRecord, ()>>) -> napi::Result<()> {
+    logs::set_logger(logger)
 }
 
 /// Throws the error a core error with `code` maps to (for the mapping tests).

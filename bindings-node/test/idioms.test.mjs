@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 
-import { ConfigurationError } from '../index.mjs'
+import { ConfigurationError, setLogger } from '../index.mjs'
 import { createScalekitBearer, createScalekitExpress } from '../express.mjs'
 import { createScalekitWeb } from '../web.mjs'
 import { LocalProvider, createIdentity, sessionCookieFor } from '../testing.mjs'
@@ -226,4 +226,25 @@ test('organization and connection routing reach the provider', async () => {
     assert.equal(sent.get('login_hint'), 'ada@acme.com')
     assert.equal(sent.get('domain_hint'), 'acme.com')
   })
+})
+
+test('the core logs through setLogger or the logger option, never a token', async () => {
+  const records = []
+  const auth = createScalekitExpress(settings({ logger: (record) => records.push(record) }))
+  try {
+    await serving(makeApp(auth), async (base) => {
+      const login = await call(base, '/auth/login?organization_id=org_9', NAVIGATE)
+      assert.equal(login.status, 302)
+      const failed = await call(base, '/auth/callback?code=c&state=x', NAVIGATE)
+      assert.equal(failed.status, 400)
+    })
+    for (let i = 0; i < 50 && records.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    const started = records.find((r) => r.message.startsWith('login started'))
+    assert.equal(started?.level, 'info')
+    assert.match(started.message, /organization_id=org_9/)
+    assert.ok(records.some((r) => r.message.startsWith('login failed') && /code=state_mismatch/.test(r.message)), JSON.stringify(records))
+    assert.ok(!records.some((r) => r.message.includes('eyJ')))
+  } finally {
+    setLogger(null)
+  }
 })

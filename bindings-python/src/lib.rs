@@ -4,6 +4,7 @@
 mod client;
 mod convert;
 mod errors;
+mod logs;
 mod runtime;
 mod session;
 mod testing;
@@ -15,6 +16,7 @@ use pyo3::types::PyTuple;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    logs::install();
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;

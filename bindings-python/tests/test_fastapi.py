@@ -376,3 +376,23 @@ def test_after_callback_keeps_app_data_or_denies_the_login(idp: Idp) -> None:
         assert "login_denied" in denied.text
         assert "skauth_session" not in client.cookies
         assert client.get("/dashboard", headers=FETCH).status_code == 401
+
+
+def test_the_core_logs_to_the_scalekit_auth_logger_without_tokens(
+    idp: Idp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="scalekit_auth")
+    with TestClient(make_app(idp), base_url=APP, follow_redirects=False) as client:
+        log_in(client, idp, "admin")
+        time.sleep(4)  # the 5-second access token is now inside the refresh window
+        assert client.get("/api/me", headers=FETCH).status_code == 200
+        session = client.cookies.get("skauth_session") or ""
+    messages = [r.getMessage() for r in caplog.records if r.name == "scalekit_auth"]
+    assert any(m.startswith("login started") for m in messages), messages
+    assert any(m.startswith("login finished") and "user=" in m for m in messages), messages
+    assert any(m.startswith("fetched the provider's signing keys") for m in messages), messages
+    assert any(m.startswith("session refreshed") for m in messages), messages
+    levels = {r.getMessage().split(" ")[0]: r.levelno for r in caplog.records if r.name == "scalekit_auth"}
+    assert levels["login"] == logging.INFO
+    assert session and not any(session[:40] in m for m in messages)
+    assert not any("eyJ" in m for m in messages), "no token in any log line"

@@ -145,11 +145,26 @@ impl JwksCache {
         state.attempts += 1;
         match &result {
             Ok(keys) => {
+                let ids = keys.key_ids();
+                match state.keys.as_ref().map(|old| old.key_ids()) {
+                    None => tracing::info!(keys = ?ids, "fetched the provider's signing keys"),
+                    Some(old) if old != ids => {
+                        let added: Vec<&String> = ids.iter().filter(|k| !old.contains(k)).collect();
+                        let removed: Vec<&String> = old.iter().filter(|k| !ids.contains(k)).collect();
+                        tracing::info!(?added, ?removed, "the provider's signing keys rotated");
+                    }
+                    Some(_) => {
+                        tracing::debug!(keys = ?ids, "refetched the provider's signing keys (unchanged)")
+                    }
+                }
                 state.keys = Some(Arc::clone(keys));
                 state.fetched_at = now;
                 state.last_error = None;
             }
-            Err(err) => state.last_error = Some(err.clone()),
+            Err(err) => {
+                tracing::warn!(code = err.code(), "fetching the provider's signing keys failed: {err}");
+                state.last_error = Some(err.clone());
+            }
         }
         result
     }

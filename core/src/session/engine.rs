@@ -487,6 +487,13 @@ impl SessionEngine {
             }
         }
         let login = self.auth.create_login(&self.config.redirect_uri, &options)?;
+        tracing::info!(
+            signup = params.signup,
+            organization_id = options.organization_id.as_deref(),
+            connection_id = options.connection_id.as_deref(),
+            idp_initiated = params.idp_initiated_login.is_some(),
+            "login started"
+        );
         let transaction = LoginTransaction {
             state: login.state.clone(),
             nonce: login.nonce,
@@ -553,6 +560,17 @@ impl SessionEngine {
                 self.open_session(&result, app, &cookies, &mut set_cookies).await
             }
         };
+        match &result {
+            Ok(user) => tracing::info!(
+                user = %user.id,
+                organization_id = user.organization_id.as_deref(),
+                "login finished"
+            ),
+            Err(err) if err.http_status() >= 500 => {
+                tracing::warn!(code = err.code(), "login failed: {err}");
+            }
+            Err(err) => tracing::info!(code = err.code(), "login failed: {err}"),
+        }
         CallbackOutcome { result, redirect_to, set_cookies }
     }
 
@@ -917,6 +935,7 @@ impl SessionEngine {
                 return self.end_session(err, &held, cookies).await;
             }
             Ok(result) => {
+                tracing::debug!(user = %data.user.id, "session refreshed");
                 let next = SessionData::from_result(&result, Some(&data), now);
                 return match self.save_session(&next, &held, cookies, now, false).await {
                     Ok(set_cookies) => AuthOutcome {
@@ -939,6 +958,7 @@ impl SessionEngine {
         };
         let still_valid = self.auth.validate_access_token(&data.at).await;
         if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) {
+            tracing::warn!(code = err.code(), user = %data.user.id, "refreshing a session failed; it goes on while its access token is valid: {err}");
             // The provider or the store is down: a still-valid access token keeps the user in.
             return match still_valid {
                 Ok(claims) => self.continue_session(data, claims, &held, cookies, now, false).await,
@@ -954,6 +974,7 @@ impl SessionEngine {
                 self.continue_session(data, claims, &held, cookies, now, true).await
             }
             (Error::ProviderError { error, .. }, _) => {
+                tracing::info!(user = %data.user.id, oauth_error = %error, "the provider refused a refresh; the session ends");
                 let reason = format!("the provider refused to refresh it ({error})");
                 self.end_session(Error::SessionExpired(reason), &held, cookies).await
             }
@@ -1036,6 +1057,11 @@ impl SessionEngine {
             .ok_or_else(|| Error::invalid_argument("the request has no logout_token"))?;
         let claims = self.auth.validate_logout_token(&token).await?;
         self.record_logout(&claims, self.now()).await?;
+        tracing::info!(
+            sid = claims.sid.as_deref(),
+            sub = claims.sub.as_deref(),
+            "back-channel logout ended the provider's session"
+        );
         Ok(claims)
     }
 }
