@@ -61,16 +61,23 @@ const LOG_METHODS = { error: 'error', warn: 'warn', info: 'info', debug: 'debug'
  */
 function setLogger(logger) {
   if (logger == null || logger === false) return native.setLogger(null)
-  if (typeof logger === 'function') return native.setLogger((record) => logger(record))
+  // A logger that throws must not take the process down (the call comes from the
+  // native side, where an exception would be fatal).
+  const safely = (write) => (record) => {
+    try {
+      write(record)
+    } catch {}
+  }
+  if (typeof logger === 'function') return native.setLogger(safely((record) => logger(record)))
   if (typeof logger !== 'object') {
     throw new errors.ConfigurationError('invalid argument: logger must be a function or an object with log methods', {
       code: 'invalid_argument', status: 400,
     })
   }
-  return native.setLogger(({ level, message }) => {
+  return native.setLogger(safely(({ level, message }) => {
     const method = logger[LOG_METHODS[level] ?? 'info'] ?? logger.log
     if (typeof method === 'function') method.call(logger, `scalekit-auth: ${message}`)
-  })
+  }))
 }
 
 /** Whether a `DEBUG` value (the `debug` package's syntax) names scalekit-auth. */

@@ -26,7 +26,8 @@ pub struct LogRecord {
 
 /// Weak: a logger never keeps the process alive; callee not handled: the function
 /// gets the record alone.
-type Sink = ThreadsafeFunction<LogRecord, (), LogRecord, Status, false, true>;
+/// At most 1024 records wait for the event loop; past that, new ones are dropped.
+type Sink = ThreadsafeFunction<LogRecord, (), LogRecord, Status, false, true, 1024>;
 
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -39,7 +40,13 @@ pub(crate) fn set_logger(logger: Option<Function<LogRecord, ()>>) -> napi::Resul
         let _ = tracing::subscriber::set_global_default(JsLogging::default());
     });
     let sink = match logger {
-        Some(f) => Some(f.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?),
+        Some(f) => Some(
+            f.build_threadsafe_function()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .max_queue_size::<1024>()
+                .build()?,
+        ),
         None => None,
     };
     let mut slot = SINK.lock().unwrap_or_else(PoisonError::into_inner);

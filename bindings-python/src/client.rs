@@ -421,7 +421,10 @@ impl Client {
 
     /// The key cache's state: key ids, fetch attempts, last error code.
     fn jwks_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let status = self.auth.jwks_status();
+        // The cache's lock is taken without the GIL: a thread holding that lock may be
+        // waiting for the GIL (to log), and must not wait for us.
+        let auth = &self.auth;
+        let status = py.detach(|| auth.jwks_status());
         let d = pyo3::types::PyDict::new(py);
         d.set_item("key_ids", status.key_ids)?;
         d.set_item("fetched_at_millis", status.fetched_at_millis)?;

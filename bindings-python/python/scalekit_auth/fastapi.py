@@ -161,7 +161,8 @@ async def _custom_answer(
     """The app's own answer to a refusal, through ``on_error``; ``None`` for the default.
     A hook that raises is logged and the default answer used."""
     error = decision.error
-    if on_error is None or decision.kind != "respond" or error is None:
+    # Only refusals: never the page that confirms a logout started on another site.
+    if on_error is None or decision.kind != "respond" or decision.status < 400 or error is None:
         return None
     try:
         answer = on_error(request, error, decision.retry_path)

@@ -140,13 +140,28 @@ impl JwksCache {
     async fn fetch(&self) -> Result<Arc<JwkSet>> {
         let result = self.download().await;
         let now = self.clock.now_millis();
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.last_attempt = Some(now);
-        state.attempts += 1;
+        let previous = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.last_attempt = Some(now);
+            state.attempts += 1;
+            match &result {
+                Ok(keys) => {
+                    state.fetched_at = now;
+                    state.last_error = None;
+                    state.keys.replace(Arc::clone(keys))
+                }
+                Err(err) => {
+                    state.last_error = Some(err.clone());
+                    None
+                }
+            }
+        };
+        // Logged with the lock released: a log handler may wait (for Python's GIL, say)
+        // on a thread that itself waits for this lock.
         match &result {
             Ok(keys) => {
                 let ids = keys.key_ids();
-                match state.keys.as_ref().map(|old| old.key_ids()) {
+                match previous.map(|old| old.key_ids()) {
                     None => tracing::info!(keys = ?ids, "fetched the provider's signing keys"),
                     Some(old) if old != ids => {
                         let added: Vec<&String> = ids.iter().filter(|k| !old.contains(k)).collect();
@@ -157,13 +172,9 @@ impl JwksCache {
                         tracing::debug!(keys = ?ids, "refetched the provider's signing keys (unchanged)")
                     }
                 }
-                state.keys = Some(Arc::clone(keys));
-                state.fetched_at = now;
-                state.last_error = None;
             }
             Err(err) => {
-                tracing::warn!(code = err.code(), "fetching the provider's signing keys failed: {err}");
-                state.last_error = Some(err.clone());
+                tracing::warn!(code = err.code(), detail = ?err.to_string(), "fetching the provider's signing keys failed")
             }
         }
         result

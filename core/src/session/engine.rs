@@ -566,10 +566,12 @@ impl SessionEngine {
                 organization_id = user.organization_id.as_deref(),
                 "login finished"
             ),
+            // The detail may hold request input (an `error_description`): quoted and
+            // escaped by `?`, so it cannot forge log lines.
             Err(err) if err.http_status() >= 500 => {
-                tracing::warn!(code = err.code(), "login failed: {err}");
+                tracing::warn!(code = err.code(), detail = ?err.to_string(), "login failed");
             }
-            Err(err) => tracing::info!(code = err.code(), "login failed: {err}"),
+            Err(err) => tracing::info!(code = err.code(), detail = ?err.to_string(), "login failed"),
         }
         CallbackOutcome { result, redirect_to, set_cookies }
     }
@@ -958,7 +960,12 @@ impl SessionEngine {
         };
         let still_valid = self.auth.validate_access_token(&data.at).await;
         if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) {
-            tracing::warn!(code = err.code(), user = %data.user.id, "refreshing a session failed; it goes on while its access token is valid: {err}");
+            tracing::warn!(
+                code = err.code(),
+                user = %data.user.id,
+                detail = ?err.to_string(),
+                "refreshing a session failed; it goes on while its access token is valid"
+            );
             // The provider or the store is down: a still-valid access token keeps the user in.
             return match still_valid {
                 Ok(claims) => self.continue_session(data, claims, &held, cookies, now, false).await,
