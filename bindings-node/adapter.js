@@ -75,16 +75,22 @@ function createEngine(options, prefix) {
 
 /** The default `onError`: errors the server should hear about (status >= 500). */
 function logServerErrors(error) {
-  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.message}`)
+  if (error.status >= 500) console.error(`scalekit-auth: ${error.code}: ${error.detail}`)
 }
 
 /**
- * The error behind a decision, as its class: `code`, `status`, the details for logs as
- * `message`, and for a failed login `retryPath` (the path that starts it again).
+ * The error behind a decision, as its class, for an error page of the app's own: a
+ * `message` safe to show the user (a denied login's `reason`, the public message
+ * otherwise), `code`, `status`, `publicMessage`, the details for logs as `detail`, and
+ * for a failed login `retryPath` (the path that starts it again).
  */
 function decisionError(decision) {
   const ErrorClass = classForCode(decision.errorCode)
-  const error = new ErrorClass(decision.errorDetail, { code: decision.errorCode, status: decision.errorStatus })
+  const error = new ErrorClass(decision.errorMessage, {
+    code: decision.errorCode, status: decision.errorStatus, publicMessage: decision.errorPublicMessage,
+  })
+  error.detail = decision.errorDetail
+  if (decision.errorReason != null) error.reason = decision.errorReason
   if (decision.retryPath != null) error.retryPath = decision.retryPath
   return error
 }
@@ -131,7 +137,21 @@ async function callbackDecision(engine, parts, afterCallback, request) {
       deny = error.message || 'This sign-in is not allowed.'
     }
   }
-  return engine.finishCallback(parts, pending, appData, deny)
+  return engine.finishCallback(parts, pending, appDataJson(appData), deny)
+}
+
+/** The hook's app data as JSON text: V8 measures what it can serialize, so data too deep
+ * or cyclic is a TypeError naming the hook instead of a fault in the native side. */
+function appDataJson(appData) {
+  if (appData === null) return null
+  if (typeof appData !== 'object' || Array.isArray(appData)) {
+    throw new TypeError(`afterCallback must return an object (the app data kept in the session) or nothing, not ${Array.isArray(appData) ? 'an array' : typeof appData}`)
+  }
+  try {
+    return JSON.stringify(appData)
+  } catch (error) {
+    throw new TypeError(`the app data afterCallback returned is not JSON: ${error.message}`, { cause: error })
+  }
 }
 
 module.exports = { callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY }

@@ -12,7 +12,7 @@
  * ```
  */
 import type { Request, RequestHandler, Response } from 'express'
-import type { Identity, ScalekitAuth, ScalekitAuthError, ScalekitAuthOptions, SessionAdapterOptions } from './index'
+import type { Identity, RefusalError, ScalekitAuth, ScalekitAuthOptions, SessionAdapterOptions } from './index'
 
 declare global {
   namespace Express {
@@ -27,14 +27,15 @@ export interface ScalekitExpressOptions extends SessionAdapterOptions {
   /**
    * Hears the error behind every decision of the middleware and auth routes (a refusal,
    * a redirect to log in, an optional route continuing without a user). `error.message`
-   * has the details for logs that the response leaves out; `error.status` is the HTTP
-   * status it maps to; `error.retryPath` starts a failed login again. For a refusal
+   * is safe to show the user; `error.detail` has the details for logs that the response
+   * leaves out; `error.status` is the HTTP status it maps to; `error.retryPath` starts a
+   * failed login again. For a refusal
    * (status 400 or more) it also gets `res` and may answer itself, e.g.
    * `res.status(error.status).render('error', { error })`. Default: `console.error` for a
    * status of 500 or more.
    */
   onError?: (
-    error: ScalekitAuthError & { retryPath?: string },
+    error: RefusalError,
     req: Request,
     res?: Response,
   ) => void | Promise<void>
@@ -68,7 +69,7 @@ export declare function createScalekitExpress(options?: ScalekitExpressOptions):
 
 export interface ScalekitBearerOptions extends Partial<ScalekitAuthOptions> {
   /** Hears the error behind every refusal; it may answer itself through `res`. */
-  onError?: (error: ScalekitAuthError, req: Request, res?: Response) => void | Promise<void>
+  onError?: (error: RefusalError, req: Request, res?: Response) => void | Promise<void>
 }
 
 /** Middleware of an API service that takes access tokens only. */

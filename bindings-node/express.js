@@ -13,6 +13,7 @@
 const {
   callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY,
 } = require('./adapter.js')
+const { ConfigurationError } = require('./errors.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -72,12 +73,15 @@ function isPage(decision) {
   return String(decision.headers['content-type'] ?? '').startsWith('text/html')
 }
 
-/** The path of a request below the app's mount point. */
-function pathOf(req) {
-  if (typeof req.path === 'string') return req.path
-  const url = req.url ?? '/'
+/** The path of a URL without its query. */
+function pathOfUrl(url) {
   const end = url.search(/[?#]/)
   return end === -1 ? url : url.slice(0, end)
+}
+
+/** The path of a request below the app's mount point. */
+function pathOf(req) {
+  return typeof req.path === 'string' ? req.path : pathOfUrl(req.url ?? '/')
 }
 
 /**
@@ -91,6 +95,16 @@ function pathOf(req) {
  * `err.status`, `err.retryPath`) for the app's error middleware; API callers keep their
  * 401/403 JSON either way.
  */
+/** The error of a router mounted below a path its prefix leaves out: its redirects would miss. */
+function mountedBelow(mount, prefix) {
+  return new ConfigurationError(
+    `invalid configuration: auth.router is mounted at ${JSON.stringify(mount)}, but its routes are at ` +
+      `${JSON.stringify(prefix)}, so its redirects would miss them; pass prefix: ${JSON.stringify(mount + prefix)} ` +
+      `(the redirect URI ending in ${mount + prefix}/callback)`,
+    { code: 'invalid_config', status: 500 },
+  )
+}
+
 function createScalekitExpress(options = {}) {
   const prefix = options.prefix ?? '/auth'
   const { client, engine } = createEngine(options, prefix)
@@ -131,12 +145,16 @@ function createScalekitExpress(options = {}) {
     },
   }
 
+  const routeAt = (path) => path.startsWith(`${prefix}/`) && Object.hasOwn(routes, path.slice(prefix.length))
+    ? routes[path.slice(prefix.length)]
+    : null
+
   // The auth routes as one middleware: other paths and methods pass to the next handler.
+  // They are matched on the full path, the one the engine's redirects and the redirect
+  // URI name, so the router works wherever it is mounted.
   async function router(req, res, next) {
-    const path = pathOf(req)
-    const route = path.startsWith(`${prefix}/`) && Object.hasOwn(routes, path.slice(prefix.length))
-      ? routes[path.slice(prefix.length)]
-      : null
+    const route = routeAt(pathOfUrl(req.originalUrl || req.url || '/'))
+    if (!route && req.baseUrl && routeAt(pathOf(req))) return next(mountedBelow(req.baseUrl, prefix))
     if (!route || (route.methods && !route.methods.includes(req.method))) return next()
     try {
       const decision = await route.decide(requestParts(req), req)

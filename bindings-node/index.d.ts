@@ -298,3 +298,25 @@ export declare class StoreError extends ScalekitAuthError {}
 export declare class LoginDeniedError extends SessionError {
   constructor(reason?: string)
 }
+
+/**
+ * The error an adapter hands to `onError` (and, with `browserErrors: 'next'`, to
+ * `next(err)`): unlike a thrown error, its `message` is safe to render on a page (a denied
+ * login's reason, the public message otherwise); the details for logs are in `detail`.
+ *
+ * @example
+ * ```ts
+ * onError: (error, req, res) => {
+ *   console.warn(error.code, error.detail)
+ *   res?.status(error.status).send(`<p>${escapeHtml(error.message)}</p><a href="${error.retryPath ?? '/'}">Try again</a>`)
+ * }
+ * ```
+ */
+export type RefusalError = ScalekitAuthError & {
+  /** The details for logs (configured issuers, provider URLs, transport errors). */
+  readonly detail: string
+  /** For a failed login: the app path that starts it again. */
+  readonly retryPath?: string
+  /** For a denied login: the app's own reason, as its `afterCallback` gave it. */
+  readonly reason?: string
+}

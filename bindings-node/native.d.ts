@@ -100,10 +100,10 @@ export declare class NativeSessionEngine {
    */
   beginCallback(request: RequestParts): Promise<NativePendingLogin>
   /**
-   * The callback route's second step: opens the session of `pending` with `appData`
-   * kept in it, or refuses the login when `deny` gives a reason.
+   * The callback route's second step: opens the session of `pending` with `appDataJson`
+   * (JSON text) kept in it, or refuses the login when `deny` gives a reason.
    */
-  finishCallback(request: RequestParts, pending: NativePendingLogin, appData?: any | undefined | null, deny?: string | undefined | null): Promise<Decision>
+  finishCallback(request: RequestParts, pending: NativePendingLogin, appDataJson?: string | undefined | null, deny?: string | undefined | null): Promise<Decision>
   handleLogout(request: RequestParts): Promise<Decision>
   /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
   handleBackchannelLogout(method: string, body: string): Promise<Decision>
@@ -195,6 +195,15 @@ export interface Decision {
    * provider URLs or transport errors, which the body never does.
    */
   errorDetail?: string
+  /**
+   * The error's text for a page the user reads: a denied login's reason, the public
+   * message otherwise.
+   */
+  errorMessage?: string
+  /** The error's short public text, the same for every error of its code. */
+  errorPublicMessage?: string
+  /** A denied login's reason, as the app's hook gave it. */
+  errorReason?: string
   /**
    * For a failed login: the app path that starts it again, for an error page of the
    * app's own.

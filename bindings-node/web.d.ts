@@ -16,16 +16,17 @@
  * }
  * ```
  */
-import type { Identity, ScalekitAuth, ScalekitAuthError, SessionAdapterOptions } from './index'
+import type { Identity, RefusalError, ScalekitAuth, SessionAdapterOptions } from './index'
 
 export interface ScalekitWebOptions extends SessionAdapterOptions {
   /**
    * Hears the error behind every decision (a refusal, a redirect to log in, an optional
-   * route continuing without a user). `error.message` has the details for logs that the
-   * response leaves out. Default: `console.error` for a status of 500 or more.
+   * route continuing without a user). `error.message` is safe to show the user;
+   * `error.detail` has the details for logs that the response leaves out. Default:
+   * `console.error` for a status of 500 or more.
    */
   onError?: (
-    error: ScalekitAuthError & { retryPath?: string },
+    error: RefusalError,
     request: Request,
   ) => void | Response | undefined | Promise<void | Response | undefined>
 }

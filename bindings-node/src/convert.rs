@@ -249,6 +249,13 @@ pub struct Decision {
     /// The error's full message, for logs only: it may name the configured issuer,
     /// provider URLs or transport errors, which the body never does.
     pub error_detail: Option<String>,
+    /// The error's text for a page the user reads: a denied login's reason, the public
+    /// message otherwise.
+    pub error_message: Option<String>,
+    /// The error's short public text, the same for every error of its code.
+    pub error_public_message: Option<String>,
+    /// A denied login's reason, as the app's hook gave it.
+    pub error_reason: Option<String>,
     /// For a failed login: the app path that starts it again, for an error page of the
     /// app's own.
     pub retry_path: Option<String>,
@@ -259,9 +266,15 @@ impl From<scalekit_auth::Decision> for Decision {
         let status = u32::from(d.status());
         let headers = d.headers().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
         let retry_path = d.retry_path.clone();
-        let (error_code, error_status, error_detail) = match &d.error {
-            Some(e) => (Some(e.code().to_owned()), Some(u32::from(e.http_status())), Some(e.to_string())),
-            None => (None, None, None),
+        let error = d.error.as_ref();
+        let error_code = error.map(|e| e.code().to_owned());
+        let error_status = error.map(|e| u32::from(e.http_status()));
+        let error_detail = error.map(ToString::to_string);
+        let error_message = error.map(|e| e.user_message().to_owned());
+        let error_public_message = error.map(|e| e.public_message().to_owned());
+        let error_reason = match error {
+            Some(scalekit_auth::Error::LoginDenied(reason)) => Some(reason.clone()),
+            _ => None,
         };
         let (kind, location, body, identity) = match d.action {
             scalekit_auth::Action::Continue(identity) => {
@@ -284,6 +297,9 @@ impl From<scalekit_auth::Decision> for Decision {
             error_code,
             error_status,
             error_detail,
+            error_message,
+            error_public_message,
+            error_reason,
             retry_path,
         }
     }

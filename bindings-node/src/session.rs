@@ -219,16 +219,22 @@ impl NativeSessionEngine {
         NativePendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code }
     }
 
-    /// The callback route's second step: opens the session of `pending` with `appData`
-    /// kept in it, or refuses the login when `deny` gives a reason.
+    /// The callback route's second step: opens the session of `pending` with `appDataJson`
+    /// (JSON text) kept in it, or refuses the login when `deny` gives a reason.
     #[napi]
     pub async fn finish_callback(
         &self,
         request: RequestParts,
         pending: &NativePendingLogin,
-        app_data: Option<serde_json::Value>,
+        app_data_json: Option<String>,
         deny: Option<String>,
     ) -> napi::Result<Decision> {
+        // Text, not a converted JS object: the parser bounds nesting, so no app data can
+        // exhaust the native stack.
+        let app_data = app_data_json
+            .map(|text| serde_json::from_str::<serde_json::Value>(&text))
+            .transpose()
+            .map_err(|e| crate::errors::invalid_argument(format!("the app data is not JSON: {e}")))?;
         let verdict = match (deny, app_data.filter(|d| !d.is_null())) {
             (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
             (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(data),

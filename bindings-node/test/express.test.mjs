@@ -289,6 +289,11 @@ test('afterCallback keeps app data in the session or denies the login', async ()
     afterCallback: async (login, req) => {
       seen.push([login.user.email, req.path])
       if (login.user.email.startsWith('mallory@')) throw new LoginDeniedError("Mallory's organization is not allowed here.")
+      if (login.user.email.startsWith('cyclic@')) {
+        const looped = {}
+        looped.self = looped
+        return looped
+      }
       return { plan: 'team', org: login.user.organizationId, roles: login.accessTokenClaims.roles }
     },
   })
@@ -306,4 +311,13 @@ test('afterCallback keeps app data in the session or denies the login', async ()
   assert.match(denied.body, /login_denied/)
   assert.ok(!mallory.jar.has('skauth_session'))
   assert.deepEqual(seen.map(([email, path]) => [email.split('@')[0], path]), [['admin', '/auth/callback'], ['mallory', '/auth/callback']])
+
+  // App data that is not JSON is the app's bug: a 500 naming the hook, no session, and
+  // the process goes on serving.
+  const cyclic = new Browser(base)
+  const started = await cyclic.get('/auth/login', SAME_ORIGIN)
+  const failed = await cyclic.get(await idp.browse(started.location, 'cyclic', 'express-cyclic'), CROSS_SITE)
+  assert.equal(failed.status, 500)
+  assert.ok(!cyclic.jar.has('skauth_session'))
+  assert.equal((await browser.get('/api/me', FETCH)).status, 200)
 })

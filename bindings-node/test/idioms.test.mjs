@@ -199,6 +199,35 @@ test('route prefix and redirect URI are checked against each other', () => {
   assert.throws(() => createScalekitWeb(settings({ redirectUri: 'http://localhost/cb' })), { code: 'invalid_config' })
 })
 
+test('a router mounted below a path serves its routes there or says what to change', async () => {
+  const shop = (auth) => {
+    const app = express()
+    const sub = express.Router()
+    sub.use(auth.router)
+    sub.get('/orders', auth.requireAuth(), (req, res) => res.json({ id: req.auth.user.id }))
+    app.use('/shop', sub)
+    app.use((err, req, res, _next) => res.status(err.status ?? 500).json({ error: err.code, message: err.message }))
+    return app
+  }
+  const mounted = createScalekitExpress(settings({ prefix: '/shop/auth', redirectUri: 'http://localhost/shop/auth/callback' }))
+  await serving(shop(mounted), async (base) => {
+    const toLogin = await call(base, '/shop/orders', NAVIGATE)
+    assert.equal(toLogin.location, '/shop/auth/login?return_to=%2Fshop%2Forders')
+    const login = await call(base, toLogin.location, NAVIGATE)
+    assert.equal(login.status, 302)
+    assert.ok(login.location.startsWith(provider.url), login.location)
+    const failed = await call(base, '/shop/auth/callback?code=c&state=x', FETCH)
+    assert.equal(json(failed).error, 'state_mismatch')
+  })
+  const unaware = createScalekitExpress(settings({ redirectUri: 'http://localhost/shop/auth/callback' }))
+  await serving(shop(unaware), async (base) => {
+    const login = await call(base, '/shop/auth/login', NAVIGATE)
+    assert.equal(login.status, 500)
+    assert.equal(json(login).error, 'invalid_config')
+    assert.match(json(login).message, /mounted at "\/shop".*prefix: "\/shop\/auth"/)
+  })
+})
+
 test('cookie options shape the session cookie', async () => {
   const auth = createScalekitExpress(settings({
     redirectUri: 'https://app.example.com/auth/callback', cookieDomain: 'example.com', sameSite: 'strict',

@@ -39,8 +39,22 @@ pub(crate) fn map_to_dict<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyR
     Ok(dict)
 }
 
+/// The deepest nesting `from_py` converts: the limit JSON parsers apply, and what stops a
+/// container that holds itself from recursing until the stack runs out.
+const MAX_DEPTH: usize = 128;
+
 /// A Python value (dict, list, str, int, float, bool, None) as JSON.
 pub(crate) fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    nested_from_py(value, 0)
+}
+
+fn nested_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyTypeError::new_err(format!(
+            "the value nests lists and dicts more than {MAX_DEPTH} levels deep (or contains itself), \
+             which JSON cannot carry"
+        )));
+    }
     if value.is_none() {
         return Ok(Value::Null);
     }
@@ -64,15 +78,15 @@ pub(crate) fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
         for (k, v) in dict.iter() {
             let key: String =
                 k.extract().map_err(|_| PyTypeError::new_err("JSON object keys must be str"))?;
-            map.insert(key, from_py(&v)?);
+            map.insert(key, nested_from_py(&v, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if let Ok(list) = value.cast::<PyList>() {
-        return list.iter().map(|v| from_py(&v)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return list.iter().map(|v| nested_from_py(&v, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
     }
     if let Ok(tuple) = value.cast::<PyTuple>() {
-        return tuple.iter().map(|v| from_py(&v)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return tuple.iter().map(|v| nested_from_py(&v, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
     }
     Err(PyTypeError::new_err(format!("{} is not JSON-serializable", value.get_type().name()?)))
 }

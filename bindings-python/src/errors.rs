@@ -53,25 +53,46 @@ create_exception!(
     "The app refused a login: raise it from an after-callback hook with the reason to show the user."
 );
 
-/// Converts a core error into the exception of its family, with `code`, `status` and,
-/// for OAuth errors, `oauth_error` and `description` attributes.
+/// Converts a core error into the exception of its family: the message has the details
+/// for logs; `code`, `status`, `public_message` (what a client may see) and, for OAuth
+/// errors, `oauth_error` and `description` attributes.
 pub(crate) fn to_py_err(err: Error) -> PyErr {
-    let py_err = error_for_code(err.code(), err.to_string(), err.http_status());
-    if let Error::ProviderError { error, description, .. }
-    | Error::AuthorizationDenied { error, description } = &err
-    {
-        Python::attach(|py| {
-            let value = py_err.value(py);
+    exception(&err, err.to_string())
+}
+
+/// The exception handed to an app's error page (`on_error`): its message is the text a
+/// user may read (a denied login's reason, the public message otherwise); the details
+/// for logs are in `detail`.
+pub(crate) fn to_page_err(err: &Error) -> PyErr {
+    let py_err = exception(err, err.user_message().to_owned());
+    Python::attach(|py| {
+        let value = py_err.value(py);
+        let _ = value.setattr("detail", err.to_string());
+        if let Error::LoginDenied(reason) = err {
+            let _ = value.setattr("reason", reason.as_str());
+        }
+    });
+    py_err
+}
+
+fn exception(err: &Error, message: String) -> PyErr {
+    let py_err = error_for_code(err.code(), message, err.http_status());
+    Python::attach(|py| {
+        let value = py_err.value(py);
+        let _ = value.setattr("public_message", err.public_message());
+        if let Error::ProviderError { error, description, .. }
+        | Error::AuthorizationDenied { error, description } = err
+        {
             let _ = value.setattr("oauth_error", error.as_str());
             let _ = value.setattr("description", description.as_deref());
-        });
-    }
+        }
+    });
     py_err
 }
 
 /// The exception of an error code (its class by code, `.code` and `.status` set), for
 /// errors known only by their code and message, such as the one behind a decision.
-pub(crate) fn error_for_code(code: &str, message: String, status: u16) -> PyErr {
+fn error_for_code(code: &str, message: String, status: u16) -> PyErr {
     let py_err = match code {
         "invalid_config" | "invalid_argument" => ConfigurationError::new_err(message),
         "token_expired" => TokenExpiredError::new_err(message),
@@ -131,6 +152,19 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("ProviderError", py.get_type::<ProviderError>())?;
     module.add("StoreError", py.get_type::<StoreError>())?;
     module.add("LoginDeniedError", py.get_type::<LoginDeniedError>())?;
+    // Defaults for exceptions the app raises itself (a `LoginDeniedError` from a hook):
+    // every attribute the stubs declare exists on every instance.
+    let base = py.get_type::<ScalekitAuthError>();
+    base.setattr("public_message", py.None())?;
+    base.setattr("detail", py.None())?;
+    base.setattr("reason", py.None())?;
+    let denied = py.get_type::<LoginDeniedError>();
+    denied.setattr("code", "login_denied")?;
+    denied.setattr("status", 403)?;
+    for family in [py.get_type::<SessionError>(), py.get_type::<ProviderError>()] {
+        family.setattr("oauth_error", py.None())?;
+        family.setattr("description", py.None())?;
+    }
     module.add("ERROR_CODES", Error::ALL_CODES.to_vec())?;
     module.add_function(pyo3::wrap_pyfunction!(_raise_for_code, module)?)?;
     Ok(())

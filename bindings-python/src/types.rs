@@ -475,30 +475,44 @@ impl Identity {
 
 /// What an adapter must do with a request: continue, or answer with `status`, every
 /// header of `headers`, the `set_cookies` and the `body`.
-#[pyclass(module = "scalekit_auth._native", frozen, get_all)]
+#[pyclass(module = "scalekit_auth._native", frozen)]
 pub struct Decision {
     /// `continue`, `redirect` or `respond`.
+    #[pyo3(get)]
     kind: &'static str,
+    #[pyo3(get)]
     location: Option<String>,
+    #[pyo3(get)]
     status: u16,
     /// The `Content-Type` of `body` (HTML for page navigations, JSON otherwise).
+    #[pyo3(get)]
     content_type: Option<&'static str>,
+    #[pyo3(get)]
     body: Option<String>,
     /// The headers of the answer besides `Set-Cookie` (`Location` or `Content-Type`,
     /// `Cache-Control`, `X-Content-Type-Options`); empty to continue.
+    #[pyo3(get)]
     headers: Vec<(&'static str, String)>,
+    #[pyo3(get)]
     set_cookies: Vec<String>,
+    #[pyo3(get)]
     identity: Option<Py<Identity>>,
     /// The code of the error behind the decision, if any.
+    #[pyo3(get)]
     error_code: Option<&'static str>,
     /// The error's full description, for logs only: it may name configured issuers,
     /// provider URLs or request input, so it is never sent to the client.
+    #[pyo3(get)]
     error_detail: Option<String>,
     /// For a failed login: the app path that starts it again.
+    #[pyo3(get)]
     retry_path: Option<String>,
     /// The HTTP status of the error behind the decision (a continued optional route
     /// has status 200 and may still carry one).
+    #[pyo3(get)]
     error_status: Option<u16>,
+    /// The error itself, for the exception `error` builds.
+    failure: Option<scalekit_auth::Error>,
 }
 
 impl Decision {
@@ -509,6 +523,7 @@ impl Decision {
         let error_detail = decision.error.as_ref().map(ToString::to_string);
         let retry_path = decision.retry_path.clone();
         let error_status = decision.error.as_ref().map(scalekit_auth::Error::http_status);
+        let failure = decision.error.clone();
         let (kind, location, content_type, body, identity) = match decision.action {
             scalekit_auth::Action::Continue(identity) => {
                 let identity = identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?;
@@ -538,6 +553,7 @@ impl Decision {
                     error_detail,
                     retry_path,
                     error_status,
+                    failure,
                 });
             }
         };
@@ -554,6 +570,7 @@ impl Decision {
             error_detail,
             retry_path,
             error_status,
+            failure,
         })
     }
 }
@@ -561,12 +578,11 @@ impl Decision {
 #[pymethods]
 impl Decision {
     /// The error behind the decision as its exception (`ScalekitAuthError` subclass,
-    /// with `.code` and `.status`; the message has the details for logs), or `None`.
+    /// with `.code` and `.status`), or `None`. Its message is safe to show the user (a
+    /// denied login's reason, or the public message); `.detail` has the details for logs.
     #[getter]
     fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        let code = self.error_code?;
-        let status = self.error_status.unwrap_or(self.status);
-        let err = crate::errors::error_for_code(code, self.error_detail.clone().unwrap_or_default(), status);
+        let err = crate::errors::to_page_err(self.failure.as_ref()?);
         Some(err.into_value(py).into_any())
     }
 

@@ -52,6 +52,8 @@ def test_every_code_raises_its_family(code: str) -> None:
     assert error.code == code
     assert 400 <= error.status < 600
     assert str(error)
+    assert error.public_message and error.public_message.endswith((".", "again.")), error.public_message
+    assert error.detail is None and error.reason is None
 
 
 def test_oauth_details_are_attributes() -> None:
@@ -60,3 +62,9 @@ def test_oauth_details_are_attributes() -> None:
     assert info.value.oauth_error == "invalid_grant"
     assert info.value.description == "d"
     assert issubclass(sk.TokenExpiredError, sk.TokenError)
+
+
+def test_an_exception_the_app_raises_has_every_declared_attribute() -> None:
+    denied = sk.LoginDeniedError("Use your work account.")
+    assert (denied.code, denied.status, str(denied)) == ("login_denied", 403, "Use your work account.")
+    assert denied.public_message is None and denied.detail is None and denied.oauth_error is None

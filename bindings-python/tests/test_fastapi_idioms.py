@@ -194,9 +194,11 @@ def test_cookie_domain_and_same_site(provider: LocalProvider) -> None:
 
 def test_on_error_renders_the_apps_own_pages(provider: LocalProvider) -> None:
     seen: list[tuple[str, int, str | None]] = []
+    errors: list[sk.ScalekitAuthError] = []
 
     async def on_error(request: Request, error: sk.ScalekitAuthError, retry_path: str | None) -> Response | None:
         seen.append((error.code, error.status, retry_path))
+        errors.append(error)
         if error.code == "insufficient_scope" and "text/html" in request.headers.get("accept", ""):
             return HTMLResponse("<h1>Admins only</h1>", status_code=403)
         if retry_path is not None:
@@ -214,6 +216,9 @@ def test_on_error_renders_the_apps_own_pages(provider: LocalProvider) -> None:
     failed = client.get("/auth/callback?code=c&state=unknown", headers=NAVIGATE)
     assert failed.status_code == 400 and "Sign in again" in failed.text and "state_mismatch" in failed.text
     assert seen[-1] == ("state_mismatch", 400, "/auth/login?return_to=%2F")
+    # The message is what a page may show; the details stay for logs.
+    assert str(errors[-1]) == errors[-1].public_message == "This sign-in could not be matched to one started in this browser."
+    assert errors[-1].detail and errors[-1].detail != str(errors[-1]) and errors[-1].reason is None
 
     def broken(request: Request, error: sk.ScalekitAuthError, retry_path: str | None) -> Response | None:
         raise ValueError("bug in the app's handler")

@@ -493,6 +493,21 @@ impl Error {
         }
     }
 
+    /// The text an error page shows the user: the app's own reason for a denied login,
+    /// [`Error::public_message`] otherwise. Like it, never a detail meant for logs.
+    ///
+    /// ```
+    /// use scalekit_auth::Error;
+    /// assert_eq!(Error::LoginDenied("Use your work account.".into()).user_message(), "Use your work account.");
+    /// assert_eq!(Error::TokenMissing.user_message(), "An access token is required.");
+    /// ```
+    pub fn user_message(&self) -> &str {
+        match self {
+            Error::LoginDenied(reason) if !reason.trim().is_empty() => reason,
+            _ => self.public_message(),
+        }
+    }
+
     pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
         Error::InvalidArgument(message.into())
     }

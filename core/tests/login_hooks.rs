@@ -3,9 +3,9 @@
 
 mod support;
 
-use scalekit_auth::{Action, LoginVerdict, MAX_APP_DATA_BYTES, RequestInfo};
+use scalekit_auth::{Action, LoginVerdict, MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, RequestInfo};
 use serde_json::json;
-use support::session::{Jar, fixture, start_login};
+use support::session::{Jar, fixture, fixture_with, start_login};
 
 const NAVIGATE: &str = "text/html,application/xhtml+xml";
 
@@ -87,4 +87,47 @@ async fn a_failed_login_stays_failed_whatever_the_verdict_and_app_data_is_bounde
     let decision = f.engine.finish_callback(&request, pending, huge).await;
     assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_argument"));
     assert!(decision.error.unwrap().to_string().contains("database"));
+}
+
+#[tokio::test]
+async fn app_data_nested_deeper_than_the_session_reader_allows_is_refused_at_login() {
+    let f = fixture().await;
+    let mut jar = Jar::default();
+    let nested = |levels: usize| (0..levels).fold(json!(1), |inner, _| json!([inner]));
+
+    let state = start_login(&f, &mut jar, "/").await;
+    let (path, cookie) = (format!("/auth/callback?code=c&state={state}"), jar.header());
+    let request = callback(&path, &cookie);
+    let pending = f.engine.begin_callback(&request).await;
+    let deep = LoginVerdict::AllowWith(nested(MAX_APP_DATA_DEPTH + 1));
+    let decision = f.engine.finish_callback(&request, pending, deep).await;
+    assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_argument"));
+    assert!(decision.error.unwrap().to_string().contains("levels deep"));
+
+    let state = start_login(&f, &mut jar, "/").await;
+    let (path, cookie) = (format!("/auth/callback?code=c&state={state}"), jar.header());
+    let request = callback(&path, &cookie);
+    let pending = f.engine.begin_callback(&request).await;
+    let decision = f.engine.finish_callback(&request, pending, LoginVerdict::AllowWith(nested(MAX_APP_DATA_DEPTH))).await;
+    assert!(decision.error.is_none(), "{:?}", decision.error);
+    jar.apply(&decision.set_cookies);
+    let identity = f.engine.authenticate(Some(&jar.header()), None).await.result.expect("the session reads back");
+    assert_eq!(identity.app_data, Some(nested(MAX_APP_DATA_DEPTH)));
+}
+
+#[tokio::test]
+async fn with_strict_cookies_the_callback_lands_through_a_same_site_page() {
+    // A redirect would continue the provider's cross-site navigation, on which a Strict
+    // cookie is not sent: the app would start a login again and again.
+    let f = fixture_with(|c| c.same_site(scalekit_auth::CookieSameSite::Strict)).await;
+    let mut jar = Jar::default();
+    let state = start_login(&f, &mut jar, "/reports?tab=1&x=2").await;
+    let (path, cookie) = (format!("/auth/callback?code=c&state={state}"), jar.header());
+    let decision = f.engine.handle_callback(&callback(&path, &cookie)).await;
+    assert_eq!(decision.status(), 200);
+    let Action::Respond { body, .. } = &decision.action else { panic!("{:?}", decision.action) };
+    assert!(body.contains(r#"<meta http-equiv="refresh" content="0;url=/reports?tab=1&amp;x=2">"#), "{body}");
+    assert!(decision.set_cookies.iter().any(|c| c.contains("SameSite=Strict")), "{:?}", decision.set_cookies);
+    let policy = decision.headers().into_iter().find(|(n, _)| *n == "content-security-policy");
+    assert!(policy.is_some_and(|(_, v)| v.contains("default-src 'none'")));
 }

@@ -143,5 +143,8 @@ fn cookie_options_and_the_callback_path_are_checked_at_startup() {
     assert!(build(base().callback_path("/auth/callback")).is_ok());
     // An app mounted under a path prefix serves the callback below it.
     let mounted = SessionConfig::new("https://app.example.com/shop/auth/callback", [SECRET]);
-    assert!(build(mounted.callback_path("/auth/callback")).is_ok());
+    assert!(build(mounted.clone().callback_path("/auth/callback")).is_ok());
+    assert!(build(mounted.callback_path("auth/callback")).is_ok(), "a path without its leading slash");
+    let alike = SessionConfig::new("https://app.example.com/myauth/callback", [SECRET]);
+    assert!(build(alike.callback_path("auth/callback")).is_err(), "a segment that merely ends alike");
 }

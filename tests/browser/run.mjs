@@ -12,7 +12,7 @@ const names = process.argv.slice(2)
 if (names.length) process.env.BROWSER_EXAMPLES = names.join(',')
 
 let failed = false
-const files = ['examples.test.mjs', 'cluster.test.mjs'].map((name) => path.join(here, name))
+const files = ['examples.test.mjs', 'cluster.test.mjs', 'samesite.test.mjs'].map((name) => path.join(here, name))
 const stream = run({ files, concurrency: 1 })
 stream.on('test:fail', () => {
   failed = true

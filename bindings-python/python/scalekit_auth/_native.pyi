@@ -19,6 +19,12 @@ def _after_fork_in_child() -> None: ...
 class ScalekitAuthError(Exception):
     code: str
     status: int
+    #: The short text a client may see (``None`` on an exception the app raised itself).
+    public_message: str | None
+    #: On the error handed to ``on_error``: the details for logs (its message is safe to show).
+    detail: str | None
+    #: On a denied login handed to ``on_error``: the app's own reason.
+    reason: str | None
 
 class ConfigurationError(ScalekitAuthError): ...
 class TokenError(ScalekitAuthError): ...

@@ -383,6 +383,11 @@ class ScalekitFastAPI:
                 app_data = await verdict if inspect.isawaitable(verdict) else verdict
             except LoginDeniedError as denied:
                 deny = str(denied) or "This sign-in is not allowed."
+        if app_data is not None and not isinstance(app_data, Mapping):
+            raise TypeError(
+                "after_callback must return a mapping (the app data kept in the session) or None, "
+                f"not {type(app_data).__name__}"
+            )
         data = dict(app_data) if app_data is not None else None
         decision = await self.engine.finish_callback(*parts, pending, data, deny)
         return await self._answer(request, decision)

@@ -305,7 +305,7 @@ impl SessionConfig {
             return Err(invalid("the store timeout must be at least 1 ms"));
         }
         if let Some(path) = &self.callback_path
-            && !redirect.path().ends_with(path.as_str())
+            && !serves_path(redirect.path(), path)
         {
             return Err(invalid(format!(
                 "{ENV_REDIRECT_URI} {:?} has the path {:?}, but the app serves its callback at {path:?}; \
@@ -354,6 +354,14 @@ fn without_password(url: &str) -> String {
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::InvalidConfig(message.into())
+}
+
+/// Whether a request for `full` (the redirect URI's path) reaches the route `path`: the
+/// same path, or `path` below a mount prefix (`/shop/auth/callback` for `/auth/callback`),
+/// never a different last segment that merely ends alike (`/myauth/callback`).
+fn serves_path(full: &str, path: &str) -> bool {
+    let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
+    full == path || full.strip_suffix(path.as_str()).is_some_and(|prefix| prefix.starts_with('/'))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::cookies::CookieSameSite;
 use super::engine::{Access, Identity, LoginParams, LoginVerdict, PendingLogin, SessionEngine};
 use super::pages;
 use super::redact::{cookie_names, url_without_query};
@@ -394,6 +395,14 @@ impl SessionEngine {
     ) -> Decision {
         let outcome = self.open_pending(pending, verdict).await;
         match outcome.result {
+            // A `SameSite=Strict` session cookie is not sent on a redirect that continues
+            // the provider's cross-site navigation: the app would see no session and start
+            // a login again, forever. A page that moves on by itself makes the next
+            // navigation start from this site, where the cookie goes along.
+            Ok(_) if self.config.same_site == CookieSameSite::Strict => {
+                let body = pages::continue_to(&outcome.redirect_to);
+                Decision::new(Action::Respond { status: 200, content_type: HTML, body }, outcome.set_cookies)
+            }
             Ok(_) => Decision::new(Action::Redirect(outcome.redirect_to), outcome.set_cookies),
             Err(err) => {
                 let retry = self.login_link(&outcome.redirect_to);

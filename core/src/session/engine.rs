@@ -38,6 +38,10 @@ pub const MAX_PENDING_LOGINS: usize = 3;
 /// (or the store) with every request.
 pub const MAX_APP_DATA_BYTES: usize = 2048;
 
+/// The deepest nesting of arrays and objects in a session's app data: the session is
+/// read back with a bounded parser, so deeper data would make the session unreadable.
+pub const MAX_APP_DATA_DEPTH: usize = 16;
+
 /// The most completed login states remembered against replay (each for the login
 /// timeout); past it the oldest is forgotten.
 const MAX_USED_STATES: usize = 10_000;
@@ -592,6 +596,12 @@ impl SessionEngine {
                      (store larger data in the app's database, keyed by the user id)"
                 )));
             }
+            if json_depth(app) > MAX_APP_DATA_DEPTH {
+                return Err(Error::InvalidArgument(format!(
+                    "the app data of a session nests arrays and objects more than {MAX_APP_DATA_DEPTH} levels deep; \
+                     flatten it"
+                )));
+            }
         }
         let now = self.now();
         let mut data = SessionData::from_result(result, None, now);
@@ -1100,6 +1110,23 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("session data serializes")
 }
 
+/// How deeply `value` nests arrays and objects (a scalar is 0), counted without recursion
+/// so that any value, however built, is measured safely.
+fn json_depth(value: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 0usize)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth + 1);
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1122,3 +1149,4 @@ mod tests {
         assert_eq!(used.until.len(), 1);
     }
 }
+

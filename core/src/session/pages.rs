@@ -27,6 +27,17 @@ pub(crate) fn error_page(err: &Error, retry: Option<&str>) -> String {
     )
 }
 
+/// A page that sends the browser on to `path` (a same-site path) by itself, with a link
+/// for a browser that does not follow `refresh`.
+pub(crate) fn continue_to(path: &str) -> String {
+    let href = escape(path);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={href}\"><title>Signed in</title></head>\
+         <body><p>Signed in. <a href=\"{href}\">Continue</a></p></body></html>"
+    )
+}
+
 /// A page that asks the user to confirm a logout that another site started: its button
 /// posts to `action` (the logout route's path) from this site.
 pub(crate) fn logout_confirmation(action: &str) -> String {
