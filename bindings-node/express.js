@@ -95,6 +95,31 @@ function pathOf(req) {
  * `err.status`, `err.retryPath`) for the app's error middleware; API callers keep their
  * 401/403 JSON either way.
  */
+/**
+ * A middleware deciding each request with `decide(req)` (a decision or its promise): one
+ * that continues sets `req.auth` and writes any refreshed cookies; any other goes to
+ * `answer(decision, req, res, next)`, or with `lenient` lets the request on without a user.
+ */
+function protect(decide, answer, report, lenient = false) {
+  return async (req, res, next) => {
+    try {
+      const decision = await decide(req)
+      if (decision.kind !== 'continue') {
+        if (!lenient) return await answer(decision, req, res, next)
+        writeCookies(res, decision)
+        req.auth = undefined
+        return next()
+      }
+      await report(decision, req)
+      writeCookies(res, decision)
+      req.auth = decision.identity ?? undefined
+    } catch (error) {
+      return next(error)
+    }
+    next()
+  }
+}
+
 /** The error of a router mounted below a path its prefix leaves out: its redirects would miss. */
 function mountedBelow(mount, prefix) {
   return new ConfigurationError(
@@ -119,7 +144,7 @@ function createScalekitExpress(options = {}) {
   async function answer(decision, req, res, next) {
     // Only a refusal may be answered by the app: not a redirect to log in, nor the page
     // that confirms a logout started elsewhere.
-    const refusal = decision.kind === 'respond' && decision.status >= 400 && decision.errorCode != null
+    const refusal = decision.isRefusal
     await report(decision, req, ...(refusal ? [res] : []))
     if (res.headersSent || res.writableEnded) return
     if (refusal && browserErrors === 'next' && isPage(decision)) {
@@ -168,26 +193,12 @@ function createScalekitExpress(options = {}) {
   }
 
   // `requirements` null: optional; `lenient`: a bad bearer token does not stop the request.
-  const guard = (requirements, lenient = false) => async (req, res, next) => {
-    try {
-      const parts = requestParts(req)
-      const decision = requirements === null
-        ? await engine.optionalAuth(parts)
-        : engine.tryRequireAuth(parts, requirements) ?? await engine.requireAuth(parts, requirements)
-      if (decision.kind !== 'continue') {
-        if (!lenient) return await answer(decision, req, res, next)
-        writeCookies(res, decision)
-        req.auth = undefined
-        return next()
-      }
-      await report(decision, req)
-      writeCookies(res, decision)
-      req.auth = decision.identity ?? undefined
-    } catch (error) {
-      return next(error)
-    }
-    next()
-  }
+  const guard = (requirements, lenient = false) => protect((req) => {
+    const parts = requestParts(req)
+    return requirements === null
+      ? engine.optionalAuth(parts)
+      : engine.tryRequireAuth(parts, requirements) ?? engine.requireAuth(parts, requirements)
+  }, answer, report, lenient)
 
   return {
     client,
@@ -228,22 +239,15 @@ function createScalekitExpress(options = {}) {
 function createScalekitBearer(options = {}) {
   const client = createClient(options)
   const report = reporter(options.onError)
-  const guard = (requirements) => async (req, res, next) => {
-    try {
-      const authorization = req.headers.authorization
-      const decision = client._native.tryAuthorizeBearer(authorization, requirements)
-        ?? await client._native.authorizeBearer(authorization, requirements)
-      if (decision.kind !== 'continue') {
-        await report(decision, req, res)
-        if (res.headersSent || res.writableEnded) return
-        return respond(res, decision)
-      }
-      req.auth = decision.identity ?? undefined
-    } catch (error) {
-      return next(error)
-    }
-    next()
+  const answer = async (decision, req, res) => {
+    await report(decision, req, res)
+    if (!res.headersSent && !res.writableEnded) respond(res, decision)
   }
+  const guard = (requirements) => protect((req) => {
+    const authorization = req.headers.authorization
+    return client._native.tryAuthorizeBearer(authorization, requirements)
+      ?? client._native.authorizeBearer(authorization, requirements)
+  }, answer, report)
   return {
     client,
     /** A valid access token is required. */

@@ -205,6 +205,11 @@ export interface Decision {
   /** A denied login's reason, as the app's hook gave it. */
   errorReason?: string
   /**
+   * Whether the answer refuses the request for an error (status 400 or more): what
+   * the app's `onError` may replace. Not a redirect to log in.
+   */
+  isRefusal: boolean
+  /**
    * For a failed login: the app path that starts it again, for an error page of the
    * app's own.
    */

@@ -128,17 +128,6 @@ function applyCookies(cookieHeader, setCookies) {
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
 }
 
-/** The text a client may see for a refusal: the body's `message` if JSON, else a generic one. */
-function publicMessage(decision, status) {
-  try {
-    const message = JSON.parse(decision.body ?? '')?.message
-    if (typeof message === 'string' && message) return message
-  } catch {
-    // An HTML page: fall through.
-  }
-  return status === 403 ? 'You do not have access to this page.' : 'The request could not be authenticated.'
-}
-
 /** Next's proxy accepts only absolute redirect targets (it shortens same-origin ones again). */
 function absoluteLocation(response, base) {
   const location = response.headers.get('location')
@@ -243,7 +232,9 @@ function createScalekitNext(options = {}) {
     const status = decision.errorStatus ?? result.response.status
     const code = decision.errorCode ?? (status === 403 ? 'insufficient_scope' : 'session_invalid')
     const ErrorClass = classForCode(code)
-    throw new ErrorClass(publicMessage(decision, status), { code, status, publicMessage: publicMessage(decision, status) })
+    const message = decision.errorMessage
+      ?? (status === 403 ? 'You do not have access to this page.' : 'The request could not be authenticated.')
+    throw new ErrorClass(message, { code, status, publicMessage: decision.errorPublicMessage ?? message })
   }
 
   return {

@@ -118,7 +118,7 @@ function createScalekitWeb(options = {}) {
   // returns a Response (with the decision's cookies), else the engine's.
   async function answerOf(decision, request) {
     const custom = await report(decision, request)
-    const refusal = decision.kind === 'respond' && decision.status >= 400 && decision.errorCode != null
+    const refusal = decision.isRefusal
     if (refusal && custom instanceof Response) return withCookies(custom, decision.setCookies)
     return toResponse(decision)
   }

@@ -256,6 +256,9 @@ pub struct Decision {
     pub error_public_message: Option<String>,
     /// A denied login's reason, as the app's hook gave it.
     pub error_reason: Option<String>,
+    /// Whether the answer refuses the request for an error (status 400 or more): what
+    /// the app's `onError` may replace. Not a redirect to log in.
+    pub is_refusal: bool,
     /// For a failed login: the app path that starts it again, for an error page of the
     /// app's own.
     pub retry_path: Option<String>,
@@ -266,6 +269,7 @@ impl From<scalekit_auth::Decision> for Decision {
         let status = u32::from(d.status());
         let headers = d.headers().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
         let retry_path = d.retry_path.clone();
+        let is_refusal = d.is_refusal();
         let error = d.error.as_ref();
         let error_code = error.map(|e| e.code().to_owned());
         let error_status = error.map(|e| u32::from(e.http_status()));
@@ -300,6 +304,7 @@ impl From<scalekit_auth::Decision> for Decision {
             error_message,
             error_public_message,
             error_reason,
+            is_refusal,
             retry_path,
         }
     }

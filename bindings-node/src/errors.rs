@@ -42,3 +42,17 @@ pub(crate) fn camel(option: &str) -> String {
         .map(|(i, w)| if i == 0 || w.is_empty() { w.to_owned() } else { w[..1].to_uppercase() + &w[1..] })
         .collect()
 }
+
+/// An option's name as the core spells it: `idleTimeoutSeconds` → `idle_timeout_seconds`.
+pub(crate) fn snake(option: &str) -> String {
+    let mut out = String::with_capacity(option.len() + 4);
+    for c in option.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

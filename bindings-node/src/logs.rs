@@ -2,17 +2,15 @@
 //! failures; never a token or secret) handed to a JavaScript function set with
 //! `setLogger`. Without one, events cost a relaxed atomic load.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use napi::Status;
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use scalekit_auth::EventLines;
+use tracing::Level;
 
 /// One log event for JavaScript.
 #[napi(object)]
@@ -37,7 +35,8 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 pub(crate) fn set_logger(logger: Option<Function<LogRecord, ()>>) -> napi::Result<()> {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(JsLogging::default());
+        let active = || ACTIVE.load(Ordering::Relaxed);
+        let _ = tracing::subscriber::set_global_default(EventLines::new(active, forward));
     });
     let sink = match logger {
         Some(f) => Some(
@@ -55,64 +54,12 @@ pub(crate) fn set_logger(logger: Option<Function<LogRecord, ()>>) -> napi::Resul
     Ok(())
 }
 
-#[derive(Default)]
-struct JsLogging {
-    next_span: AtomicU64,
-}
-
-#[derive(Default)]
-struct Line {
-    message: String,
-    fields: String,
-}
-
-impl Visit for Line {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
+/// Hands one event to the logger, if one is set.
+fn forward(level: Level, message: String) {
+    let record = LogRecord { level: level.as_str().to_ascii_lowercase(), message };
+    let slot = SINK.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(sink) = slot.as_ref() {
+        // Never blocks: a logger that falls behind loses records, requests do not wait.
+        let _ = sink.call(record, ThreadsafeFunctionCallMode::NonBlocking);
     }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
-    }
-}
-
-impl Subscriber for JsLogging {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        ACTIVE.load(Ordering::Relaxed) && metadata.target().starts_with("scalekit_auth")
-    }
-
-    fn new_span(&self, _span: &Attributes<'_>) -> Id {
-        // The core opens no spans; ids are handed out only to satisfy the interface.
-        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    fn record(&self, _span: &Id, _values: &Record<'_>) {}
-
-    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut line = Line::default();
-        event.record(&mut line);
-        let record = LogRecord {
-            level: event.metadata().level().as_str().to_ascii_lowercase(),
-            message: format!("{}{}", line.message, line.fields),
-        };
-        let slot = SINK.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sink) = slot.as_ref() {
-            // Never blocks: a logger that falls behind loses records, requests do not wait.
-            let _ = sink.call(record, ThreadsafeFunctionCallMode::NonBlocking);
-        }
-    }
-
-    fn enter(&self, _span: &Id) {}
-
-    fn exit(&self, _span: &Id) {}
 }

@@ -108,18 +108,8 @@ pub(crate) fn test_session(options: Option<Value>) -> napi::Result<scalekit_auth
         None | Some(Value::Null) => serde_json::Map::new(),
         Some(_) => return Err(invalid_argument("test session options must be an object")),
     };
-    let snake: serde_json::Map<String, Value> = options
-        .into_iter()
-        .map(|(name, value)| {
-            let name = match name.as_str() {
-                "userId" => "user_id".to_owned(),
-                "organizationId" => "organization_id".to_owned(),
-                "expiresIn" => "expires_in".to_owned(),
-                _ => name,
-            };
-            (name, value)
-        })
-        .collect();
+    let snake: serde_json::Map<String, Value> =
+        options.into_iter().map(|(name, value)| (crate::errors::snake(&name), value)).collect();
     scalekit_auth::testing::TestSession::with_options(&snake).map_err(crate::errors::to_napi)
 }
 

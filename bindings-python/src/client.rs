@@ -5,7 +5,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::item;
+use crate::convert::{from_py, item};
 use pyo3::types::{PyBytes, PyString};
 use scalekit_auth::{
     AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
@@ -15,81 +15,14 @@ use crate::errors::to_py_err;
 use crate::runtime::{block_on, run_fast, try_now};
 use crate::types::{AuthResult, Claims, ClientToken, IdpInitiatedLoginClaims, LoginRequest};
 
-/// Options shared by the constructor and `from_env`.
-#[derive(Default)]
-pub(crate) struct Options {
-    issuer: Option<Vec<String>>,
-    audience: Option<Vec<String>>,
-    leeway_seconds: Option<u64>,
-    jwks_cache_ttl_seconds: Option<u64>,
-    jwks_refetch_cooldown_seconds: Option<u64>,
-    http_timeout_seconds: Option<u64>,
-    max_token_bytes: Option<usize>,
-    verified_token_cache_size: Option<usize>,
-}
-
-impl Options {
-    /// Reads the options from a dict of keyword arguments; absent or `None` keys keep
-    /// the default, an unknown key is an error.
-    pub(crate) fn from_dict(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let Some(options) = options else { return Ok(Self::default()) };
-        for key in options.keys() {
-            let key: String = key.extract()?;
-            if ![
-                "issuer",
-                "audience",
-                "leeway_seconds",
-                "jwks_cache_ttl_seconds",
-                "jwks_refetch_cooldown_seconds",
-                "http_timeout_seconds",
-                "max_token_bytes",
-                "verified_token_cache_size",
-            ]
-            .contains(&key.as_str())
-            {
-                return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!(
-                    "unknown option {key:?}"
-                ))));
-            }
-        }
-        Ok(Options {
-            issuer: item(options, "issuer")?,
-            audience: item(options, "audience")?,
-            leeway_seconds: item(options, "leeway_seconds")?,
-            jwks_cache_ttl_seconds: item(options, "jwks_cache_ttl_seconds")?,
-            jwks_refetch_cooldown_seconds: item(options, "jwks_refetch_cooldown_seconds")?,
-            http_timeout_seconds: item(options, "http_timeout_seconds")?,
-            max_token_bytes: item(options, "max_token_bytes")?,
-            verified_token_cache_size: item(options, "verified_token_cache_size")?,
-        })
-    }
-    fn apply(self, mut config: Config) -> Config {
-        if let Some(v) = self.issuer {
-            config = config.issuer(v);
-        }
-        if let Some(v) = self.audience {
-            config = config.audience(v);
-        }
-        if let Some(v) = self.leeway_seconds {
-            config = config.leeway_seconds(v);
-        }
-        if let Some(v) = self.jwks_cache_ttl_seconds {
-            config = config.jwks_cache_ttl_seconds(v);
-        }
-        if let Some(v) = self.jwks_refetch_cooldown_seconds {
-            config = config.jwks_refetch_cooldown_seconds(v);
-        }
-        if let Some(v) = self.http_timeout_seconds {
-            config = config.http_timeout_seconds(v);
-        }
-        if let Some(v) = self.max_token_bytes {
-            config = config.max_token_bytes(v);
-        }
-        if let Some(v) = self.verified_token_cache_size {
-            config = config.verified_token_cache_size(v);
-        }
-        config
-    }
+/// The client options of a dict (names of `scalekit_auth::CLIENT_OPTIONS`; `None` keeps
+/// the default) applied to `config`.
+fn configure(config: Config, options: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
+    let Some(options) = options else { return Ok(config) };
+    let serde_json::Value::Object(map) = from_py(options.as_any())? else {
+        return Err(to_py_err(scalekit_auth::Error::InvalidArgument("client options must be a dict".into())));
+    };
+    config.with_options(&map).map_err(to_py_err)
 }
 
 #[pyclass(module = "scalekit_auth._native", frozen)]
@@ -184,16 +117,15 @@ impl Client {
         client_secret: String,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let config =
-            Options::from_dict(options)?.apply(Config::new(environment_url, client_id, client_secret));
+        let config = configure(Config::new(environment_url, client_id, client_secret), options)?;
         Ok(Client { auth: ScalekitAuth::new(config).map_err(to_py_err)? })
     }
 
     #[staticmethod]
     #[pyo3(signature = (options=None))]
     fn from_env(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let config = Config::from_env().map_err(to_py_err)?;
-        Ok(Client { auth: ScalekitAuth::new(Options::from_dict(options)?.apply(config)).map_err(to_py_err)? })
+        let config = configure(Config::from_env().map_err(to_py_err)?, options)?;
+        Ok(Client { auth: ScalekitAuth::new(config).map_err(to_py_err)? })
     }
 
     #[pyo3(signature = (redirect_uri, options=None))]

@@ -83,10 +83,18 @@ fn nested_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Object(map));
     }
     if let Ok(list) = value.cast::<PyList>() {
-        return list.iter().map(|v| nested_from_py(&v, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return list
+            .iter()
+            .map(|v| nested_from_py(&v, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     if let Ok(tuple) = value.cast::<PyTuple>() {
-        return tuple.iter().map(|v| nested_from_py(&v, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return tuple
+            .iter()
+            .map(|v| nested_from_py(&v, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     Err(PyTypeError::new_err(format!("{} is not JSON-serializable", value.get_type().name()?)))
 }

@@ -11,7 +11,7 @@ mod testing;
 mod types;
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyFrozenSet, PyTuple};
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -22,6 +22,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<session::PendingLogin>()?;
     module.add("REQUEST_HEADERS", PyTuple::new(module.py(), scalekit_auth::REQUEST_HEADERS)?)?;
+    module.add("CLIENT_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::CLIENT_OPTIONS)?)?;
+    module.add("SESSION_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::SESSION_OPTIONS)?)?;
     module.add_class::<testing::TestSigner>()?;
     module.add_class::<testing::LocalProvider>()?;
     module.add_class::<types::Claims>()?;

@@ -3,24 +3,20 @@
 //! `scalekit_auth`, at the matching level. Events are rare (none on the per-request fast
 //! path), so each one takes the GIL and asks the logger whether it is enabled.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use scalekit_auth::EventLines;
+use tracing::Level;
 
 /// Installs the forwarder as this module's global `tracing` subscriber (each native
 /// module has its own copy of `tracing`, so this touches no other library).
 pub(crate) fn install() {
-    let _ = tracing::subscriber::set_global_default(PythonLogging::default());
-}
-
-#[derive(Default)]
-struct PythonLogging {
-    next_span: AtomicU64,
+    let forward = |level: Level, line: String| {
+        // Never while the interpreter is shutting down; a failing logger is ignored, as
+        // logging must not break authentication.
+        let _ = Python::try_attach(|py| emit(py, python_level(level), &line).is_ok());
+    };
+    let _ = tracing::subscriber::set_global_default(EventLines::new(|| true, forward));
 }
 
 /// The `logging` level of a `tracing` level.
@@ -31,31 +27,6 @@ fn python_level(level: Level) -> u8 {
         Level::INFO => 20,
         Level::DEBUG => 10,
         _ => 5,
-    }
-}
-
-/// The event as one line: its message, then `name=value` for each other field.
-#[derive(Default)]
-struct Line {
-    message: String,
-    fields: String,
-}
-
-impl Visit for Line {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
     }
 }
 
@@ -70,33 +41,4 @@ fn emit(py: Python<'_>, level: u8, line: &str) -> PyResult<()> {
         logger.call_method1("log", (level, "%s", line))?;
     }
     Ok(())
-}
-
-impl Subscriber for PythonLogging {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("scalekit_auth")
-    }
-
-    fn new_span(&self, _span: &Attributes<'_>) -> Id {
-        // The core opens no spans; ids are handed out only to satisfy the interface.
-        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    fn record(&self, _span: &Id, _values: &Record<'_>) {}
-
-    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut line = Line::default();
-        event.record(&mut line);
-        let text = format!("{}{}", line.message, line.fields);
-        let level = python_level(*event.metadata().level());
-        // Never while the interpreter is shutting down; a failing logger is ignored, as
-        // logging must not break authentication.
-        let _ = Python::try_attach(|py| emit(py, level, &text).is_ok());
-    }
-
-    fn enter(&self, _span: &Id) {}
-
-    fn exit(&self, _span: &Id) {}
 }

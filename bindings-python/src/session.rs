@@ -69,11 +69,33 @@ fn header(headers: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
 
 #[pyclass(module = "scalekit_auth._native", frozen)]
 pub struct SessionEngine {
-    engine: Arc<scalekit_auth::SessionEngine>,
+    engine: Engine,
 }
 
 fn decision(py: Python<'_>, d: scalekit_auth::Decision) -> PyResult<Decision> {
     Decision::new(py, d)
+}
+
+type Engine = Arc<scalekit_auth::SessionEngine>;
+
+/// The awaitable decision of one request: `step` runs on the runtime with the engine and
+/// the request's parts (read from the Python objects first, while they are at hand).
+fn deciding<'py, F, Fut>(
+    py: Python<'py>,
+    engine: &Engine,
+    request: (String, String, &Bound<'py, PyAny>),
+    step: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: FnOnce(Engine, Parts) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = scalekit_auth::Decision> + Send + 'static,
+{
+    let parts = Parts::new(request.0, request.1, request.2)?;
+    let engine = engine.clone();
+    crate::runtime::future_into_py(py, async move {
+        let d = step(engine, parts).await;
+        Python::attach(|py| decision(py, d))
+    })
 }
 
 /// Every method takes the request as `(method, path_and_query, headers)`, `headers` a
@@ -144,12 +166,9 @@ impl SessionEngine {
         permissions: Vec<String>,
         scopes: Vec<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.require_auth(&parts.info(), &requirements).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.require_auth(&parts.info(), &requirements).await
         })
     }
 
@@ -161,11 +180,8 @@ impl SessionEngine {
         path_and_query: String,
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.optional_auth(&parts.info()).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.optional_auth(&parts.info()).await
         })
     }
 
@@ -179,11 +195,8 @@ impl SessionEngine {
         headers: &Bound<'py, PyAny>,
         signup: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.handle_login(&parts.info(), signup).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_login(&parts.info(), signup).await
         })
     }
 
@@ -195,11 +208,8 @@ impl SessionEngine {
         path_and_query: String,
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.handle_callback(&parts.info()).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_callback(&parts.info()).await
         })
     }
 
@@ -234,7 +244,6 @@ impl SessionEngine {
         app_data: Option<&Bound<'py, PyAny>>,
         deny: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
         let verdict = match (deny, app_data.filter(|d| !d.is_none())) {
             (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
             (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(from_py(data)?),
@@ -244,10 +253,8 @@ impl SessionEngine {
             pending.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().ok_or_else(
                 || to_py_err(scalekit_auth::Error::InvalidArgument("this login was already finished".into())),
             )?;
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.finish_callback(&parts.info(), pending, verdict).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.finish_callback(&parts.info(), pending, verdict).await
         })
     }
 
@@ -260,11 +267,8 @@ impl SessionEngine {
         path_and_query: String,
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let parts = Parts::new(method, path_and_query, headers)?;
-        let engine = self.engine.clone();
-        crate::runtime::future_into_py(py, async move {
-            let d = engine.handle_logout(&parts.info()).await;
-            Python::attach(|py| decision(py, d))
+        deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_logout(&parts.info()).await
         })
     }
 

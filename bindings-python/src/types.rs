@@ -511,6 +511,9 @@ pub struct Decision {
     /// has status 200 and may still carry one).
     #[pyo3(get)]
     error_status: Option<u16>,
+    /// Whether the answer refuses the request for an error: what `on_error` may replace.
+    #[pyo3(get)]
+    is_refusal: bool,
     /// The error itself, for the exception `error` builds.
     failure: Option<scalekit_auth::Error>,
 }
@@ -524,6 +527,7 @@ impl Decision {
         let retry_path = decision.retry_path.clone();
         let error_status = decision.error.as_ref().map(scalekit_auth::Error::http_status);
         let failure = decision.error.clone();
+        let is_refusal = decision.is_refusal();
         let (kind, location, content_type, body, identity) = match decision.action {
             scalekit_auth::Action::Continue(identity) => {
                 let identity = identity.map(|i| Py::new(py, Identity::new(py, *i)?)).transpose()?;
@@ -553,6 +557,7 @@ impl Decision {
                     error_detail,
                     retry_path,
                     error_status,
+                    is_refusal: true,
                     failure,
                 });
             }
@@ -570,6 +575,7 @@ impl Decision {
             error_detail,
             retry_path,
             error_status,
+            is_refusal,
             failure,
         })
     }

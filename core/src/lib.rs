@@ -42,8 +42,10 @@ mod flows;
 mod http;
 mod idp;
 mod jwks;
+mod log_lines;
 mod logout_token;
 mod m2m;
+mod options;
 mod query;
 mod secret;
 mod session;
@@ -77,16 +79,18 @@ pub use flows::{AuthenticateOptions, LogoutUrlOptions};
 pub use idp::IdpInitiatedLoginClaims;
 pub use jwks::cache::JwksStatus;
 pub use jwks::{JwkSet, SkippedKey};
+pub use log_lines::EventLines;
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenClaims};
 pub use m2m::ClientToken;
+pub use options::CLIENT_OPTIONS;
 pub use secret::ClientSecret;
 pub use session::{
     Action, AuthOutcome, CallbackOutcome, CookieSameSite, Decision, ENV_POST_LOGOUT_REDIRECT_URI,
     ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS, ENV_SESSION_SECRET, Identity,
     IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart, LoginVerdict, LogoutOutcome,
-    MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, MIN_SECRET_BYTES, PendingLogin, REQUEST_HEADERS, RequestInfo,
-    Requirements, SESSION_OPTIONS, SessionConfig, SessionEngine, check as check_requirements, error_body,
-    safe_return_to,
+    MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, MIN_SECRET_BYTES, PendingLogin,
+    REQUEST_HEADERS, RequestInfo, Requirements, SESSION_OPTIONS, SessionConfig, SessionEngine,
+    check as check_requirements, error_body, safe_return_to,
 };
 pub use token::claims::Claims;
 pub use webhook::{WEBHOOK_TOLERANCE_SECONDS, WebhookKind, sign_webhook, verify_payload_at};

@@ -33,6 +33,7 @@ async fn app_data_kept_at_login_comes_back_on_every_request_and_survives_a_refre
     let verdict = LoginVerdict::AllowWith(json!({"plan": "plan-pro-42", "seats": 3}));
     let decision = f.engine.finish_callback(&callback(&path, &cookie), pending, verdict).await;
     assert_eq!(decision.status(), 302);
+    assert!(!decision.is_refusal());
     assert!(matches!(&decision.action, Action::Redirect(to) if to == "/reports"));
     jar.apply(&decision.set_cookies);
 
@@ -59,6 +60,7 @@ async fn a_denied_login_opens_no_session_and_shows_the_reason() {
     let verdict = LoginVerdict::Deny("Only <Acme> accounts can sign in here.".into());
     let decision = f.engine.finish_callback(&request, pending, verdict).await;
     assert_eq!(decision.status(), 403);
+    assert!(decision.is_refusal());
     assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("login_denied"));
     assert_eq!(decision.retry_path.as_deref(), Some("/auth/login?return_to=%2F"));
     let Action::Respond { body, .. } = &decision.action else { panic!("{decision:?}") };
@@ -108,10 +110,14 @@ async fn app_data_nested_deeper_than_the_session_reader_allows_is_refused_at_log
     let (path, cookie) = (format!("/auth/callback?code=c&state={state}"), jar.header());
     let request = callback(&path, &cookie);
     let pending = f.engine.begin_callback(&request).await;
-    let decision = f.engine.finish_callback(&request, pending, LoginVerdict::AllowWith(nested(MAX_APP_DATA_DEPTH))).await;
+    let decision = f
+        .engine
+        .finish_callback(&request, pending, LoginVerdict::AllowWith(nested(MAX_APP_DATA_DEPTH)))
+        .await;
     assert!(decision.error.is_none(), "{:?}", decision.error);
     jar.apply(&decision.set_cookies);
-    let identity = f.engine.authenticate(Some(&jar.header()), None).await.result.expect("the session reads back");
+    let identity =
+        f.engine.authenticate(Some(&jar.header()), None).await.result.expect("the session reads back");
     assert_eq!(identity.app_data, Some(nested(MAX_APP_DATA_DEPTH)));
 }
 

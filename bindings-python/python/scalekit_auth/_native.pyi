@@ -6,10 +6,14 @@ from typing import Any, Final, final
 __version__: Final[str]
 ERROR_CODES: Final[list[str]]
 REQUEST_HEADERS: Final[tuple[str, ...]]
+#: The names ``Client`` takes as options (``audience``, ``leeway_seconds``, ...).
+CLIENT_OPTIONS: Final[frozenset[str]]
+#: The names ``SessionEngine`` takes as options (``cookie_name``, ``same_site``, ...).
+SESSION_OPTIONS: Final[frozenset[str]]
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
     "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "Client",
-    "SessionEngine", "PendingLogin", "REQUEST_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
+    "SessionEngine", "PendingLogin", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
@@ -248,6 +252,8 @@ class Decision:
     def error_status(self) -> int | None: ...
     @property
     def retry_path(self) -> str | None: ...
+    @property
+    def is_refusal(self) -> bool: ...
     @property
     def error(self) -> ScalekitAuthError | None: ...
 

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
-from ._native import REQUEST_HEADERS, AuthResult, Decision, Identity, LoginDeniedError, ScalekitAuthError
+from ._native import CLIENT_OPTIONS, REQUEST_HEADERS, AuthResult, Decision, Identity, LoginDeniedError, ScalekitAuthError
 
 __all__ = ["AfterCallback", "ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
 
@@ -48,21 +48,17 @@ AfterCallback = Callable[
 ]
 
 #: ``on_error(request, error, retry_path)``: the app's own answer to a refused request
-#: (``error.code``, ``error.status``; ``retry_path`` starts a failed login again), or
-#: ``None`` for the built-in page or JSON. May be async.
+#: (``str(error)`` is safe to show, ``error.detail`` is for logs; ``error.code``,
+#: ``error.status``; ``retry_path`` starts a failed login again), or ``None`` for the
+#: built-in page or JSON. May be async.
 ErrorHandler = Callable[[Request, ScalekitAuthError, str | None], Response | None | Awaitable[Response | None]]
-
-# Options of the client (the rest of the keyword arguments are session options).
-_CLIENT_OPTIONS = frozenset({
-    "issuer", "audience", "leeway_seconds", "jwks_cache_ttl_seconds", "jwks_refetch_cooldown_seconds",
-    "http_timeout_seconds", "max_token_bytes", "verified_token_cache_size",
-})
 
 
 def _split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Client options and session options of one set of keyword arguments."""
-    client = {k: v for k, v in options.items() if k in _CLIENT_OPTIONS}
-    return client, {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS}
+    client = {k: v for k, v in options.items() if k in CLIENT_OPTIONS}
+    return client, {k: v for k, v in options.items() if k not in CLIENT_OPTIONS}
+
 
 logger = logging.getLogger("scalekit_auth")
 
@@ -161,8 +157,9 @@ async def _custom_answer(
     """The app's own answer to a refusal, through ``on_error``; ``None`` for the default.
     A hook that raises is logged and the default answer used."""
     error = decision.error
-    # Only refusals: never the page that confirms a logout started on another site.
-    if on_error is None or decision.kind != "respond" or decision.status < 400 or error is None:
+    # Only refusals: never a redirect to log in, nor the page that confirms a logout
+    # started on another site.
+    if on_error is None or not decision.is_refusal or error is None:
         return None
     try:
         answer = on_error(request, error, decision.retry_path)

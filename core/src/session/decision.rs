@@ -191,6 +191,19 @@ impl Decision {
         Decision { action, set_cookies, error: None, retry_path: None, challenge: None }
     }
 
+    /// Whether this answer refuses the request for an error (status 400 or more): the
+    /// answers an app may replace with an error page of its own. Not a redirect to log in,
+    /// nor the page that confirms a logout started on another site.
+    ///
+    /// ```
+    /// fn answer(decision: &scalekit_auth::Decision) -> &'static str {
+    ///     if decision.is_refusal() { "the app's own error page" } else { "the engine's answer" }
+    /// }
+    /// ```
+    pub fn is_refusal(&self) -> bool {
+        self.error.is_some() && matches!(self.action, Action::Respond { .. }) && self.status() >= 400
+    }
+
     /// The status of the answer: 200 to continue, 302 for a redirect.
     pub fn status(&self) -> u16 {
         match &self.action {

@@ -1149,4 +1149,3 @@ mod tests {
         assert_eq!(used.until.len(), 1);
     }
 }
-

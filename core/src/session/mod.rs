@@ -29,7 +29,8 @@ pub use cookies::CookieSameSite;
 pub use decision::{Action, Decision, REQUEST_HEADERS, RequestInfo, Requirements, check, error_body};
 pub use engine::{
     AuthOutcome, CallbackOutcome, Identity, IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart,
-    LoginVerdict, LogoutOutcome, MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, PendingLogin, SessionEngine,
+    LoginVerdict, LogoutOutcome, MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, PendingLogin,
+    SessionEngine,
 };
 pub use options::SESSION_OPTIONS;
 pub use return_to::safe_return_to;

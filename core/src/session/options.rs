@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::config::SessionConfig;
 use super::cookies::CookieSameSite;
 use crate::error::{Error, Result};
+use crate::options::{count, flag, list, text};
 
 /// Every option [`SessionConfig::with_options`] takes.
 pub const SESSION_OPTIONS: &[&str] = &[
@@ -78,30 +79,5 @@ impl SessionConfig {
             };
         }
         Ok(self)
-    }
-}
-
-fn wrong(name: &str, expected: &str) -> Error {
-    Error::invalid_argument(format!("session option {name:?} must be {expected}"))
-}
-
-fn text(name: &str, value: &Value) -> Result<String> {
-    value.as_str().map(str::to_owned).ok_or_else(|| wrong(name, "a string"))
-}
-
-fn flag(name: &str, value: &Value) -> Result<bool> {
-    value.as_bool().ok_or_else(|| wrong(name, "true or false"))
-}
-
-fn count(name: &str, value: &Value) -> Result<u64> {
-    value.as_u64().ok_or_else(|| wrong(name, "a whole number of at least 0"))
-}
-
-/// A list of strings, or one string of space- or comma-separated items.
-fn list(name: &str, value: &Value) -> Result<Vec<String>> {
-    match value {
-        Value::String(s) => Ok(s.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
-        Value::Array(items) => items.iter().map(|item| text(name, item)).collect(),
-        _ => Err(wrong(name, "a list of strings")),
     }
 }
