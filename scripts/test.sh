@@ -53,6 +53,8 @@ py=target/venv/bin/python
 "$py" -m pip install --quiet --force-reinstall --no-deps dist/scalekit_auth-*.whl
 run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
 run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
+# The FastAPI example's own tests, as its developers would run them.
+(cd examples/fastapi && run_tests "../../$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test_app.py)
 "$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
@@ -67,6 +69,8 @@ npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
 npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
 (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build)
 run_tests node --test bindings-node/test/
+# The Express example's own tests (supertest), as its developers would run them.
+run_tests npm test --prefix examples/express --silent
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
 
 step "Packages as users install them (tests/packaging: no Rust, no C compiler)"

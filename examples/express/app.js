@@ -21,6 +21,8 @@ function page(title, body) {
 function createApp(options = {}) {
   const app = express()
   const auth = createScalekitExpress(options)
+  // Tests seal session cookies with it (app.test.js).
+  app.locals.auth = auth
   app.use(auth.router)
 
   app.get('/', auth.optionalAuth(), (req, res) => {
