@@ -242,3 +242,28 @@ test('requireSession refusals: the class of the code, a public message, no log-o
     return true
   })
 })
+
+test('tests of a Next.js app: a test session cookie passes the proxy and the pages read it', async () => {
+  const { LocalProvider, sessionCookieFor } = require('../testing.js')
+  const { createScalekitNext } = require('../next.js')
+  const provider = await new LocalProvider().start()
+  try {
+    const app = createScalekitNext({
+      environmentUrl: provider.url, clientId: provider.clientId, clientSecret: provider.clientSecret,
+      redirectUri: `${BASE}/auth/callback`, sessionSecret: 'next-app-test-session-secret-0123456789',
+    })
+    const proxy = app.proxy({ protect: [{ path: '/admin', roles: ['admin'] }] })
+    const admin = await sessionCookieFor(app, provider, { userId: 'usr_ada', roles: ['admin'] })
+    const passed = await proxy(request('/admin', { ...NAVIGATE, cookie: admin }))
+    assert.equal(passed.headers.get('x-middleware-next'), '1')
+    asPage(passed.forwarded)
+    assert.equal((await app.requireSession({ roles: ['admin'] })).user.id, 'usr_ada')
+
+    const viewer = await sessionCookieFor(app, provider, { roles: ['viewer'] })
+    assert.equal((await proxy(request('/admin', { ...FETCH, cookie: viewer }))).status, 403)
+    asPage(new Headers({ cookie: viewer }))
+    assert.equal((await app.requireSession({ api: true, roles: ['admin'] })).status, 403)
+  } finally {
+    await provider.stop()
+  }
+})
