@@ -2,7 +2,7 @@
 import express from 'express'
 import {
   ScalekitAuth, ScalekitAuthError, TokenError, TokenExpiredError, ERROR_CODES,
-  type AuthResult, type Claims, type Identity, type LoginRequest,
+  type AuthResult, type Claims, type Identity, type LoginRequest, type RefusalError,
 } from 'scalekit-auth'
 import { createScalekitBearer, createScalekitExpress } from 'scalekit-auth/express'
 import { createScalekitNext } from 'scalekit-auth/next'
@@ -116,9 +116,12 @@ const strict = createScalekitExpress({
   cookieDomain: 'example.com',
   sameSite: 'strict',
   browserErrors: 'next',
-  onError: (error, req, res) => {
+  onError: (error: RefusalError, req, res) => {
     const retry: string | undefined = error.retryPath
-    if (res && error.status === 403) res.status(403).send(`${error.code} ${req.path} ${retry ?? ''}`)
+    const logged: string = error.detail
+    const reason: string | undefined = error.reason
+    console.warn(logged, reason, error.publicMessage)
+    if (res && error.status === 403) res.status(403).send(`${error.code} ${error.message} ${req.path} ${retry ?? ''}`)
   },
 })
 const site = express()

@@ -96,7 +96,10 @@ async def other_framework(engine: _native.SessionEngine, headers: dict[str, str]
 async def own_error_page(request: Request, error: sk.ScalekitAuthError, retry_path: str | None) -> Response | None:
     if retry_path is None:
         return None
-    return HTMLResponse(f"<a href='{retry_path}'>Try again</a> ({error.code}, {request.url.path})", error.status)
+    logged: str | None = error.detail
+    shown: str | None = error.reason or error.public_message or str(error)
+    print(logged)
+    return HTMLResponse(f"<a href='{retry_path}'>Try again</a> ({error.code}, {shown}, {request.url.path})", error.status)
 
 
 handler: ErrorHandler = own_error_page
@@ -122,6 +125,7 @@ def test_kit() -> str:
     identity = sk.Identity(sk.User("u", email="e@x"), sk.Claims({"sub": "u"}), source="bearer")
     app.dependency_overrides[strict.require_roles("admin")] = lambda: identity
     decision = strict.engine.try_require_auth("GET", "/", {})
-    retry: str | None = decision.retry_path if decision else None
+    retry: str | None = decision.retry_path if decision and decision.is_refusal else None
+    assert "audience" in _native.CLIENT_OPTIONS and "same_site" in _native.SESSION_OPTIONS
     error: sk.ScalekitAuthError | None = decision.error if decision else None
     return cookie + identity.user.id + (retry or "") + (error.code if error else "")
