@@ -160,6 +160,13 @@ export interface ClientToken {
 }
 
 /**
+ * Runs the `scalekit-auth` command line `argv` (without the program name) and returns
+ * its exit code, for `npx scalekit-auth` (bin/scalekit-auth.js). It blocks the calling
+ * thread until the command is done: call it from a command-line entry point only.
+ */
+export declare function cliMain(argv: Array<string>): number
+
+/**
  * What the adapter does: `continue` (run the route with `identity`), `redirect` or
  * `respond`. In every case it sends `setCookies`; to redirect or respond it answers with
  * `status`, every header of `headers` and `body` (none for a redirect).

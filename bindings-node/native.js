@@ -840,6 +840,7 @@ module.exports.NativeLocalProvider = nativeBinding.NativeLocalProvider
 module.exports.NativePendingLogin = nativeBinding.NativePendingLogin
 module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
+module.exports.cliMain = nativeBinding.cliMain
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.raiseForCode = nativeBinding.raiseForCode
 module.exports.setLogger = nativeBinding.setLogger

@@ -32,6 +32,15 @@ pub fn set_logger(logger: Option<napi::bindgen_prelude::Function<logs::LogRecord
     logs::set_logger(logger)
 }
 
+/// Runs the `scalekit-auth` command line `argv` (without the program name) and returns
+/// its exit code, for `npx scalekit-auth` (bin/scalekit-auth.js). It blocks the calling
+/// thread until the command is done: call it from a command-line entry point only.
+#[napi]
+pub fn cli_main(argv: Vec<String>) -> u32 {
+    let args = std::iter::once("scalekit-auth".to_owned()).chain(argv);
+    u32::from(scalekit_auth_cli::run(args))
+}
+
 /// Throws the error a core error with `code` maps to (for the mapping tests).
 #[napi]
 pub fn raise_for_code(code: String) -> napi::Result<()> {

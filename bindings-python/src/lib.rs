@@ -13,11 +13,21 @@ mod types;
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyTuple};
 
+/// Runs the `scalekit-auth` command line `argv` (without the program name) and returns
+/// its exit code; `python -m scalekit_auth` calls it. The interpreter is released while it
+/// runs (a `login` waits minutes for the browser).
+#[pyfunction]
+fn _cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    let args = std::iter::once("scalekit-auth".to_owned()).chain(argv);
+    py.detach(move || scalekit_auth_cli::run(args))
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     logs::install();
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
+    module.add_function(pyo3::wrap_pyfunction!(_cli, module)?)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<session::PendingLogin>()?;

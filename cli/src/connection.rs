@@ -12,6 +12,7 @@ use scalekit_auth::{
 
 use crate::check_env::DEFAULT_SESSION_SCOPES;
 use crate::report::Step;
+use crate::spinner::Spinner;
 use crate::vars::Vars;
 use crate::{core_rules, keys};
 
@@ -19,7 +20,7 @@ use crate::{core_rules, keys};
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
 
 /// Runs every step; `timeout_seconds` overrides the HTTP timeout of each request.
-pub async fn test_connection(vars: &Vars, timeout_seconds: Option<u64>) -> Vec<Step> {
+pub async fn test_connection(vars: &Vars, timeout_seconds: Option<u64>, spinner: &Spinner) -> Vec<Step> {
     let seconds = timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
     let auth = match client(vars, seconds) {
         Ok(auth) => auth,
@@ -36,6 +37,7 @@ pub async fn test_connection(vars: &Vars, timeout_seconds: Option<u64>) -> Vec<S
         "configuration",
         format!("client {} at {environment}, {seconds} s timeout per request", auth.config().client_id()),
     )];
+    spinner.set(format!("reading {environment}'s discovery document"));
     match auth.provider_metadata().await {
         Ok(meta) => {
             let source = if meta.from_discovery {
@@ -60,7 +62,9 @@ pub async fn test_connection(vars: &Vars, timeout_seconds: Option<u64>) -> Vec<S
                     "check that SCALEKIT_ENVIRONMENT_URL is a Scalekit environment",
                 )
             });
+            spinner.set(format!("fetching the signing keys from {}", meta.jwks_uri));
             steps.push(keys::check(&meta.jwks_uri, Duration::from_secs(seconds)).await);
+            spinner.set("asking for a client-credentials token");
             steps.push(client_credentials(&auth, &environment).await);
         }
         Err(e) => {
@@ -75,7 +79,7 @@ pub async fn test_connection(vars: &Vars, timeout_seconds: Option<u64>) -> Vec<S
 }
 
 /// The client from the environment, or the `configuration` error step.
-fn client(vars: &Vars, seconds: u64) -> Result<ScalekitAuth, Step> {
+pub fn client(vars: &Vars, seconds: u64) -> Result<ScalekitAuth, Step> {
     let fix = format!(
         "set {ENV_ENVIRONMENT_URL}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (run `scalekit-auth check-env`)"
     );
@@ -130,7 +134,7 @@ fn logout_url(auth: &ScalekitAuth, vars: &Vars) -> Step {
 }
 
 /// A one-line fix for a failed provider call.
-fn hint(error: &Error, environment: &str) -> String {
+pub fn hint(error: &Error, environment: &str) -> String {
     match error {
         Error::ProviderError { error, .. } if error == "invalid_client" => format!(
             "check {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}: they must be a pair from the Scalekit dashboard \

@@ -6,7 +6,7 @@
 //   node scripts/lib/stage-npm-package.mjs bindings-node target/npm-stage/scalekit-auth
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { platformDir } from './napi-platforms.mjs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const [source, out] = process.argv.slice(2);
 if (!source || !out) throw new Error('usage: stage-npm-package.mjs SOURCE_DIR OUT_DIR');
@@ -16,6 +16,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 for (const file of [...pkg.files, 'README.md']) {
   if (!existsSync(join(source, file))) throw new Error(`"files" names ${file}, which is not in ${source}`);
+  mkdirSync(dirname(join(out, file)), { recursive: true });
   cpSync(join(source, file), join(out, file), { recursive: true });
 }
 

@@ -3,7 +3,7 @@
 // SCALEKIT_PACKAGING_MAIN_ONLY).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -40,6 +40,12 @@ test('every entry point loads with require and import', async () => {
   const { createScalekitNext } = requireFromApp('scalekit-auth/next');
   assert.equal(typeof createScalekitExpress, 'function');
   assert.equal(typeof createScalekitNext, 'function');
+});
+
+test('npx scalekit-auth runs the command line from the installed package', () => {
+  const version = execFileSync('npx', ['--no-install', 'scalekit-auth', '--version'], { cwd: app, encoding: 'utf8' });
+  const pkg = JSON.parse(readFileSync(join(app, 'node_modules/scalekit-auth/package.json'), 'utf8'));
+  assert.equal(version.trim(), `scalekit-auth ${pkg.version}`);
 });
 
 test('validates a token from the local provider', async () => {

@@ -31,6 +31,15 @@ def test_the_package_comes_from_the_fresh_venv() -> None:
     assert native.stat().st_size > 0
 
 
+def test_the_command_line_is_installed_with_the_wheel() -> None:
+    venv = Path(os.environ["SCALEKIT_PACKAGING_VENV"])
+    script = subprocess.run([venv / "bin" / "scalekit-auth", "--version"], capture_output=True, text=True, check=True)
+    module = subprocess.run(
+        [sys.executable, "-m", "scalekit_auth", "--version"], capture_output=True, text=True, check=True
+    )
+    assert script.stdout == module.stdout == f"scalekit-auth {scalekit_auth.__version__}\n"
+
+
 def test_validates_a_token_from_the_local_provider() -> None:
     auth = scalekit_auth.ScalekitAuth(IDP, CLIENT_ID, CLIENT_SECRET)
     token = auth.get_client_access_token()

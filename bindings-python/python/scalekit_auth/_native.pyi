@@ -10,9 +10,11 @@ REQUEST_HEADERS: Final[tuple[str, ...]]
 CLIENT_OPTIONS: Final[frozenset[str]]
 #: The names ``SessionEngine`` takes as options (``cookie_name``, ``same_site``, ...).
 SESSION_OPTIONS: Final[frozenset[str]]
+
+def _cli(argv: list[str]) -> int: ...
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "Client",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_cli", "Client",
     "SessionEngine", "PendingLogin", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]

@@ -78,8 +78,8 @@ impl Run {
     }
 }
 
-/// Runs the binary in `dir` with only `env` (plus `PATH` and `HOME`).
-pub fn run(dir: &TempDir, env: &[(&str, String)], args: &[&str]) -> Run {
+/// The binary with `args`, to run in `dir` with only `env` (plus `PATH` and `HOME`).
+pub fn command(dir: &TempDir, env: &[(&str, String)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scalekit-auth"));
     command.args(args).current_dir(dir.path()).env_clear();
     for name in ["PATH", "HOME"] {
@@ -88,7 +88,12 @@ pub fn run(dir: &TempDir, env: &[(&str, String)], args: &[&str]) -> Run {
         }
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));
-    let output = command.output().expect("the binary runs");
+    command
+}
+
+/// Runs the binary in `dir` with only `env` (plus `PATH` and `HOME`).
+pub fn run(dir: &TempDir, env: &[(&str, String)], args: &[&str]) -> Run {
+    let output = command(dir, env, args).output().expect("the binary runs");
     Run {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
