@@ -5,7 +5,9 @@
 
 /**
  * Base class of every scalekit-auth error. `code` is stable; `status` is an HTTP hint;
- * `message` has the details for logs, `publicMessage` the short text a client may see.
+ * on a thrown error `message` has the details for logs and `publicMessage` the short text
+ * a client may see. The error an adapter hands to `onError` is the other way round: its
+ * `message` is for the page and `detail` for logs (see `RefusalError`).
  */
 class ScalekitAuthError extends Error {
   constructor(message, { code, status, publicMessage, oauthError, description, cause } = {}) {

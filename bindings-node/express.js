@@ -179,7 +179,10 @@ function createScalekitExpress(options = {}) {
   // URI name, so the router works wherever it is mounted.
   async function router(req, res, next) {
     const route = routeAt(pathOfUrl(req.originalUrl || req.url || '/'))
-    if (!route && req.baseUrl && routeAt(pathOf(req))) return next(mountedBelow(req.baseUrl, prefix))
+    // Mounted below a path the prefix leaves out, the router's redirects would miss it:
+    // a configuration error, told only when a request reaches one of its routes.
+    const misplaced = req.baseUrl && prefix !== req.baseUrl && !prefix.startsWith(`${req.baseUrl}/`)
+    if (!route && misplaced && routeAt(pathOf(req))) return next(mountedBelow(req.baseUrl, prefix))
     if (!route || (route.methods && !route.methods.includes(req.method))) return next()
     try {
       const decision = await route.decide(requestParts(req), req)

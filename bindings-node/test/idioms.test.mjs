@@ -226,6 +226,13 @@ test('a router mounted below a path serves its routes there or says what to chan
     assert.equal(json(login).error, 'invalid_config')
     assert.match(json(login).message, /mounted at "\/shop".*prefix: "\/shop\/auth"/)
   })
+  // Mounted where its prefix says, a request for a doubled path is just another page.
+  const at = express()
+  at.use('/auth', createScalekitExpress(settings()).router)
+  await serving(at, async (base) => {
+    assert.equal((await call(base, '/auth/login', NAVIGATE)).status, 302)
+    assert.equal((await call(base, '/auth/auth/login', NAVIGATE)).status, 404)
+  })
 })
 
 test('cookie options shape the session cookie', async () => {

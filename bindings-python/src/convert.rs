@@ -62,8 +62,12 @@ fn nested_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Bool(b.is_true()));
     }
     if value.is_instance_of::<PyInt>() {
-        let i: i64 = value.extract()?;
-        return Ok(Value::Number(i.into()));
+        if let Ok(i) = value.extract::<i64>() {
+            return Ok(Value::Number(i.into()));
+        }
+        let u: u64 =
+            value.extract().map_err(|_| PyTypeError::new_err(format!("the integer {value} is too large")))?;
+        return Ok(Value::Number(u.into()));
     }
     if let Ok(f) = value.cast::<PyFloat>() {
         return Number::from_f64(f.value())

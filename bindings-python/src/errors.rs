@@ -68,6 +68,10 @@ pub(crate) fn to_page_err(err: &Error) -> PyErr {
     Python::attach(|py| {
         let value = py_err.value(py);
         let _ = value.setattr("detail", err.to_string());
+        // What the provider's redirect carried is anyone's input: for logs (`detail`), not
+        // for a page.
+        let _ = value.setattr("oauth_error", py.None());
+        let _ = value.setattr("description", py.None());
         if let Error::LoginDenied(reason) = err {
             let _ = value.setattr("reason", reason.as_str());
         }

@@ -219,6 +219,10 @@ def test_on_error_renders_the_apps_own_pages(provider: LocalProvider) -> None:
     # The message is what a page may show; the details stay for logs.
     assert str(errors[-1]) == errors[-1].public_message == "This sign-in could not be matched to one started in this browser."
     assert errors[-1].detail and errors[-1].detail != str(errors[-1]) and errors[-1].reason is None
+    # What the provider's redirect carried is anyone's input: in the details, not on the error.
+    client.get("/auth/callback?error=access_denied&error_description=%3Cscript%3E", headers=NAVIGATE)
+    assert errors[-1].code == "authorization_denied" and "<script>" in (errors[-1].detail or "")
+    assert errors[-1].description is None and errors[-1].oauth_error is None
 
     def broken(request: Request, error: sk.ScalekitAuthError, retry_path: str | None) -> Response | None:
         raise ValueError("bug in the app's handler")

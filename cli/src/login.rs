@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use scalekit_auth::{
     AuthResult, AuthenticateOptions, AuthorizationUrlOptions, ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI,
-    ENV_SCOPES, LoginRequest, LogoutUrlOptions, ScalekitAuth, is_loopback,
+    ENV_SCOPES, LogoutUrlOptions, ScalekitAuth, is_loopback,
 };
 use url::Url;
 
@@ -74,7 +74,19 @@ async fn run(
     let redirect = redirect_uri(vars, options)?;
     steps.push(Step::ok("redirect_uri", format!("{redirect} (a loopback address this command listens on)")));
 
-    let mut server = CallbackServer::bind(&redirect).await.map_err(|e| {
+    let scopes = vars
+        .non_empty(ENV_SCOPES)
+        .map(|raw| core_rules::split_scopes(&raw))
+        .unwrap_or_else(|| core_rules::split_scopes(DEFAULT_SESSION_SCOPES));
+    let url_options = AuthorizationUrlOptions {
+        scopes: Some(scopes),
+        prompt: options.signup.then(|| "create".to_owned()),
+        ..Default::default()
+    };
+    let login = auth.create_login(redirect.as_str(), &url_options).map_err(|e| {
+        Step::error("authorization_request", e.to_string(), format!("fix {ENV_REDIRECT_URI}"))
+    })?;
+    let mut server = CallbackServer::bind(&redirect, &login.state).await.map_err(|e| {
         let port = redirect.port_or_known_default().unwrap_or(80);
         let (message, fix) = if e.kind() == std::io::ErrorKind::AddrInUse {
             (
@@ -92,25 +104,13 @@ async fn run(
     })?;
     steps.push(Step::ok("callback_server", format!("listening for the callback at {redirect}")));
 
-    let scopes = vars
-        .non_empty(ENV_SCOPES)
-        .map(|raw| core_rules::split_scopes(&raw))
-        .unwrap_or_else(|| core_rules::split_scopes(DEFAULT_SESSION_SCOPES));
-    let url_options = AuthorizationUrlOptions {
-        scopes: Some(scopes),
-        prompt: options.signup.then(|| "create".to_owned()),
-        ..Default::default()
-    };
-    let login = auth.create_login(redirect.as_str(), &url_options).map_err(|e| {
-        Step::error("authorization_request", e.to_string(), format!("fix {ENV_REDIRECT_URI}"))
-    })?;
     spinner.set(format!("asking {environment} whether it accepts the redirect URI"));
     steps.push(probe(&login.url, &redirect, seconds).await?);
 
     let form = if options.signup { "sign-up" } else { "sign-in" };
     spinner.say(format!("Open this URL in a browser to reach the {form} form:\n\n    {}\n", login.url));
     if options.open_browser && open_browser(&login.url) {
-        spinner.say("(opened in your browser)");
+        spinner.say("(asked the system to open it in a browser)");
     }
     spinner.set(format!(
         "waiting for the browser to come back to {redirect} (up to {} s)",
@@ -125,7 +125,7 @@ async fn run(
         )
     })?;
     drop(server);
-    let code = callback_code(&callback, &login)?;
+    let code = callback_code(&callback)?;
     steps.push(Step::ok("callback", format!("the provider sent the browser back to {redirect} with a code")));
 
     spinner.set("exchanging the code for tokens");
@@ -148,10 +148,12 @@ async fn run(
         post_logout_redirect_uri: vars.non_empty(ENV_POST_LOGOUT_REDIRECT_URI),
         ..Default::default()
     };
-    steps.push(Step::ok(
-        "logout_url",
-        format!("{} (ends the session at the provider)", auth.logout_url(&logout)),
-    ));
+    // The ID token in the hint is the user's signed profile: not for terminals and CI logs.
+    let mut shown = auth.logout_url(&logout);
+    if let Some(id_token) = result.id_token.as_deref() {
+        shown = shown.replace(id_token, "<ID token>");
+    }
+    steps.push(Step::ok("logout_url", format!("{shown} (ends the session at the provider)")));
     Ok(())
 }
 
@@ -199,7 +201,14 @@ async fn probe(url: &str, redirect: &Url, seconds: u64) -> Result<Step, Step> {
         )
     })?;
     let status = response.status();
-    if status.is_client_error() || status.is_server_error() {
+    // A provider may answer an unregistered redirect URI with a redirect to its own error
+    // page instead of a 400: never back to the app, and naming an error.
+    let to_error_page = status.is_redirection()
+        && response.headers().get("location").and_then(|l| l.to_str().ok()).is_some_and(|location| {
+            let location = location.to_ascii_lowercase();
+            location.contains("error") && !location.starts_with(&redirect.as_str().to_ascii_lowercase())
+        });
+    if status.is_client_error() || status.is_server_error() || to_error_page {
         return Err(Step::error(
             NAME,
             format!("{endpoint} refused the authorization request (HTTP {})", status.as_u16()),
@@ -212,8 +221,9 @@ async fn probe(url: &str, redirect: &Url, seconds: u64) -> Result<Step, Step> {
     Ok(Step::ok(NAME, format!("{endpoint} accepts the request for {redirect} (HTTP {})", status.as_u16())))
 }
 
-/// The code of a callback that belongs to `login`, or the step saying what came back.
-fn callback_code(callback: &Callback, login: &LoginRequest) -> Result<String, Step> {
+/// The code of a callback (the server passes on only those with this login's state), or
+/// the step saying what came back instead.
+fn callback_code(callback: &Callback) -> Result<String, Step> {
     let param = |name: &str| callback.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     if let Some(error) = param("error") {
         let description = param("error_description").map(|d| format!(": {d}")).unwrap_or_default();
@@ -226,13 +236,6 @@ fn callback_code(callback: &Callback, login: &LoginRequest) -> Result<String, St
             "callback",
             format!("the provider answered error={error}{description}"),
             fix,
-        ));
-    }
-    if param("state") != Some(login.state.as_str()) {
-        return Err(Step::error(
-            "callback",
-            "the callback's state does not match this login (a browser tab from an earlier login?)",
-            "run login again and finish it in the tab it opens",
         ));
     }
     param("code").filter(|c| !c.is_empty()).map(str::to_owned).ok_or_else(|| {

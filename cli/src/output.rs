@@ -8,7 +8,18 @@ use crate::report::{Report, Status};
 /// Whether stdout gets ANSI colours: a terminal, and `NO_COLOR` unset or empty
 /// (<https://no-color.org>).
 pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    // Not on Windows: its classic console prints the escape codes instead of colours.
+    !cfg!(windows)
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Text for a terminal line: control characters (a provider's message could carry escape
+/// sequences) shown escaped instead of acted on.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect()
 }
 
 /// The report as lines, ending with a summary line.
@@ -22,9 +33,9 @@ pub fn text(report: &Report, colour: bool) -> String {
             Status::Error => paint("31", "✗"),
             Status::Skipped => paint("2", "-"),
         };
-        out.push_str(&format!("{mark} {}: {}\n", step.name, step.message));
+        out.push_str(&format!("{mark} {}: {}\n", step.name, printable(&step.message)));
         if let Some(fix) = &step.fix {
-            out.push_str(&format!("    fix: {fix}\n"));
+            out.push_str(&format!("    fix: {}\n", printable(fix)));
         }
     }
     let count = |status| report.steps.iter().filter(|s| s.status == status).count();
@@ -72,6 +83,8 @@ mod tests {
              check-env: failed (1 ok, 1 warnings, 1 errors, 0 skipped)\n"
         );
         assert!(!out.contains('\x1b'));
+        let hostile = Report::new("login", vec![Step::error("callback", "error=x\x1b[2J\nFAKE ✓", "retry")]);
+        assert!(text(&hostile, false).starts_with("✗ callback: error=x\\u{1b}[2J\\nFAKE ✓\n"));
         assert!(text(&report, true).contains("\x1b[31m✗\x1b[0m"));
     }
 }

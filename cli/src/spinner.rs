@@ -31,9 +31,10 @@ struct Live {
 }
 
 impl Spinner {
-    /// A spinner drawn when stderr is a terminal and `plain` is false (`--json`).
+    /// A spinner drawn when stderr is a terminal and `plain` is false (`--json`); not on
+    /// Windows, whose classic console does not draw the escape codes it uses.
     pub fn start(plain: bool) -> Self {
-        if plain || !std::io::stderr().is_terminal() {
+        if plain || cfg!(windows) || !std::io::stderr().is_terminal() {
             return Spinner { live: None };
         }
         let shown = Arc::new(Mutex::new(Shown::default()));
@@ -95,11 +96,39 @@ fn draw(shown: &Mutex<Shown>, stop: &AtomicBool) {
             return;
         }
         if !label.is_empty() {
-            let _ = write!(err, "{} {label}", FRAMES[frame % FRAMES.len()]);
+            let _ = write!(err, "{} {}", FRAMES[frame % FRAMES.len()], fitted(&label));
         }
         let _ = err.flush();
         drop(err);
         frame += 1;
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The label cut to one line of the terminal (`COLUMNS`, else 80): a wrapped line could
+/// not be cleared by the next frame.
+fn fitted(label: &str) -> String {
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).unwrap_or(80);
+    let room = width.saturating_sub(3).max(10);
+    let clean: String = label.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= room {
+        return clean;
+    }
+    let mut cut: String = clean.chars().take(room - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_fit_one_line_without_control_characters() {
+        let long = format!("fetching the signing keys from https://{}.example/keys\x1b[2J", "a".repeat(200));
+        let shown = fitted(&long);
+        assert!(shown.chars().count() <= 80 && shown.ends_with('…'), "{shown}");
+        assert!(!shown.contains('\x1b'));
+        assert_eq!(fitted("short"), "short");
     }
 }

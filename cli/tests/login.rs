@@ -51,11 +51,18 @@ async fn login_signs_in_through_the_browser_validates_the_tokens_and_refreshes()
     assert!(url.starts_with(&format!("{}/oauth/authorize?", idp.url)), "{url}");
     assert!(url.contains("code_challenge_method=S256") && !url.contains("prompt=create"), "{url}");
 
+    // A page of another site (or a stale tab) hitting the callback first changes nothing.
+    let forged = reqwest::get(format!("{redirect}?error=access_denied&error_description=x&state=forged"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert_eq!(reqwest::get(format!("{redirect}?code=stolen")).await.unwrap().status(), 400);
+
     let callback = idp.browse(&url, "admin", "cli-login").await;
     assert!(callback.starts_with(&format!("{redirect}?")), "{callback}");
     let page = reqwest::get(&callback).await.expect("the command's callback server answers");
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Signed in"));
+    assert!(page.text().await.unwrap().contains("the terminal says whether the sign-in succeeded"));
 
     let (status, stdout) = tokio::task::spawn_blocking(move || {
         let mut stdout = String::new();
@@ -85,7 +92,9 @@ async fn login_signs_in_through_the_browser_validates_the_tokens_and_refreshes()
     let claims = message(&out, "access_token");
     assert!(claims.contains("roles admin") && claims.contains("organization org_"), "{claims}");
     assert!(message(&out, "refresh").contains("rotated"), "{}", message(&out, "refresh"));
-    assert!(message(&out, "logout_url").contains("id_token_hint="));
+    let logout = message(&out, "logout_url");
+    assert!(logout.contains("id_token_hint=<ID token>") && !logout.contains("eyJ"), "{logout}");
+    assert!(!out.stdout.contains("eyJ"), "no token in the report");
     assert_eq!(idp.count("/oauth/token").await, 2, "one exchange, one refresh");
     idp.stop().await;
 }

@@ -242,6 +242,7 @@ impl ScalekitAuth {
             leeway: config.leeway.as_secs(),
             now: config.clock.now_seconds(),
             nonce,
+            resource_server: config.resource_server,
         }
     }
 }

@@ -43,6 +43,9 @@ pub struct Config {
     pub(crate) max_token_bytes: usize,
     pub(crate) verified_token_cache_size: usize,
     pub(crate) clock: SharedClock,
+    /// Validating as a protected resource (an MCP server): the configured audiences are
+    /// the only ones, and `azp` names the calling client, not this one.
+    pub(crate) resource_server: bool,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             max_token_bytes: 16 * 1024,
             verified_token_cache_size: 1024,
             clock: SharedClock::default(),
+            resource_server: false,
         }
     }
 
@@ -195,11 +199,17 @@ impl Config {
                 self.leeway.as_secs()
             )));
         }
-        if self.jwks_cache_ttl.is_zero() {
-            return Err(invalid("jwks_cache_ttl_seconds must be at least 1"));
+        // Upper bounds keep every time computed from these far from overflow, and catch
+        // milliseconds given as seconds.
+        const DAY: u64 = 86_400;
+        if self.jwks_cache_ttl.is_zero() || self.jwks_cache_ttl.as_secs() > DAY {
+            return Err(invalid("jwks_cache_ttl_seconds must be between 1 and 86400 (a day)"));
         }
-        if self.http_timeout.is_zero() {
-            return Err(invalid("http_timeout_seconds must be at least 1"));
+        if self.jwks_refetch_cooldown.as_secs() > DAY {
+            return Err(invalid("jwks_refetch_cooldown_seconds must be at most 86400 (a day)"));
+        }
+        if self.http_timeout.is_zero() || self.http_timeout.as_secs() > 600 {
+            return Err(invalid("http_timeout_seconds must be between 1 and 600"));
         }
         if self.max_token_bytes < 64 {
             return Err(invalid(format!(
@@ -342,6 +352,10 @@ mod tests {
         assert!(base().http_timeout_seconds(0).validate().is_err());
         assert!(base().max_token_bytes(10).validate().is_err());
         assert!(base().issuer([""]).validate().is_err());
+        assert!(base().http_timeout_seconds(u64::MAX / 2).validate().is_err());
+        assert!(base().jwks_cache_ttl_seconds(86_401).validate().is_err());
+        assert!(base().jwks_refetch_cooldown_seconds(u64::MAX).validate().is_err());
+        assert!(base().http_timeout_seconds(600).jwks_cache_ttl_seconds(86_400).validate().is_ok());
         assert!(base().audience(["a", " "]).validate().is_err());
         let err = Config::new("https://a.scalekit.com", " ", "s").validate().unwrap_err();
         assert!(err.to_string().contains(ENV_CLIENT_ID));

@@ -47,6 +47,7 @@ mod logout_token;
 mod m2m;
 mod options;
 mod query;
+mod resource_server;
 mod secret;
 mod session;
 mod singleflight;
@@ -83,6 +84,9 @@ pub use log_lines::EventLines;
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenClaims};
 pub use m2m::ClientToken;
 pub use options::CLIENT_OPTIONS;
+pub use resource_server::{
+    ENV_RESOURCE_ID, ENV_RESOURCE_URL, RESOURCE_METADATA_PATH, ResourceServer, ResourceServerConfig,
+};
 pub use secret::ClientSecret;
 pub use session::{
     Action, AuthOutcome, CallbackOutcome, CookieSameSite, Decision, ENV_POST_LOGOUT_REDIRECT_URI,

@@ -11,7 +11,8 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 
 /// A `tracing` subscriber that turns each event of this crate into its level and one line
-/// (the message, then ` name=value` for each other field) and hands them to `emit`.
+/// (the message, then ` name=value` for each other field, strings quoted and escaped) and
+/// hands them to `emit`.
 /// `active` is asked first, so that events cost next to nothing when nobody listens.
 ///
 /// Events never carry a token or secret; they are rare (logins, refreshes, key fetches,
@@ -26,7 +27,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 ///     tracing::info!(target: "scalekit_auth::session", user = "usr_1", "login finished");
 ///     tracing::info!(target: "another_crate", "not ours");
 /// });
-/// assert_eq!(*seen.lock().unwrap(), [(tracing::Level::INFO, "login finished user=usr_1".to_owned())]);
+/// assert_eq!(*seen.lock().unwrap(), [(tracing::Level::INFO, r#"login finished user="usr_1""#.to_owned())]);
 /// ```
 pub struct EventLines<A, E> {
     active: A,
@@ -57,7 +58,9 @@ impl Visit for Line {
         if field.name() == "message" {
             self.message.push_str(value);
         } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
+            // Quoted and escaped: a value may come from a request (an organization id
+            // in a login URL), and must not start a line of its own.
+            let _ = write!(self.fields, " {}={value:?}", field.name());
         }
     }
 

@@ -87,7 +87,8 @@ async fn a_failed_login_stays_failed_whatever_the_verdict_and_app_data_is_bounde
     let pending = f.engine.begin_callback(&request).await;
     let huge = LoginVerdict::AllowWith(json!({"blob": "x".repeat(MAX_APP_DATA_BYTES)}));
     let decision = f.engine.finish_callback(&request, pending, huge).await;
-    assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_argument"));
+    assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_config"));
+    assert_eq!(decision.status(), 500, "an app bug, not the user's");
     assert!(decision.error.unwrap().to_string().contains("database"));
 }
 
@@ -103,7 +104,7 @@ async fn app_data_nested_deeper_than_the_session_reader_allows_is_refused_at_log
     let pending = f.engine.begin_callback(&request).await;
     let deep = LoginVerdict::AllowWith(nested(MAX_APP_DATA_DEPTH + 1));
     let decision = f.engine.finish_callback(&request, pending, deep).await;
-    assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_argument"));
+    assert_eq!(decision.error.as_ref().map(|e| e.code()), Some("invalid_config"));
     assert!(decision.error.unwrap().to_string().contains("levels deep"));
 
     let state = start_login(&f, &mut jar, "/").await;

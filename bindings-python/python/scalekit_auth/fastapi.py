@@ -95,7 +95,9 @@ def _log(decision: Decision) -> None:
     """Logs the error behind a decision with its details (never sent to the client)."""
     if decision.error_detail is not None:
         level = logging.WARNING if decision.status >= 500 else logging.DEBUG
-        logger.log(level, "%s (%s): %s", decision.error_code, decision.status, decision.error_detail)
+        # %r: the details may carry request input (an OAuth error description), which must
+        # not start log lines of its own.
+        logger.log(level, "%s (%s): %r", decision.error_code, decision.status, decision.error_detail)
 
 
 def _response(decision: Decision) -> Response:
@@ -386,7 +388,10 @@ class ScalekitFastAPI:
                 f"not {type(app_data).__name__}"
             )
         data = dict(app_data) if app_data is not None else None
-        decision = await self.engine.finish_callback(*parts, pending, data, deny)
+        try:
+            decision = await self.engine.finish_callback(*parts, pending, data, deny)
+        except TypeError as error:
+            raise TypeError(f"the app data after_callback returned is not JSON: {error}") from error
         return await self._answer(request, decision)
 
     async def _logout(self, request: Request) -> Response:

@@ -29,6 +29,19 @@ impl ScalekitAuth {
         authorization: Option<&str>,
         requirements: &Requirements,
     ) -> Decision {
+        self.authorize_bearer_for(authorization, requirements, None).await
+    }
+
+    /// [`ScalekitAuth::authorize_bearer`], with the challenge of a protected resource
+    /// (RFC 9728 §5.1) when `resource_metadata` names its metadata document: every
+    /// refusal points there, and a missing scope is named in `scope`.
+    pub(crate) async fn authorize_bearer_for(
+        &self,
+        authorization: Option<&str>,
+        requirements: &Requirements,
+        resource_metadata: Option<&str>,
+    ) -> Decision {
+        let refuse = |err| refuse(err, requirements, resource_metadata);
         let token = match bearer_token(authorization) {
             Some(Ok(token)) => token,
             Some(Err(err)) => return refuse(err),
@@ -52,19 +65,40 @@ impl ScalekitAuth {
     }
 }
 
-/// A JSON refusal with its RFC 6750 challenge: no parameters when no token came (the
-/// client did not try), `invalid_token` or `insufficient_scope` otherwise.
-fn refuse(err: Error) -> Decision {
+/// A JSON refusal with its RFC 6750 challenge: no error when no token came (the client
+/// did not try), `invalid_token` or `insufficient_scope` otherwise; a protected
+/// resource's challenge also names the scopes it needs and its metadata (RFC 9728).
+fn refuse(err: Error, requirements: &Requirements, resource_metadata: Option<&str>) -> Decision {
     let status = err.http_status();
-    let challenge = match (&err, status) {
-        (Error::TokenMissing, _) => "Bearer".to_owned(),
-        (_, 403) => r#"Bearer error="insufficient_scope""#.to_owned(),
-        (_, 401) => r#"Bearer error="invalid_token""#.to_owned(),
-        _ => "Bearer".to_owned(),
-    };
+    let mut params = Vec::new();
+    match (&err, status) {
+        (Error::TokenMissing, _) => {}
+        (_, 403) => {
+            params.push(r#"error="insufficient_scope""#.to_owned());
+            if resource_metadata.is_some() && !requirements.scopes.is_empty() {
+                params.push(format!("scope=\"{}\"", quoted(&requirements.scopes.join(" "))));
+            }
+        }
+        (_, 401) => params.push(r#"error="invalid_token""#.to_owned()),
+        _ => {}
+    }
+    if let Some(url) = resource_metadata {
+        params.push(format!("resource_metadata=\"{}\"", quoted(url)));
+    }
+    let challenge =
+        if params.is_empty() { "Bearer".to_owned() } else { format!("Bearer {}", params.join(", ")) };
     let body = error_body(&err);
     let mut decision = Decision::new(Action::Respond { status, content_type: JSON, body }, Vec::new());
     decision.error = Some(err);
     decision.challenge = Some(challenge);
     decision
+}
+
+/// A value for a quoted-string parameter: quotes and backslashes escaped, controls dropped.
+fn quoted(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| if c == '"' || c == '\\' { vec!['\\', c] } else { vec![c] })
+        .collect()
 }

@@ -589,17 +589,19 @@ impl SessionEngine {
         set_cookies: &mut Vec<String>,
     ) -> Result<User> {
         if let Some(app) = &app {
-            let size = serde_json::to_vec(app).map_or(usize::MAX, |v| v.len());
-            if size > MAX_APP_DATA_BYTES {
-                return Err(Error::InvalidArgument(format!(
-                    "the app data of a session is {size} bytes of JSON; keep it under {MAX_APP_DATA_BYTES} \
-                     (store larger data in the app's database, keyed by the user id)"
+            // An app bug, not the user's: a 500 naming the hook. Depth first, measured
+            // without recursion, so the size check's serializer never meets a deep value.
+            if json_depth(app) > MAX_APP_DATA_DEPTH {
+                return Err(Error::InvalidConfig(format!(
+                    "the after-callback hook returned app data nesting arrays and objects more than \
+                     {MAX_APP_DATA_DEPTH} levels deep; flatten it"
                 )));
             }
-            if json_depth(app) > MAX_APP_DATA_DEPTH {
-                return Err(Error::InvalidArgument(format!(
-                    "the app data of a session nests arrays and objects more than {MAX_APP_DATA_DEPTH} levels deep; \
-                     flatten it"
+            let size = serde_json::to_vec(app).map_or(usize::MAX, |v| v.len());
+            if size > MAX_APP_DATA_BYTES {
+                return Err(Error::InvalidConfig(format!(
+                    "the after-callback hook returned {size} bytes of app data; keep it under \
+                     {MAX_APP_DATA_BYTES} (store larger data in the app's database, keyed by the user id)"
                 )));
             }
         }

@@ -14,7 +14,7 @@ pub(crate) fn error_page(err: &Error, retry: Option<&str>) -> String {
     let title = if err.http_status() == 403 { "Access denied" } else { "Sign-in problem" };
     // The app's own reason for refusing a login is written for its users.
     let reason = match err {
-        Error::LoginDenied(reason) if !reason.is_empty() => format!("<p>{}</p>", escape(reason)),
+        Error::LoginDenied(reason) if !reason.trim().is_empty() => format!("<p>{}</p>", escape(reason)),
         _ => String::new(),
     };
     page(
@@ -33,7 +33,7 @@ pub(crate) fn continue_to(path: &str) -> String {
     let href = escape(path);
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
-         <meta http-equiv=\"refresh\" content=\"0;url={href}\"><title>Signed in</title></head>\
+         <meta name=\"referrer\" content=\"no-referrer\"><meta http-equiv=\"refresh\" content=\"0;url={href}\"><title>Signed in</title></head>\
          <body><p>Signed in. <a href=\"{href}\">Continue</a></p></body></html>"
     )
 }

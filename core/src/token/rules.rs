@@ -19,6 +19,9 @@ pub(crate) struct Expectations<'a> {
     pub(crate) now: i64,
     /// For ID tokens: the nonce sent with the login request.
     pub(crate) nonce: Option<&'a str>,
+    /// A protected resource validates: only `audiences` count, and `azp` names the
+    /// client that called, which is not this server.
+    pub(crate) resource_server: bool,
 }
 
 /// Applies every rule; the first failure is returned.
@@ -49,13 +52,16 @@ pub(crate) fn check_issuer(iss: &str, expect: &Expectations<'_>) -> Result<()> {
 /// §3.1.3.7 step 3); with several audiences, an azp must name this client (rule 3,
 /// steps 4-5).
 pub(crate) fn check_audience(aud: &[String], azp: Option<&str>, expect: &Expectations<'_>) -> Result<()> {
-    let accepted = |a: &String| a == expect.client_id || expect.audiences.contains(a);
+    let accepted =
+        |a: &String| (!expect.resource_server && a == expect.client_id) || expect.audiences.contains(a);
     if !aud.iter().any(accepted) {
-        let mut expected = vec![expect.client_id.to_owned()];
+        let mut expected =
+            if expect.resource_server { Vec::new() } else { vec![expect.client_id.to_owned()] };
         expected.extend(expect.audiences.iter().cloned());
         return Err(Error::TokenInvalidAudience { expected, found: aud.to_vec() });
     }
-    if aud.len() > 1
+    if !expect.resource_server
+        && aud.len() > 1
         && let Some(azp) = azp
         && azp != expect.client_id
     {
