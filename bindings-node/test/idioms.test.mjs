@@ -269,7 +269,7 @@ test('the core logs through setLogger or the logger option, never a token', asyn
   const auth = createScalekitExpress(settings({ logger: (record) => records.push(record) }))
   try {
     await serving(makeApp(auth), async (base) => {
-      const login = await call(base, '/auth/login?organization_id=org_9', NAVIGATE)
+      const login = await call(base, '/auth/login?organization_id=org_9%0Alogin%20finished%20user%3Dforged', NAVIGATE)
       assert.equal(login.status, 302)
       const failed = await call(base, '/auth/callback?code=c&state=x', NAVIGATE)
       assert.equal(failed.status, 400)
@@ -277,8 +277,10 @@ test('the core logs through setLogger or the logger option, never a token', asyn
     for (let i = 0; i < 50 && records.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     const started = records.find((r) => r.message.startsWith('login started'))
     assert.equal(started?.level, 'info')
-    assert.match(started.message, /organization_id=org_9/)
-    assert.ok(records.some((r) => r.message.startsWith('login failed') && /code=state_mismatch/.test(r.message)), JSON.stringify(records))
+    // Request input is quoted and escaped: it cannot start a log line of its own.
+    assert.match(started.message, /organization_id="org_9\\nlogin finished user=forged"/)
+    assert.ok(records.every((r) => !r.message.includes('\n')), JSON.stringify(records))
+    assert.ok(records.some((r) => r.message.startsWith('login failed') && /code="?state_mismatch/.test(r.message)), JSON.stringify(records))
     assert.ok(!records.some((r) => r.message.includes('eyJ')))
   } finally {
     setLogger(null)
