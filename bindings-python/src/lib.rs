@@ -5,6 +5,7 @@ mod client;
 mod convert;
 mod errors;
 mod logs;
+mod resource;
 mod runtime;
 mod session;
 mod testing;
@@ -31,6 +32,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<session::PendingLogin>()?;
+    module.add_class::<resource::ResourceServer>()?;
     module.add("REQUEST_HEADERS", PyTuple::new(module.py(), scalekit_auth::REQUEST_HEADERS)?)?;
     module.add("CLIENT_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::CLIENT_OPTIONS)?)?;
     module.add("SESSION_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::SESSION_OPTIONS)?)?;

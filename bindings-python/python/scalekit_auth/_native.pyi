@@ -1,6 +1,6 @@
 """Type stubs of the compiled module; see the public API in ``scalekit_auth``."""
 
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, final
 
 __version__: Final[str]
@@ -15,7 +15,7 @@ def _cli(argv: list[str]) -> int: ...
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
     "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_cli", "Client",
-    "SessionEngine", "PendingLogin", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
+    "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
@@ -394,3 +394,34 @@ class TestSigner:
     def sign(self, claims: Mapping[str, Any], header: Mapping[str, Any] | None = None) -> str: ...
     def jwks(self) -> dict[str, Any]: ...
     def jwks_json(self) -> str: ...
+
+@final
+class ResourceServer:
+    def __new__(
+        cls,
+        environment_url: str,
+        resource_id: str,
+        resource_url: str,
+        *,
+        scopes_supported: Sequence[str] | None = None,
+        leeway_seconds: int | None = None,
+        http_timeout_seconds: int | None = None,
+    ) -> ResourceServer: ...
+    @staticmethod
+    def from_env(
+        *,
+        scopes_supported: Sequence[str] | None = None,
+        leeway_seconds: int | None = None,
+        http_timeout_seconds: int | None = None,
+    ) -> ResourceServer: ...
+    @property
+    def resource_url(self) -> str: ...
+    @property
+    def authorization_server(self) -> str: ...
+    @property
+    def metadata_url(self) -> str: ...
+    @property
+    def metadata_path(self) -> str: ...
+    def metadata(self) -> dict[str, Any]: ...
+    def try_authorize(self, authorization: str | None, scopes: Sequence[str] = ...) -> Decision | None: ...
+    def authorize(self, authorization: str | None, scopes: Sequence[str] = ...) -> Awaitable[Decision]: ...
