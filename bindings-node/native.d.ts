@@ -72,6 +72,25 @@ export declare class NativePendingLogin {
   get errorCode(): string | null
 }
 
+export declare class NativeResourceServer {
+  constructor(environmentUrl: string, resourceId: string, resourceUrl: string, options?: ResourceServerOptions | undefined | null)
+  /** From `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_RESOURCE_ID` and `MCP_SERVER_URL`. */
+  static fromEnv(options?: ResourceServerOptions | undefined | null): NativeResourceServer
+  get resourceUrl(): string
+  get authorizationServer(): string
+  get metadataUrl(): string
+  get metadataPath(): string
+  /** The protected resource metadata document (RFC 9728). */
+  metadata(): Record<string, unknown>
+  /** The decision for a call when it needs no wait (keys cached); `null` otherwise. */
+  tryAuthorize(authorization?: string | undefined | null, scopes?: Array<string> | undefined | null): Decision | null
+  /**
+   * The decision for a call: continue with the caller's identity, or 401/403 JSON
+   * whose `WWW-Authenticate` challenge names the metadata (and the missing scopes).
+   */
+  authorize(authorization?: string | undefined | null, scopes?: Array<string> | undefined | null): Promise<Decision>
+}
+
 export declare class NativeSessionEngine {
   constructor(client: NativeClient, redirectUri: string, sessionSecrets: Array<string>, options?: SessionOptions | undefined | null)
   /**
@@ -285,6 +304,14 @@ export interface RequestParts {
   secFetchMode?: string
   /** `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`). */
   secFetchSite?: string
+}
+
+/** Options of a resource server. */
+export interface ResourceServerOptions {
+  /** Scopes published in the metadata, for clients to ask for. */
+  scopesSupported?: Array<string>
+  leewaySeconds?: number
+  httpTimeoutSeconds?: number
 }
 
 export interface RouteRequirements {

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeLocalProvider = nativeBinding.NativeLocalProvider
 module.exports.NativePendingLogin = nativeBinding.NativePendingLogin
+module.exports.NativeResourceServer = nativeBinding.NativeResourceServer
 module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.cliMain = nativeBinding.cliMain

@@ -8,6 +8,7 @@ mod client;
 mod convert;
 mod errors;
 mod logs;
+mod resource;
 mod session;
 mod testing;
 

@@ -26,7 +26,7 @@ test('the package and its binary come from the project node_modules', () => {
 });
 
 test('every entry point loads with require and import', async () => {
-  for (const entry of ['scalekit-auth', 'scalekit-auth/express', 'scalekit-auth/web', 'scalekit-auth/next', 'scalekit-auth/testing']) {
+  for (const entry of ['scalekit-auth', 'scalekit-auth/express', 'scalekit-auth/web', 'scalekit-auth/next', 'scalekit-auth/testing', 'scalekit-auth/mcp']) {
     const cjs = requireFromApp(entry);
     const esm = await import(pathToFileURL(requireFromApp.resolve(entry)).href.replace(/\.js$/, '.mjs'));
     assert.ok(Object.keys(cjs).length > 0, `${entry} (require) exports something`);

@@ -5,6 +5,7 @@ import {
   type AuthResult, type Claims, type Identity, type LoginRequest, type RefusalError,
 } from 'scalekit-auth'
 import { createScalekitBearer, createScalekitExpress } from 'scalekit-auth/express'
+import { createMcpAuth, type McpAuthInfo } from 'scalekit-auth/mcp'
 import { createScalekitNext } from 'scalekit-auth/next'
 import { LocalProvider, TestSigner, createIdentity, sessionCookieFor } from 'scalekit-auth/testing'
 import { createScalekitWeb, withCookies } from 'scalekit-auth/web'
@@ -147,3 +148,11 @@ async function testKit(): Promise<string> {
   return cookie + viaWeb + viaNext + identity.user.id
 }
 void testKit
+
+// MCP servers as protected resources.
+const notes = createMcpAuth({ toolScopes: { add_note: ['notes:write'] }, scopesSupported: ['notes:read', 'notes:write'] })
+site.use(notes.router)
+site.post('/mcp', express.json(), notes.protect(), (req, res) => {
+  const info = (req as unknown as { auth: McpAuthInfo }).auth
+  res.json({ user: info.extra.userId, scopes: info.scopes, metadata: notes.server.metadataUrl })
+})

@@ -1,0 +1,146 @@
+'use strict'
+// MCP servers as OAuth protected resources of a Scalekit environment (MCP authorization,
+// RFC 9728), on Express: the metadata routes, and middleware that lets in only tokens
+// minted for this resource. Every rule lives in the Rust core (ResourceServer); this file
+// moves headers and bodies.
+//
+//   const { createMcpAuth } = require('scalekit-auth/mcp')
+//   const auth = createMcpAuth({ toolScopes: { add_note: ['notes:write'] } })  // SCALEKIT_* and MCP_SERVER_URL
+//   app.use(auth.router)                                   // /.well-known/oauth-protected-resource[/mcp]
+//   app.post('/mcp', express.json(), auth.protect(), (req, res) => transport.handleRequest(req, res, req.body))
+//   // tools: extra.authInfo.extra.identity (user, claims)
+
+const native = require('./binding.js')
+const { ConfigurationError, translate } = require('./errors.js')
+
+/** Where clients look for the metadata when the resource URL has no path. */
+const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource'
+/** The most a call's body may hold when it is read for its tool names. */
+const MAX_BODY = 4 * 1024 * 1024
+
+const SETTINGS = {
+  environmentUrl: 'SCALEKIT_ENVIRONMENT_URL', resourceId: 'SCALEKIT_RESOURCE_ID', resourceUrl: 'MCP_SERVER_URL',
+}
+
+/**
+ * Protection for one MCP server. Each setting not passed comes from its variable
+ * (`environmentUrl` SCALEKIT_ENVIRONMENT_URL, `resourceId` SCALEKIT_RESOURCE_ID,
+ * `resourceUrl` MCP_SERVER_URL). `scopes` are needed by every call, `toolScopes` by a
+ * `tools/call` of the named tool; `scopesSupported` (published in the metadata) defaults
+ * to all of them.
+ */
+function createMcpAuth(options = {}) {
+  const settings = {}
+  for (const [key, name] of Object.entries(SETTINGS)) {
+    settings[key] = options[key] ?? process.env[name]
+    if (settings[key] == null || settings[key] === '') {
+      throw new ConfigurationError(`invalid configuration: ${key} is not set; pass it or set ${name}`, {
+        code: 'invalid_config', status: 500,
+      })
+    }
+  }
+  const scopes = [...(options.scopes ?? [])]
+  const toolScopes = Object.fromEntries(Object.entries(options.toolScopes ?? {}).map(([tool, needed]) => [tool, [...needed]]))
+  const named = [...scopes, ...Object.values(toolScopes).flat()]
+  const server = translate(() => new native.NativeResourceServer(settings.environmentUrl, settings.resourceId, settings.resourceUrl, {
+    scopesSupported: options.scopesSupported ?? [...new Set(named)],
+    leewaySeconds: options.leewaySeconds,
+    httpTimeoutSeconds: options.httpTimeoutSeconds,
+  }))
+  const metadataPaths = new Set([server.metadataPath, RESOURCE_METADATA_PATH])
+
+  /** The metadata document at both paths; other requests pass on. */
+  function router(req, res, next) {
+    const path = (req.originalUrl || req.url || '/').split('?')[0]
+    if (!metadataPaths.has(path)) return next()
+    // Browser-based MCP clients read it from another origin.
+    res.setHeader('access-control-allow-origin', '*')
+    res.setHeader('access-control-allow-methods', 'GET, OPTIONS')
+    if (req.method === 'OPTIONS') return res.status(204).end()
+    if (req.method !== 'GET' && req.method !== 'HEAD') return res.status(405).set('allow', 'GET, OPTIONS').end()
+    res.setHeader('cache-control', 'max-age=300')
+    res.status(200).json(server.metadata())
+  }
+
+  /** Lets in calls with a token minted for this resource (and the scopes their tools need). */
+  function protect() {
+    return async (req, res, next) => {
+      if (req.method === 'OPTIONS') return next() // a CORS preflight carries no token
+      try {
+        const needed = [...scopes]
+        if (Object.keys(toolScopes).length > 0 && req.method === 'POST') {
+          if (req.body === undefined) req.body = await jsonBody(req)
+          for (const tool of calledTools(req.body)) needed.push(...(toolScopes[tool] ?? []))
+        }
+        const authorization = req.headers.authorization
+        const decision = server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
+        if (decision.kind !== 'continue' || !decision.identity) {
+          res.status(decision.status)
+          for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value)
+          return res.end(decision.body ?? '')
+        }
+        req.auth = authInfo(decision.identity, settings.resourceUrl)
+        next()
+      } catch (error) {
+        if (error.status === 413) return res.status(413).json({ error: 'invalid_request', message: 'The request is too large.' })
+        next(error)
+      }
+    }
+  }
+
+  return { server, router, protect }
+}
+
+/**
+ * The caller as the MCP SDK's `AuthInfo` (`req.auth`, handed to tools as
+ * `extra.authInfo`): the token, its client and scopes, and the identity in `extra`.
+ */
+function authInfo(identity, resource) {
+  const claims = identity.claims ?? {}
+  const scopes = Array.isArray(claims.scopes) ? claims.scopes
+    : typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []
+  return {
+    token: identity.accessToken,
+    clientId: String(claims.client_id ?? claims.azp ?? ''),
+    scopes,
+    expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+    resource: new URL(resource),
+    extra: { identity, userId: identity.user.id },
+  }
+}
+
+/** The tools a JSON-RPC message (or batch) calls. */
+function calledTools(body) {
+  const messages = Array.isArray(body) ? body : [body]
+  return messages
+    .filter((m) => m && typeof m === 'object' && m.method === 'tools/call' && typeof m.params?.name === 'string')
+    .map((m) => m.params.name)
+}
+
+/** The request's JSON body (undefined when it is not JSON), read up to MAX_BODY. */
+function jsonBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > MAX_BODY) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(Object.assign(new Error('the request body is too large'), { status: 413 }))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      } catch {
+        resolve(undefined)
+      }
+    })
+    req.on('error', reject)
+  })
+}
+
+module.exports = { createMcpAuth, RESOURCE_METADATA_PATH }
