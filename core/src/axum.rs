@@ -49,6 +49,9 @@ use tower_service::Service;
 use crate::error::{Error, Result};
 use crate::session::{Action, Decision, Identity, RequestInfo, Requirements, SessionEngine, error_body};
 
+mod resource;
+pub use resource::{ResourceLayer, ResourceService, resource_metadata_routes};
+
 /// The most a back-channel logout body may hold: a logout token is a few kilobytes.
 const MAX_BACKCHANNEL_BODY: usize = 64 * 1024;
 

@@ -120,3 +120,45 @@ async fn routes_refuse_a_redirect_uri_they_do_not_serve() {
     assert_eq!(err.code(), "invalid_config");
     assert!(err.to_string().contains("/oauth/cb") && err.to_string().contains("/auth/callback"), "{err}");
 }
+
+#[tokio::test]
+async fn a_protected_resource_lets_in_its_own_tokens_and_serves_its_metadata() {
+    use scalekit_auth::axum::{ResourceLayer, resource_metadata_routes};
+    use scalekit_auth::{ResourceServer, ResourceServerConfig};
+
+    let provider = LocalProvider::start("skc_app", "secret", Algorithm::ES256).await.unwrap();
+    let config = ResourceServerConfig::new(provider.url(), "res_1", "http://localhost:8931/mcp");
+    let server = Arc::new(ResourceServer::new(config).unwrap());
+    let notes = Requirements { scopes: vec!["notes:write".into()], ..Default::default() };
+    let router: Router = Router::new()
+        .route("/mcp", post(|me: Identity, body: String| async move { format!("{}: {body}", me.user.id) }))
+        .route_layer(ResourceLayer::new(server.clone(), notes))
+        .merge(resource_metadata_routes(&server));
+
+    let (status, body, _) = call(&router, get_with("/.well-known/oauth-protected-resource/mcp", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&format!("{}/resources/res_1", provider.url())), "{body}");
+    assert_eq!(call(&router, get_with("/.well-known/oauth-protected-resource", &[])).await.0, StatusCode::OK);
+
+    let unauthenticated = Request::post("/mcp").body(Body::from("x")).unwrap();
+    let (status, _, headers) = call(&router, unauthenticated).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers["www-authenticate"].to_str().unwrap().contains("resource_metadata="));
+
+    let issuer = format!("{}/resources/res_1", provider.url());
+    let token = |scopes: &[&str]| {
+        provider.mint(&serde_json::json!({"iss": issuer, "aud": ["res_1"], "scopes": scopes}), 300)
+    };
+    let post_with = |token: String| {
+        Request::post("/mcp")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from("hello"))
+            .unwrap()
+    };
+    let (status, _, headers) = call(&router, post_with(token(&["notes:read"]))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(headers["www-authenticate"].to_str().unwrap().contains(r#"scope="notes:write""#));
+    assert_eq!(call(&router, post_with(token(&["notes:write"]))).await.1, "usr_test: hello");
+    let app_token = provider.mint(&serde_json::json!({}), 300);
+    assert_eq!(call(&router, post_with(app_token)).await.0, StatusCode::UNAUTHORIZED);
+}
