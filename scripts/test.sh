@@ -49,7 +49,7 @@ if [ ! -x target/venv/bin/python ]; then
 fi
 py=target/venv/bin/python
 "$py" -m pip install --quiet --upgrade pip
-"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]" pyyaml
+"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]" pyyaml "mcp==2.3.0"
 "$py" -m pip install --quiet --force-reinstall --no-deps dist/scalekit_auth-*.whl
 run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
 run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
@@ -67,6 +67,7 @@ if ! git diff --quiet -- bindings-node/native.d.ts bindings-node/native.js; then
 fi
 npm ci --prefix examples/express --no-audit --no-fund --loglevel=error
 npm ci --prefix examples/nextjs --no-audit --no-fund --loglevel=error
+npm ci --prefix examples/mcp-node --no-audit --no-fund --loglevel=error
 (cd examples/nextjs && NEXT_TELEMETRY_DISABLED=1 npm run --silent build)
 run_tests node --test bindings-node/test/
 # The Express example's own tests (supertest), as its developers would run them.

@@ -4,7 +4,7 @@
 // scripts/package.sh writes. No integrity is recorded, so a rebuilt tarball installs as
 // is. Run after a version bump or a change of napi targets:
 //
-//   node scripts/lib/lock-examples.mjs examples/express examples/nextjs
+//   node scripts/lib/lock-examples.mjs examples/express examples/nextjs examples/mcp-node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { platformDir } from './napi-platforms.mjs';
 import { join, relative, sep } from 'node:path';

@@ -10,12 +10,16 @@
 //   IDP_ACCESS_TOKEN_TTL           access-token lifetime in seconds (default 300)
 //   IDP_TEST_MODE=1                enables /__test/* (scripted browser, key rotation, faults)
 //
+// Protected resources (MCP servers) get tokens at /resources/{id}/oauth/token (see
+// resources.mjs).
+//
 // Prints one line `scalekit-auth local provider listening on <url>` once it serves.
 import http from 'node:http';
 import { once } from 'node:events';
 
 import { createProvider, PROVIDER_PATHS } from './provider.mjs';
 import { handleInteraction } from './interactions.mjs';
+import { handleResourceRoute } from './resources.mjs';
 import { handleTestRoute } from './test_routes.mjs';
 import { newSigningKey } from './keys.mjs';
 
@@ -74,6 +78,7 @@ const server = http.createServer(async (req, res) => {
       await handleInteraction(state, req, res, path);
       return;
     }
+    if (await handleResourceRoute(state, req, res, path)) return;
     state.provider.callback()(req, res);
   } catch (err) {
     console.error(err);

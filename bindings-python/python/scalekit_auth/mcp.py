@@ -6,17 +6,17 @@ the metadata document is served at ``/.well-known/oauth-protected-resource[/<pat
 only tokens minted for this resource pass (its id or URL as audience), and a tool that
 needs a scope the token lacks gets ``403`` with ``error="insufficient_scope"``::
 
-    from mcp.server.fastmcp import FastMCP
+    from mcp.server.mcpserver import MCPServer
     from scalekit_auth.mcp import McpAuth, current_identity
 
     auth = McpAuth.from_env(tool_scopes={"add_note": ["notes:write"]})
-    mcp = FastMCP("notes", stateless_http=True)
+    mcp = MCPServer("notes")
 
     @mcp.tool()
     def whoami() -> str:
         return current_identity().user.id
 
-    app = auth.protect(mcp.streamable_http_app())
+    app = auth.protect(mcp.streamable_http_app(stateless_http=True))
 
 Settings: ``SCALEKIT_ENVIRONMENT_URL``, ``SCALEKIT_RESOURCE_ID`` and ``MCP_SERVER_URL``
 (the public URL of the ``/mcp`` endpoint). No client secret is needed.
