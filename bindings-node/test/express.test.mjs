@@ -321,3 +321,33 @@ test('afterCallback keeps app data in the session or denies the login', async ()
   assert.ok(!cyclic.jar.has('skauth_session'))
   assert.equal((await browser.get('/api/me', FETCH)).status, 200)
 })
+
+test('IdP-initiated login: the provider sends the user to the login route, which lands on the relay state', async () => {
+  current = makeApp(VERSIONS['Express 5'])
+  for (const [relay, landing] of [['/api/reports', '/api/reports'], ['//evil.example/x', '/']]) {
+    const start = new URL(`${idp.url}/sso/idp-initiated`)
+    start.search = new URLSearchParams({
+      initiate_login_uri: `${base}/auth/login`, connection_id: 'conn_local', organization_id: 'org_local', relay_state: relay,
+    }).toString()
+    const fromIdp = await fetch(start, { redirect: 'manual' })
+    assert.equal(fromIdp.status, 302)
+    const loginUrl = fromIdp.headers.get('location')
+    assert.ok(loginUrl.startsWith(`${base}/auth/login?idp_initiated_login=`), loginUrl)
+
+    const browser = new Browser(base)
+    const login = await browser.get(loginUrl.slice(base.length), CROSS_SITE)
+    assert.equal(login.status, 302, login.body)
+    const authorize = new URL(login.location)
+    assert.equal(authorize.searchParams.get('connection_id'), 'conn_local')
+    assert.equal(authorize.searchParams.get('organization_id'), 'org_local')
+    assert.notEqual(authorize.searchParams.get('state'), relay, 'the state stays random')
+    const callback = await idp.browse(login.location, 'viewer', `express-idp-initiated-${landing}`)
+    const landed = await browser.get(callback, CROSS_SITE)
+    assert.equal(landed.status, 302, landed.body)
+    assert.equal(landed.location, landing)
+    assert.ok(browser.jar.has('skauth_session'))
+  }
+  // A token this provider did not sign starts nothing.
+  const forged = await new Browser(base).get('/auth/login?idp_initiated_login=eyJhbGciOiJIUzI1NiJ9.e30.x', CROSS_SITE)
+  assert.equal(forged.status, 401)
+})

@@ -267,3 +267,18 @@ test('tests of a Next.js app: a test session cookie passes the proxy and the pag
     await provider.stop()
   }
 })
+
+test('IdP-initiated login through the route handlers lands on the relay state', async () => {
+  const start = new URL(`${idp.url}/sso/idp-initiated`)
+  start.search = new URLSearchParams({ initiate_login_uri: `${BASE}/auth/login`, connection_id: 'conn_local', relay_state: '/dashboard' }).toString()
+  const fromIdp = await fetch(start, { redirect: 'manual' })
+  assert.equal(fromIdp.status, 302)
+  const login = await auth.handlers.GET(request(fromIdp.headers.get('location'), { ...NAVIGATE, 'sec-fetch-site': 'cross-site' }))
+  assert.equal(login.status, 302)
+  assert.equal(new URL(login.headers.get('location')).searchParams.get('connection_id'), 'conn_local')
+  const loginCookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  const callback = await idp.browse(login.headers.get('location'), 'viewer', 'next-idp-initiated')
+  const landed = await auth.handlers.GET(request(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site', cookie: loginCookies }))
+  assert.equal(landed.status, 302)
+  assert.equal(new URL(landed.headers.get('location'), BASE).pathname, '/dashboard')
+})

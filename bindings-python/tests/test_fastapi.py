@@ -12,6 +12,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -396,3 +397,26 @@ def test_the_core_logs_to_the_scalekit_auth_logger_without_tokens(
     assert levels["login"] == logging.INFO
     assert session and not any(session[:40] in m for m in messages)
     assert not any("eyJ" in m for m in messages), "no token in any log line"
+
+
+def test_idp_initiated_login_lands_on_the_relay_state(client: TestClient, idp: Idp) -> None:
+    # The provider sends the user to the app's login route with a token of its own.
+    for relay, landing in [("/api/reports", "/api/reports"), ("//evil.example/x", "/")]:
+        query = urllib.parse.urlencode({
+            "initiate_login_uri": f"{APP}/auth/login", "connection_id": "conn_local",
+            "organization_id": "org_local", "relay_state": relay,
+        })
+        from_idp = httpx.get(f"{idp.url}/sso/idp-initiated?{query}", follow_redirects=False)
+        assert from_idp.status_code == 302
+        login_url = from_idp.headers["location"]
+        assert login_url.startswith(f"{APP}/auth/login?idp_initiated_login=")
+        login = client.get(login_url.removeprefix(APP), headers=CROSS_SITE)
+        assert login.status_code == 302, login.text
+        sent = urllib.parse.parse_qs(urllib.parse.urlsplit(login.headers["location"]).query)
+        assert sent["connection_id"] == ["conn_local"] and sent["organization_id"] == ["org_local"]
+        callback = idp.browse(login.headers["location"], "viewer", f"fastapi-idp-initiated-{landing}")
+        landed = client.get(callback.removeprefix(APP), headers=CROSS_SITE)
+        assert landed.status_code == 302, landed.text
+        assert landed.headers["location"] == landing
+    forged = client.get("/auth/login?idp_initiated_login=eyJhbGciOiJIUzI1NiJ9.e30.x", headers=CROSS_SITE)
+    assert forged.status_code == 401

@@ -11,6 +11,8 @@
 //        expires_in (seconds, may be negative): these two for tests only
 import crypto from 'node:crypto';
 
+import { signJwt } from './keys.mjs';
+
 import { readBody } from './interactions.mjs';
 
 const PATH = /^\/resources\/([A-Za-z0-9_-]{1,64})(\/.*)$/;
@@ -49,19 +51,12 @@ export async function handleResourceRoute(state, req, res, path) {
         client_id: clientId, azp: clientId, scope: scopes.join(' '), scopes,
         iat: Math.min(now, now + lifetime), nbf: Math.min(now, now + lifetime), exp: now + lifetime, jti: crypto.randomUUID(),
       };
-      send(res, 200, { access_token: sign(claims, state.keys[0]), token_type: 'Bearer', expires_in: lifetime, scope: scopes.join(' ') });
+      send(res, 200, { access_token: signJwt(claims, state.keys[0], 'at+jwt'), token_type: 'Bearer', expires_in: lifetime, scope: scopes.join(' ') });
     }
     return true;
   }
   send(res, 404, { error: 'not_found' });
   return true;
-}
-
-function sign(claims, jwk) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${part({ alg: 'RS256', kid: jwk.kid, typ: 'at+jwt' })}.${part(claims)}`;
-  const key = crypto.createPrivateKey({ key: jwk, format: 'jwk' });
-  return `${input}.${crypto.sign('sha256', Buffer.from(input), key).toString('base64url')}`;
 }
 
 function sameSecret(given, expected) {

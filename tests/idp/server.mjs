@@ -11,7 +11,7 @@
 //   IDP_TEST_MODE=1                enables /__test/* (scripted browser, key rotation, faults)
 //
 // Protected resources (MCP servers) get tokens at /resources/{id}/oauth/token (see
-// resources.mjs).
+// resources.mjs); /sso/idp-initiated starts an IdP-initiated login (idp_initiated.mjs).
 //
 // Prints one line `scalekit-auth local provider listening on <url>` once it serves.
 import http from 'node:http';
@@ -19,6 +19,7 @@ import { once } from 'node:events';
 
 import { createProvider, PROVIDER_PATHS } from './provider.mjs';
 import { handleInteraction } from './interactions.mjs';
+import { handleIdpInitiated } from './idp_initiated.mjs';
 import { handleResourceRoute } from './resources.mjs';
 import { handleTestRoute } from './test_routes.mjs';
 import { newSigningKey } from './keys.mjs';
@@ -79,6 +80,7 @@ const server = http.createServer(async (req, res) => {
       return;
     }
     if (await handleResourceRoute(state, req, res, path)) return;
+    if (handleIdpInitiated(state, req, res, path)) return;
     state.provider.callback()(req, res);
   } catch (err) {
     console.error(err);

@@ -164,3 +164,36 @@ async fn abandoned_logins_scripts_and_cross_site_logout() {
     assert_eq!(page.status, 302);
     assert_eq!(user.get(&format!("{}/dashboard", app.url), &[HTML]).await.status, 302, "logged out");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_initiated_login_lands_on_the_relay_state() {
+    let app = start().await;
+    let no_redirects =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for (relay, landing) in [("/admin", "/admin"), ("//evil.example/x", "/")] {
+        let mut start = url::Url::parse(&format!("{}/sso/idp-initiated", app.idp.url)).unwrap();
+        start
+            .query_pairs_mut()
+            .append_pair("initiate_login_uri", &format!("{}/auth/login", app.url))
+            .append_pair("connection_id", "conn_local")
+            .append_pair("relay_state", relay);
+        // The provider sends the user to the app's login route with a token of its own.
+        let from_idp = no_redirects.get(start.as_str()).send().await.unwrap();
+        assert_eq!(from_idp.status(), 302);
+        let login_url = from_idp.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            login_url.starts_with(&format!("{}/auth/login?idp_initiated_login=", app.url)),
+            "{login_url}"
+        );
+
+        let mut browser = Browser::new();
+        let login = browser.get(&login_url, &[HTML]).await;
+        assert_eq!(login.status, 302, "{}", login.body);
+        let authorize = login.location.unwrap();
+        assert!(authorize.contains("connection_id=conn_local"), "{authorize}");
+        let callback = app.idp.browse(&authorize, "admin", &format!("axum-idp-initiated-{landing}")).await;
+        let landed = browser.get(&callback, &[HTML]).await;
+        assert_eq!(landed.status, 302, "{}", landed.body);
+        assert_eq!(landed.location.as_deref(), Some(landing));
+    }
+}
