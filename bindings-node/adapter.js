@@ -119,25 +119,37 @@ function reporter(onError) {
 }
 
 /**
- * The callback route's decision: with an `afterCallback(login, request)` hook, the login
- * is exchanged first, the hook decides (its return value kept in the session, a thrown
- * LoginDeniedError refusing the login), and only then does the session open.
+ * The callback route's decision: with an `afterCallback(login, request, ...extra)` hook,
+ * the login is exchanged first, the hook decides (its return value kept in the session, a
+ * thrown LoginDeniedError refusing the login), and only then does the session open. An app
+ * with sessions of its own (Modular SSO) returns `false` (having set its own cookie on
+ * Express's `res`) or its own `Response` (Fetch API): no session opens, and that response
+ * is `decision.ownResponse`.
  */
-async function callbackDecision(engine, parts, afterCallback, request) {
+async function callbackDecision(engine, parts, afterCallback, request, ...extra) {
   if (!afterCallback) return engine.handleCallback(parts)
   const pending = await engine.beginCallback(parts)
   let appData = null
   let deny = null
+  let ownSession = false
+  let ownResponse = null
   const login = pending.result
   if (login) {
     try {
-      appData = (await afterCallback(login, request)) ?? null
+      appData = (await afterCallback(login, request, ...extra)) ?? null
     } catch (error) {
       if (!(error instanceof LoginDeniedError)) throw error
       deny = error.message || 'This sign-in is not allowed.'
     }
   }
-  return engine.finishCallback(parts, pending, appDataJson(appData), deny)
+  if (appData === false || (typeof Response === 'function' && appData instanceof Response)) {
+    ownSession = true
+    ownResponse = appData === false ? null : appData
+    appData = null
+  }
+  const decision = await engine.finishCallback(parts, pending, appDataJson(appData), deny, !ownSession)
+  if (ownResponse && decision.errorCode == null) decision.ownResponse = ownResponse
+  return decision
 }
 
 /** The hook's app data as JSON text: V8 measures what it can serialize, so data too deep

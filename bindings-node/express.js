@@ -159,7 +159,7 @@ function createScalekitExpress(options = {}) {
     '/signup': { methods: ['GET', 'HEAD'], decide: (parts) => engine.handleLogin(parts, true) },
     '/callback': {
       methods: ['GET', 'HEAD'],
-      decide: (parts, req) => callbackDecision(engine, parts, options.afterCallback, req),
+      decide: (parts, req, res) => callbackDecision(engine, parts, options.afterCallback, req, res),
     },
     '/logout': { methods: null, decide: (parts) => engine.handleLogout(parts) },
     // The provider's back-channel logout (OpenID Back-Channel Logout): ends the sessions
@@ -185,7 +185,7 @@ function createScalekitExpress(options = {}) {
     if (!route && misplaced && routeAt(pathOf(req))) return next(mountedBelow(req.baseUrl, prefix))
     if (!route || (route.methods && !route.methods.includes(req.method))) return next()
     try {
-      const decision = await route.decide(requestParts(req), req)
+      const decision = await route.decide(requestParts(req), req, res)
       if (decision.kind !== 'continue' && decision.errorCode != null) return await answer(decision, req, res, next)
       await report(decision, req)
       respond(res, decision)

@@ -86,8 +86,11 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
    * Runs once a login's tokens are validated, before its session opens: return data to
    * keep in the session (`identity.appData` on every request; JSON, at most 2 KiB) or
    * nothing; throw a `LoginDeniedError` with a reason for the user to refuse the login.
+   * An app with sessions of its own (Modular SSO) opens none here: on Express it sets its
+   * own cookie on `res` (the third argument) and returns `false`; on the Fetch API and
+   * Next.js it returns its own `Response`.
    */
-  afterCallback?: (login: AuthResult, request: any) => unknown | Promise<unknown>
+  afterCallback?: (login: AuthResult, request: any, res?: any) => unknown | Promise<unknown>
   /** Where the core's log events go (see `setLogger`; one logger per process). */
   logger?: Logger | null
 }

@@ -120,9 +120,11 @@ export declare class NativeSessionEngine {
   beginCallback(request: RequestParts): Promise<NativePendingLogin>
   /**
    * The callback route's second step: opens the session of `pending` with `appDataJson`
-   * (JSON text) kept in it, or refuses the login when `deny` gives a reason.
+   * (JSON text) kept in it, or refuses the login when `deny` gives a reason;
+   * `openSession: false` accepts it without a session of the engine's (the app keeps
+   * its own).
    */
-  finishCallback(request: RequestParts, pending: NativePendingLogin, appDataJson?: string | undefined | null, deny?: string | undefined | null): Promise<Decision>
+  finishCallback(request: RequestParts, pending: NativePendingLogin, appDataJson?: string | undefined | null, deny?: string | undefined | null, openSession?: boolean | undefined | null): Promise<Decision>
   handleLogout(request: RequestParts): Promise<Decision>
   /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
   handleBackchannelLogout(method: string, body: string): Promise<Decision>

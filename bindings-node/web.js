@@ -117,6 +117,8 @@ function createScalekitWeb(options = {}) {
   // The response to a decision: for a refusal, the app's own from `onError` when it
   // returns a Response (with the decision's cookies), else the engine's.
   async function answerOf(decision, request) {
+    // The app's own answer to a login it keeps a session of its own for (afterCallback).
+    if (decision.ownResponse) return withCookies(decision.ownResponse, decision.setCookies)
     const custom = await report(decision, request)
     const refusal = decision.isRefusal
     if (refusal && custom instanceof Response) return withCookies(custom, decision.setCookies)

@@ -220,7 +220,9 @@ impl NativeSessionEngine {
     }
 
     /// The callback route's second step: opens the session of `pending` with `appDataJson`
-    /// (JSON text) kept in it, or refuses the login when `deny` gives a reason.
+    /// (JSON text) kept in it, or refuses the login when `deny` gives a reason;
+    /// `openSession: false` accepts it without a session of the engine's (the app keeps
+    /// its own).
     #[napi]
     pub async fn finish_callback(
         &self,
@@ -228,6 +230,7 @@ impl NativeSessionEngine {
         pending: &NativePendingLogin,
         app_data_json: Option<String>,
         deny: Option<String>,
+        open_session: Option<bool>,
     ) -> napi::Result<Decision> {
         // Text, not a converted JS object: the parser bounds nesting, so no app data can
         // exhaust the native stack.
@@ -237,6 +240,7 @@ impl NativeSessionEngine {
             .map_err(|e| crate::errors::invalid_argument(format!("the app data is not JSON: {e}")))?;
         let verdict = match (deny, app_data.filter(|d| !d.is_null())) {
             (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
+            (None, _) if open_session == Some(false) => scalekit_auth::LoginVerdict::WithoutSession,
             (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(data),
             (None, None) => scalekit_auth::LoginVerdict::Allow,
         };

@@ -351,3 +351,24 @@ test('IdP-initiated login: the provider sends the user to the login route, which
   const forged = await new Browser(base).get('/auth/login?idp_initiated_login=eyJhbGciOiJIUzI1NiJ9.e30.x', CROSS_SITE)
   assert.equal(forged.status, 401)
 })
+
+test('an app with sessions of its own gets the verified user and opens its own (Modular SSO)', async () => {
+  current = makeApp(VERSIONS['Express 5'], {
+    afterCallback: (login, req, res) => {
+      res.cookie('myapp_session', `user=${login.user.id}`, { httpOnly: true, sameSite: 'lax' })
+      return false
+    },
+  })
+  const browser = new Browser(base)
+  const login = await browser.get('/auth/login?login_hint=ada%40acme.com&domain_hint=acme.com&return_to=%2Fhome', SAME_ORIGIN)
+  const sent = new URL(login.location).searchParams
+  assert.equal(sent.get('login_hint'), 'ada@acme.com')
+  assert.equal(sent.get('domain_hint'), 'acme.com')
+  const callback = await idp.browse(login.location, 'ada@acme.com', 'express-own-session')
+  const landed = await browser.get(callback, CROSS_SITE)
+  assert.equal(landed.status, 302, landed.body)
+  assert.equal(landed.location, '/home')
+  assert.equal(decodeURIComponent(browser.jar.get('myapp_session')), 'user=usr_ada@acme.com')
+  assert.ok(!browser.jar.has('skauth_session'))
+  assert.deepEqual(loginCookies(browser), [], 'the login cookie is cleared')
+})

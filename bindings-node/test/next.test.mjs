@@ -282,3 +282,24 @@ test('IdP-initiated login through the route handlers lands on the relay state', 
   assert.equal(landed.status, 302)
   assert.equal(new URL(landed.headers.get('location'), BASE).pathname, '/dashboard')
 })
+
+test('an app with sessions of its own answers the callback itself (Modular SSO)', async () => {
+  const { createScalekitNext } = require('../next.js')
+  const own = createScalekitNext({
+    environmentUrl: idp.url, clientId: idp.clientId, clientSecret: idp.clientSecret,
+    redirectUri: `${BASE}/auth/callback`, sessionSecret: 'next-unit-test-session-secret-0123456789',
+    afterCallback: (login) => new Response(null, {
+      status: 303, headers: { location: '/home', 'set-cookie': `myapp_session=${login.user.id}; HttpOnly; Path=/` },
+    }),
+  })
+  const login = await own.handlers.GET(request('/auth/login?return_to=%2Fdashboard', SAME_ORIGIN))
+  const loginCookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  const callback = await idp.browse(login.headers.get('location'), 'ada', 'next-own-session')
+  const landed = await own.handlers.GET(request(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site', cookie: loginCookies }))
+  assert.equal(landed.status, 303)
+  assert.equal(landed.headers.get('location'), '/home')
+  const cookies = landed.headers.getSetCookie()
+  assert.ok(cookies.some((c) => c.startsWith('myapp_session=usr_ada;')), cookies.join('\n'))
+  assert.ok(!cookies.some((c) => c.startsWith('skauth_session=')), 'no session of the package opens')
+  assert.ok(cookies.some((c) => c.startsWith('skauth_login_') && /Max-Age=0/i.test(c)), 'the login cookie is cleared')
+})

@@ -231,8 +231,10 @@ impl SessionEngine {
     }
 
     /// The callback route's second step: opens the session of `pending` with `app_data`
-    /// (JSON-compatible) kept in it, or refuses the login when `deny` gives a reason.
-    #[pyo3(signature = (method, path_and_query, headers, pending, app_data=None, deny=None))]
+    /// (JSON-compatible) kept in it, or refuses the login when `deny` gives a reason;
+    /// `open_session=False` accepts it without a session of the engine's (the app keeps
+    /// its own).
+    #[pyo3(signature = (method, path_and_query, headers, pending, app_data=None, deny=None, open_session=true))]
     #[allow(clippy::too_many_arguments)] // the request parts and the verdict
     fn finish_callback<'py>(
         &self,
@@ -243,9 +245,11 @@ impl SessionEngine {
         pending: &PendingLogin,
         app_data: Option<&Bound<'py, PyAny>>,
         deny: Option<String>,
+        open_session: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let verdict = match (deny, app_data.filter(|d| !d.is_none())) {
             (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
+            (None, _) if !open_session => scalekit_auth::LoginVerdict::WithoutSession,
             (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(from_py(data)?),
             (None, None) => scalekit_auth::LoginVerdict::Allow,
         };

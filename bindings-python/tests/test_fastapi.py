@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.testclient import TestClient
 
 import scalekit_auth as sk
@@ -420,3 +420,30 @@ def test_idp_initiated_login_lands_on_the_relay_state(client: TestClient, idp: I
         assert landed.headers["location"] == landing
     forged = client.get("/auth/login?idp_initiated_login=eyJhbGciOiJIUzI1NiJ9.e30.x", headers=CROSS_SITE)
     assert forged.status_code == 401
+
+
+def test_an_app_with_sessions_of_its_own_gets_the_user_and_answers_itself(idp: Idp) -> None:
+    """Modular SSO: the hook receives the verified user and answers with the app's own
+    session; no session of this package's opens."""
+
+    async def after_callback(request: Request, login: sk.AuthResult) -> Response:
+        answer = RedirectResponse("/home", status_code=303)
+        answer.set_cookie("myapp_session", f"user={login.user.id}", httponly=True)
+        return answer
+
+    app = FastAPI()
+    auth = ScalekitFastAPI.from_settings(
+        environment_url=idp.url, client_id=idp.client_id, client_secret=idp.client_secret,
+        redirect_uri=REDIRECT_URI, session_secret=SESSION_SECRET, after_callback=after_callback,
+    )
+    auth.install(app)
+    with TestClient(app, base_url=APP, follow_redirects=False) as client:
+        login = client.get("/auth/login?login_hint=ada%40acme.com&domain_hint=acme.com", headers=SAME_ORIGIN)
+        sent = urllib.parse.parse_qs(urllib.parse.urlsplit(login.headers["location"]).query)
+        assert sent["login_hint"] == ["ada@acme.com"] and sent["domain_hint"] == ["acme.com"]
+        callback = idp.browse(login.headers["location"], "ada@acme.com", "fastapi-own-session")
+        landed = client.get(callback.removeprefix(APP), headers=CROSS_SITE)
+        assert landed.status_code == 303 and landed.headers["location"] == "/home"
+        assert client.cookies.get("myapp_session", "").strip('"') == "user=usr_ada@acme.com"
+        assert "skauth_session" not in client.cookies
+        assert not [name for name in client.cookies if name.startswith("skauth_login_")], "the login cookie is cleared"

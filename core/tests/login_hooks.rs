@@ -138,3 +138,21 @@ async fn with_strict_cookies_the_callback_lands_through_a_same_site_page() {
     let policy = decision.headers().into_iter().find(|(n, _)| *n == "content-security-policy");
     assert!(policy.is_some_and(|(_, v)| v.contains("default-src 'none'")));
 }
+
+#[tokio::test]
+async fn an_app_with_sessions_of_its_own_gets_the_verified_user_and_no_session_opens() {
+    let f = fixture().await;
+    let mut jar = Jar::default();
+    let state = start_login(&f, &mut jar, "/welcome").await;
+    let (path, cookie) = (format!("/auth/callback?code=c&state={state}"), jar.header());
+    let request = callback(&path, &cookie);
+    let pending = f.engine.begin_callback(&request).await;
+    assert_eq!(pending.result.as_ref().unwrap().user.email.as_deref(), Some("jane@acme.com"));
+    let decision = f.engine.finish_callback(&request, pending, LoginVerdict::WithoutSession).await;
+    assert!(decision.error.is_none(), "{:?}", decision.error);
+    assert!(matches!(&decision.action, Action::Redirect(to) if to == "/welcome"));
+    jar.apply(&decision.set_cookies);
+    assert!(jar.names().is_empty(), "the login cookie is cleared and no session set: {:?}", jar.names());
+    let after = f.engine.authenticate(Some(&jar.header()), None).await;
+    assert_eq!(after.result.unwrap_err().code(), "session_missing");
+}

@@ -359,6 +359,7 @@ class SessionEngine:
         pending: PendingLogin,
         app_data: Any = None,
         deny: str | None = None,
+        open_session: bool = True,
     ) -> Awaitable[Decision]: ...
     def test_session_cookie(self, provider: LocalProvider, options: Mapping[str, Any] | None = None) -> str: ...
     @property

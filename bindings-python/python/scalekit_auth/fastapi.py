@@ -42,9 +42,12 @@ __all__ = ["AfterCallback", "ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
 #: its session opens. Return a JSON-compatible mapping to keep in the session
 #: (``identity.app_data`` on every request; at most 2 KiB) or ``None``; raise
 #: :class:`~scalekit_auth.LoginDeniedError` with a reason for the user to refuse the login.
-#: May be async.
+#: An app that keeps its own sessions (Modular SSO) returns a ``Response`` instead: no
+#: session of this package's opens, and that response (with the app's own session cookie)
+#: is the answer. May be async.
 AfterCallback = Callable[
-    [Request, AuthResult], Mapping[str, Any] | None | Awaitable[Mapping[str, Any] | None]
+    [Request, AuthResult],
+    Mapping[str, Any] | Response | None | Awaitable[Mapping[str, Any] | Response | None],
 ]
 
 #: ``on_error(request, error, retry_path)``: the app's own answer to a refused request
@@ -374,7 +377,7 @@ class ScalekitFastAPI:
         if self.after_callback is None:
             return await self._answer(request, await self.engine.handle_callback(*parts))
         pending = await self.engine.begin_callback(*parts)
-        app_data: Mapping[str, Any] | None = None
+        app_data: Mapping[str, Any] | Response | None = None
         deny: str | None = None
         if pending.result is not None:
             try:
@@ -382,6 +385,14 @@ class ScalekitFastAPI:
                 app_data = await verdict if inspect.isawaitable(verdict) else verdict
             except LoginDeniedError as denied:
                 deny = str(denied) or "This sign-in is not allowed."
+        if isinstance(app_data, Response):
+            # The app keeps its own session: the login transaction ends here, none opens.
+            decision = await self.engine.finish_callback(*parts, pending, None, deny, open_session=False)
+            if decision.error is not None:
+                return await self._answer(request, decision)
+            for cookie in decision.set_cookies:
+                app_data.headers.append("set-cookie", cookie)
+            return app_data
         if app_data is not None and not isinstance(app_data, Mapping):
             raise TypeError(
                 "after_callback must return a mapping (the app data kept in the session) or None, "

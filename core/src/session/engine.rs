@@ -270,6 +270,10 @@ pub enum LoginVerdict {
     AllowWith(serde_json::Value),
     /// Refuse the login (`login_denied`, 403); the reason is shown to the user.
     Deny(String),
+    /// Accept the login without a session of the engine's: the app, which keeps its own
+    /// sessions and uses Scalekit for enterprise sign-in only (Modular SSO), creates one
+    /// from the verified user. The login transaction is cleared, no session cookie set.
+    WithoutSession,
 }
 
 /// Where to send the browser to finish logging out, and the cookies that end the session.
@@ -556,6 +560,7 @@ impl SessionEngine {
         let result = match (result, verdict) {
             (Err(err), _) => Err(err),
             (Ok(_), LoginVerdict::Deny(reason)) => Err(Error::LoginDenied(reason)),
+            (Ok(result), LoginVerdict::WithoutSession) => Ok(result.user),
             (Ok(result), verdict) => {
                 let app = match verdict {
                     LoginVerdict::AllowWith(value) => Some(value),
