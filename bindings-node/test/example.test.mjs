@@ -55,3 +55,34 @@ test('the example logs in, shows its pages and logs out', async () => {
   assert.equal(logins.length, 3)
   assert.ok(restless.cookieHeader().length < 4096, `${restless.cookieHeader().length} bytes`)
 })
+
+test('sign in with SSO routes a work email to its organization', async () => {
+  let app
+  const server = http.createServer((req, res) => app(req, res))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${server.address().port}`
+  const idp = await startIdp({ redirectUris: [`${base}/auth/callback`], postLogoutUris: [`${base}/`] })
+  try {
+    app = createApp({
+      environmentUrl: idp.url, clientId: idp.clientId, clientSecret: idp.clientSecret,
+      redirectUri: `${base}/auth/callback`, sessionSecret: 'example-sso-test-session-secret-0123456789',
+    })
+    const browser = new Browser(base)
+    const sameOrigin = { ...NAVIGATE, 'sec-fetch-site': 'same-origin' }
+    assert.match((await browser.get('/sso', NAVIGATE)).body, /name="email"/)
+    const toLogin = await browser.get('/sso?email=ada%40acme.com', sameOrigin)
+    const login = await browser.get(toLogin.location, sameOrigin)
+    const sent = new URL(login.location).searchParams
+    assert.equal(sent.get('login_hint'), 'ada@acme.com')
+    assert.equal(sent.get('domain_hint'), 'acme.com')
+    const callback = await idp.browse(login.location, 'ada@acme.com', 'example-sso')
+    assert.equal((await browser.get(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site' })).location, '/dashboard')
+    const me = JSON.parse((await browser.get('/api/me', FETCH)).body)
+    assert.equal(me.user.organizationId, 'org_acme')
+    assert.equal(me.user.connectionId, 'conn_acme_okta')
+  } finally {
+    idp.stop()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import urllib.parse
 from types import ModuleType
 
 import pytest
@@ -59,3 +60,20 @@ def test_the_example_logs_in_shows_pages_and_logs_out(idp: Idp, monkeypatch: pyt
     assert len(logins) == 3
     header = "; ".join(f"{k}={v}" for k, v in restless.cookies.items())
     assert len(header) < 4096, len(header)
+
+
+def test_sign_in_with_sso_routes_a_work_email_to_its_organization(idp: Idp, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = load_example(idp, monkeypatch)
+    client = TestClient(example.app, base_url=APP, follow_redirects=False)
+    assert 'name="email"' in client.get("/sso", headers=NAVIGATE).text
+    assert "Enter your work email" in client.get("/sso?email=nobody", headers=NAVIGATE).text
+    to_login = client.get("/sso?email=ada%40acme.com", headers=SAME_ORIGIN)
+    assert to_login.headers["location"].startswith("/auth/login?")
+    login = client.get(to_login.headers["location"], headers=SAME_ORIGIN)
+    sent = urllib.parse.parse_qs(urllib.parse.urlsplit(login.headers["location"]).query)
+    assert sent["login_hint"] == ["ada@acme.com"] and sent["domain_hint"] == ["acme.com"]
+    callback = idp.browse(login.headers["location"], "ada@acme.com", "example-sso")
+    assert client.get(callback.removeprefix(APP), headers=CROSS_SITE).headers["location"] == "/dashboard"
+    me = client.get("/api/me", headers=FETCH).json()
+    assert me["user"]["organization_id"] == "org_acme" and me["user"]["connection_id"] == "conn_acme_okta"
+    assert "Organization: org_acme" in client.get("/dashboard", headers=NAVIGATE).text

@@ -28,7 +28,20 @@ function createApp(options = {}) {
   app.get('/', auth.optionalAuth(), (req, res) => {
     res.send(req.auth
       ? page('scalekit-auth on Express', `<p>Signed in as <b>${escape(req.auth.user.email ?? req.auth.user.id)}</b>.</p>${LOGOUT}`)
-      : page('scalekit-auth on Express', '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or <a href="/auth/signup">sign up</a></p>'))
+      : page('scalekit-auth on Express', '<p>Not signed in.</p><p><a href="/auth/login">Log in</a>, <a href="/auth/signup">sign up</a> or <a href="/sso">sign in with SSO</a></p>'))
+  })
+
+  // Enterprise sign-in: the work email's domain routes the user to their organization's
+  // identity provider (Scalekit's domain_hint), the email fills in its login form.
+  app.get('/sso', (req, res) => {
+    const email = typeof req.query.email === 'string' ? req.query.email.trim() : ''
+    const domain = email.includes('@') ? email.split('@').pop().toLowerCase() : ''
+    if (domain) {
+      const query = new URLSearchParams({ login_hint: email, domain_hint: domain, return_to: '/dashboard' })
+      return res.redirect(302, `/auth/login?${query}`)
+    }
+    const error = email ? '<p role="alert">Enter your work email.</p>' : ''
+    res.send(page('Sign in with SSO', `${error}<form method="get" action="/sso"><label>Work email <input type="email" name="email" required autocomplete="email"></label> <button type="submit">Continue</button></form>`))
   })
 
   app.get('/dashboard', auth.requireAuth(), (req, res) => {

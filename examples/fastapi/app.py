@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import os
+import urllib.parse
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from scalekit_auth import Identity
 from scalekit_auth.fastapi import ScalekitFastAPI
@@ -37,10 +38,24 @@ def page(title: str, body: str) -> HTMLResponse:
 @app.get("/", response_class=HTMLResponse)
 async def home(me: Identity | None = Depends(auth.optional_user)) -> HTMLResponse:
     if me is None:
-        return page("scalekit-auth on FastAPI", '<p>Not signed in.</p><p><a href="/auth/login">Log in</a> or '
-                    '<a href="/auth/signup">sign up</a></p>')
+        return page("scalekit-auth on FastAPI", '<p>Not signed in.</p><p><a href="/auth/login">Log in</a>, '
+                    '<a href="/auth/signup">sign up</a> or <a href="/sso">sign in with SSO</a></p>')
     who = html.escape(me.user.email or me.user.id)
     return page("scalekit-auth on FastAPI", f"<p>Signed in as <b>{who}</b>.</p>{LOG_OUT}")
+
+
+@app.get("/sso", response_class=HTMLResponse, response_model=None)
+async def sso(email: str = "") -> HTMLResponse | RedirectResponse:
+    """Enterprise sign-in: the work email's domain routes the user to their organization's
+    identity provider (Scalekit's domain_hint), the email fills in its login form."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if "@" in email and domain:
+        query = urllib.parse.urlencode({"login_hint": email.strip(), "domain_hint": domain, "return_to": "/dashboard"})
+        return RedirectResponse(f"/auth/login?{query}", status_code=302)
+    error = '<p role="alert">Enter your work email.</p>' if email else ""
+    form = ('<form method="get" action="/sso"><label>Work email <input type="email" name="email" required '
+            'autocomplete="email"></label> <button type="submit">Continue</button></form>')
+    return page("Sign in with SSO", error + form)
 
 
 @app.get("/dashboard", response_class=HTMLResponse)

@@ -7,6 +7,18 @@ const ROLES = {
 const DEFAULT_ROLES = { roles: ['member'], permissions: [] };
 export const ORGANIZATION_ID = 'org_local';
 export const CONNECTION_ID = 'conn_local';
+// Enterprise SSO: users of these email domains sign in through their organization's
+// connection (as a Scalekit organization with a verified domain), everyone else through
+// the local one.
+export const SSO_DOMAINS = {
+  'acme.com': { organizationId: 'org_acme', connectionId: 'conn_acme_okta' },
+};
+
+/** The organization and connection an account signs in through. */
+export function organizationOf(accountId) {
+  const domain = accountId.replace(/^usr_/, '').split('@')[1] ?? '';
+  return SSO_DOMAINS[domain] ?? { organizationId: ORGANIZATION_ID, connectionId: CONNECTION_ID };
+}
 
 /** The account id (`sub`) for a username typed at the login page. */
 export function accountIdFor(username) {
@@ -39,7 +51,7 @@ export async function findAccount(_ctx, accountId) {
     async claims() {
       return {
         sub: accountId,
-        oid: ORGANIZATION_ID,
+        oid: organizationOf(accountId).organizationId,
         email: profile.email,
         email_verified: true,
         name: profile.name,

@@ -1,6 +1,6 @@
 // The provider's own screens: a login form (any username), and consent granted
 // automatically, since the apps here are first-party.
-import { accountIdFor, CONNECTION_ID } from './accounts.mjs';
+import { accountIdFor, organizationOf } from './accounts.mjs';
 import { loginPage } from './pages.mjs';
 
 /** The request body as text, refusing more than 64 KiB. */
@@ -30,7 +30,7 @@ export async function handleInteraction(state, req, res, path) {
       return;
     }
     await provider.interactionFinished(
-      req, res, { login: { accountId, amr: [CONNECTION_ID] } }, { mergeWithLastSubmission: false },
+      req, res, { login: { accountId, amr: [organizationOf(accountId).connectionId] } }, { mergeWithLastSubmission: false },
     );
     return;
   }

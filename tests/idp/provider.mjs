@@ -4,7 +4,7 @@
 // tokens for `offline_access`; client credentials; RP-initiated logout.
 import Provider from 'oidc-provider';
 
-import { accountProfile, findAccount, ORGANIZATION_ID } from './accounts.mjs';
+import { accountProfile, findAccount, organizationOf } from './accounts.mjs';
 import { logoutPage, logoutSuccessPage } from './pages.mjs';
 
 export const PROVIDER_PATHS = {
@@ -61,7 +61,7 @@ export function createProvider(issuer, keys, settings) {
       const scopes = (token.scope ?? '').split(' ').filter(Boolean);
       if (!token.accountId) return { scopes };
       const { roles, permissions } = accountProfile(token.accountId);
-      return { oid: ORGANIZATION_ID, sid: token.sessionUid, scopes, roles, permissions };
+      return { oid: organizationOf(token.accountId).organizationId, sid: token.sessionUid, scopes, roles, permissions };
     },
     features: {
       devInteractions: { enabled: false },
