@@ -66,6 +66,13 @@ export interface McpAuth {
    * the JSON body itself when `express.json()` did not run before it.
    */
   protect(): RequestHandler
+  /** Fetch API: the metadata `Response` for a request of one of its paths, else `null`. */
+  metadataResponse(request: Request): Response | null
+  /**
+   * Fetch API: checks a call; the caller and the parsed JSON body (for the MCP SDK's
+   * web-standard transport), or the 401/403 `Response` to answer.
+   */
+  authorizeRequest(request: Request): Promise<{ authInfo: McpAuthInfo; body: unknown; response?: undefined } | { response: Response; authInfo?: undefined; body?: undefined }>
 }
 
 /** Protection for one MCP server; each setting not passed comes from its variable. */

@@ -88,7 +88,49 @@ function createMcpAuth(options = {}) {
     }
   }
 
-  return { server, router, protect }
+  /**
+   * The Fetch-API side (Next.js route handlers, any `Request`/`Response` server): the
+   * metadata `Response` for a request of one of its paths, else `null`.
+   */
+  function metadataResponse(request) {
+    const { pathname } = new URL(request.url)
+    if (!metadataPaths.has(pathname)) return null
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, OPTIONS' }
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors })
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response(null, { status: 405, headers: { allow: 'GET, OPTIONS' } })
+    }
+    return Response.json(server.metadata(), { headers: { ...cors, 'cache-control': 'max-age=300' } })
+  }
+
+  /**
+   * Checks a Fetch-API call: `{ authInfo, body }` (the caller and the parsed JSON body, for
+   * the MCP SDK's web-standard transport) or `{ response }`, the 401/403 to answer.
+   */
+  async function authorizeRequest(request) {
+    const needed = [...scopes]
+    let body
+    if (request.method === 'POST') {
+      const text = await request.text()
+      if (text.length > MAX_BODY) {
+        return { response: Response.json({ error: 'invalid_request', message: 'The request is too large.' }, { status: 413 }) }
+      }
+      try {
+        body = JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      for (const tool of calledTools(body)) needed.push(...(toolScopes[tool] ?? []))
+    }
+    const authorization = request.headers.get('authorization') ?? undefined
+    const decision = server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
+    if (decision.kind !== 'continue' || !decision.identity) {
+      return { response: new Response(decision.body ?? '', { status: decision.status, headers: decision.headers }) }
+    }
+    return { authInfo: authInfo(decision.identity, settings.resourceUrl), body }
+  }
+
+  return { server, router, protect, metadataResponse, authorizeRequest }
 }
 
 /**

@@ -98,3 +98,29 @@ test('a missing setting names its option and variable', () => {
     if (saved !== undefined) process.env.SCALEKIT_RESOURCE_ID = saved
   }
 })
+
+test('the Fetch-API side: metadata responses and checked calls for route handlers', async () => {
+  const auth = createMcpAuth({
+    environmentUrl: provider.url, resourceId: RESOURCE_ID, resourceUrl: 'https://mcp.example.com/mcp',
+    toolScopes: { add_note: ['notes:write'] },
+  })
+  const doc = auth.metadataResponse(new Request('https://mcp.example.com/.well-known/oauth-protected-resource/mcp'))
+  assert.equal(doc.status, 200)
+  assert.equal((await doc.json()).resource, 'https://mcp.example.com/mcp')
+  assert.equal(auth.metadataResponse(new Request('https://mcp.example.com/mcp')), null)
+
+  const post = (tool, token) => new Request('https://mcp.example.com/mcp', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } }),
+  })
+  const missing = await auth.authorizeRequest(post('whoami'))
+  assert.equal(missing.response.status, 401)
+  assert.match(missing.response.headers.get('www-authenticate'), /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/)
+  const iss = `${provider.url}/resources/${RESOURCE_ID}`
+  const reader = provider.mint({ sub: 'usr_ada', iss, aud: [RESOURCE_ID], scopes: ['notes:read'] })
+  const ok = await auth.authorizeRequest(post('whoami', reader))
+  assert.equal(ok.authInfo.extra.userId, 'usr_ada')
+  assert.equal(ok.body.params.name, 'whoami')
+  assert.equal((await auth.authorizeRequest(post('add_note', reader))).response.status, 403)
+})
