@@ -186,6 +186,8 @@ function createScalekitExpress(options = {}) {
     if (!route || (route.methods && !route.methods.includes(req.method))) return next()
     try {
       const decision = await route.decide(requestParts(req), req, res)
+      // An afterCallback hook of an app with sessions of its own may have answered.
+      if (res.headersSent || res.writableEnded) return
       if (decision.kind !== 'continue' && decision.errorCode != null) return await answer(decision, req, res, next)
       await report(decision, req)
       respond(res, decision)

@@ -62,21 +62,32 @@ function createMcpAuth(options = {}) {
     res.status(200).json(server.metadata())
   }
 
+  const decide = async (authorization, needed) =>
+    server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
+
+  /** The scopes of the tools a body calls; every tool's when it cannot be read (another
+   * parser, the SDK's, might still find a call in it). */
+  function toolScopesOf(body) {
+    const tools = calledTools(body) ?? Object.keys(toolScopes)
+    return tools.flatMap((tool) => (Object.hasOwn(toolScopes, tool) ? toolScopes[tool] : []))
+  }
+
   /** Lets in calls with a token minted for this resource (and the scopes their tools need). */
   function protect() {
     return async (req, res, next) => {
       if (req.method === 'OPTIONS') return next() // a CORS preflight carries no token
       try {
-        const needed = [...scopes]
-        if (Object.keys(toolScopes).length > 0 && req.method === 'POST') {
-          if (req.body === undefined) req.body = await jsonBody(req)
-          for (const tool of calledTools(req.body)) needed.push(...(toolScopes[tool] ?? []))
-        }
+        // The token first: nothing is read for a caller without one.
         const authorization = req.headers.authorization
-        const decision = server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
+        let decision = await decide(authorization, scopes)
+        if (decision.kind === 'continue' && Object.keys(toolScopes).length > 0 && req.method === 'POST') {
+          if (req.body === undefined) req.body = await jsonBody(req)
+          const extra = toolScopesOf(req.body)
+          if (extra.length > 0) decision = await decide(authorization, [...scopes, ...extra])
+        }
         if (decision.kind !== 'continue' || !decision.identity) {
           res.status(decision.status)
-          for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value)
+          for (const [name, value] of Object.entries({ ...decision.headers, ...EXPOSE })) res.setHeader(name, value)
           return res.end(decision.body ?? '')
         }
         req.auth = authInfo(decision.identity, settings.resourceUrl)
@@ -108,11 +119,15 @@ function createMcpAuth(options = {}) {
    * the MCP SDK's web-standard transport) or `{ response }`, the 401/403 to answer.
    */
   async function authorizeRequest(request) {
-    const needed = [...scopes]
+    const refusal = (decision) =>
+      ({ response: new Response(decision.body ?? '', { status: decision.status, headers: { ...decision.headers, ...EXPOSE } }) })
+    const authorization = request.headers.get('authorization') ?? undefined
+    let decision = await decide(authorization, scopes)
+    if (decision.kind !== 'continue') return refusal(decision)
     let body
     if (request.method === 'POST') {
-      const text = await request.text()
-      if (text.length > MAX_BODY) {
+      const text = await boundedText(request)
+      if (text === null) {
         return { response: Response.json({ error: 'invalid_request', message: 'The request is too large.' }, { status: 413 }) }
       }
       try {
@@ -120,13 +135,10 @@ function createMcpAuth(options = {}) {
       } catch {
         body = undefined
       }
-      for (const tool of calledTools(body)) needed.push(...(toolScopes[tool] ?? []))
+      const extra = Object.keys(toolScopes).length > 0 ? toolScopesOf(body) : []
+      if (extra.length > 0) decision = await decide(authorization, [...scopes, ...extra])
     }
-    const authorization = request.headers.get('authorization') ?? undefined
-    const decision = server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
-    if (decision.kind !== 'continue' || !decision.identity) {
-      return { response: new Response(decision.body ?? '', { status: decision.status, headers: decision.headers }) }
-    }
+    if (decision.kind !== 'continue' || !decision.identity) return refusal(decision)
     return { authInfo: authInfo(decision.identity, settings.resourceUrl), body }
   }
 
@@ -151,12 +163,34 @@ function authInfo(identity, resource) {
   }
 }
 
-/** The tools a JSON-RPC message (or batch) calls. */
+/** Refusals are readable by browser-based clients on other origins. */
+const EXPOSE = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'WWW-Authenticate' }
+
+/** The tools a JSON-RPC message (or batch) calls; `null` when it is not one. */
 function calledTools(body) {
-  const messages = Array.isArray(body) ? body : [body]
-  return messages
-    .filter((m) => m && typeof m === 'object' && m.method === 'tools/call' && typeof m.params?.name === 'string')
-    .map((m) => m.params.name)
+  if (body === undefined || body === null || typeof body !== 'object') return null
+  const names = []
+  for (const m of Array.isArray(body) ? body : [body]) {
+    if (!m || typeof m !== 'object' || m.method !== 'tools/call') continue
+    if (typeof m.params?.name !== 'string') return null
+    names.push(m.params.name)
+  }
+  return names
+}
+
+/** A Fetch request's body as text, or `null` past MAX_BODY bytes (read no further). */
+async function boundedText(request) {
+  const declared = Number(request.headers.get('content-length'))
+  if (declared > MAX_BODY) return null
+  if (!request.body) return ''
+  const chunks = []
+  let size = 0
+  for await (const chunk of request.body) {
+    size += chunk.byteLength
+    if (size > MAX_BODY) return null
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** The request's JSON body (undefined when it is not JSON), read up to MAX_BODY. */

@@ -124,3 +124,17 @@ test('the Fetch-API side: metadata responses and checked calls for route handler
   assert.equal(ok.body.params.name, 'whoami')
   assert.equal((await auth.authorizeRequest(post('add_note', reader))).response.status, 403)
 })
+
+test('a body this parser cannot read needs every tool scope; odd tool names are just names', async () => {
+  const iss = `${provider.url}/resources/${RESOURCE_ID}`
+  const reader = provider.mint({ sub: 'usr_ada', iss, aud: [RESOURCE_ID], scopes: ['notes:read'] })
+  const send = (body) => fetch(`${base}/mcp`, {
+    method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${reader}` }, body,
+  })
+  for (const body of ['not json', '{"method":"tools/call","params":{"name":7}}']) {
+    const answer = await send(body)
+    assert.equal(answer.status, 403, body)
+    assert.equal(answer.headers.get('access-control-expose-headers'), 'WWW-Authenticate')
+  }
+  for (const tool of ['constructor', '__proto__', 'toString']) assert.equal((await call(tool, reader)).status, 200, tool)
+})

@@ -108,3 +108,21 @@ def test_settings_come_from_the_environment_and_name_what_is_missing(monkeypatch
     assert auth.server.metadata()["scopes_supported"] == ["notes:write"]
     with pytest.raises(LookupError):
         current_identity()
+
+
+@pytest.mark.anyio
+async def test_a_body_this_parser_cannot_read_needs_every_tool_scope(
+    client: httpx.AsyncClient, provider: LocalProvider
+) -> None:
+    issuer = f"{provider.url}/resources/{RESOURCE_ID}"
+    reader = provider.mint("usr_ada", iss=issuer, aud=[RESOURCE_ID], scopes=["notes:read"])
+    headers = {"authorization": f"Bearer {reader}", "content-type": "application/json"}
+    # Another JSON parser (the SDK's) may read a huge integer this one refuses: the call
+    # still counts as one to every tool.
+    padded = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_note"},"pad":' + "9" * 5000 + "}"
+    for body in [padded, "not json", '{"method":"tools/call","params":{"name":7}}', "[" * 100_000]:
+        answer = await client.post("/mcp", content=body, headers=headers)
+        assert answer.status_code == 403, body[:40]
+        assert answer.headers["access-control-expose-headers"] == "WWW-Authenticate"
+    # Without a token nothing is read at all.
+    assert (await client.post("/mcp", content="x" * 100)).status_code == 401

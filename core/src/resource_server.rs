@@ -147,7 +147,9 @@ impl ResourceServer {
         let authorization_server = format!("{environment}/resources/{resource_id}");
         let resource_url = resource.as_str().to_owned();
         let mut metadata = resource.clone();
-        let path = resource.path().trim_end_matches('/');
+        // RFC 9728 §3.1: the well-known path goes between the host and the resource's
+        // path, which keeps its own form; a resource at the root adds nothing.
+        let path = if resource.path() == "/" { "" } else { resource.path() };
         let metadata_path = format!("{RESOURCE_METADATA_PATH}{path}");
         metadata.set_path(&metadata_path);
         let mut client = Config::new(environment.clone(), resource_id.clone(), String::new())
@@ -261,6 +263,12 @@ mod tests {
         assert_eq!(
             ResourceServer::new(root).unwrap().metadata_url(),
             "https://mcp.example.com/.well-known/oauth-protected-resource"
+        );
+        let slash =
+            ResourceServerConfig::new("https://acme.scalekit.com", "res_1", "https://mcp.example.com/mcp/");
+        assert_eq!(
+            ResourceServer::new(slash).unwrap().metadata_path(),
+            "/.well-known/oauth-protected-resource/mcp/"
         );
     }
 

@@ -72,3 +72,24 @@ async fn only_tokens_minted_for_the_resource_pass_and_refusals_point_at_the_meta
         format!(r#"Bearer error="insufficient_scope", scope="notes:write", resource_metadata="{metadata}""#)
     );
 }
+
+#[tokio::test]
+async fn a_token_also_meant_for_another_resource_is_refused_and_challenges_name_the_scopes() {
+    let provider = LocalProvider::start("skc_app", "secret", Algorithm::RS256).await.unwrap();
+    let server =
+        ResourceServer::new(ResourceServerConfig::new(provider.url(), RESOURCE_ID, RESOURCE_URL)).unwrap();
+    let issuer = format!("{}/resources/{RESOURCE_ID}", provider.url());
+    let shared = provider.mint(&json!({"iss": issuer, "aud": [RESOURCE_ID, "res_other"]}), 300);
+    let decision = server.authorize(Some(&format!("Bearer {shared}")), &Requirements::default()).await;
+    assert_eq!(decision.status(), 401, "replayable by the other resource");
+    let both_forms = provider.mint(&json!({"iss": issuer, "aud": [RESOURCE_ID, RESOURCE_URL]}), 300);
+    let decision = server.authorize(Some(&format!("Bearer {both_forms}")), &Requirements::default()).await;
+    assert!(decision.error.is_none(), "{:?}", decision.error);
+
+    let reading = Requirements { scopes: vec!["notes:read".into()], ..Default::default() };
+    let missing = server.authorize(None, &reading).await;
+    assert_eq!(
+        challenge(&missing),
+        format!(r#"Bearer scope="notes:read", resource_metadata="{}""#, server.metadata_url())
+    );
+}

@@ -87,11 +87,21 @@ class McpAuth:
         return cls(ResourceServer.from_env(scopes_supported=supported), scopes=scopes, tool_scopes=tool_scopes)
 
     def protect(self, app: ASGIApp) -> ASGIApp:
-        """``app`` behind the resource's checks, with its metadata served."""
+        """``app`` behind the resource's checks, with its metadata served. Wrap the app
+        served at the root: the metadata lives at ``/.well-known/...`` of the host."""
 
         async def protected(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan":
+                await app(scope, receive, send)
+                return
+            if scope["type"] == "websocket":
+                decision = await self._decide(_header(scope, b"authorization"), self.scopes)
+                if decision.kind != "continue" or decision.identity is None:
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                await self._call(app, scope, receive, send, decision.identity)
+                return
             if scope["type"] != "http":
-                await app(scope, receive, send)  # lifespan
                 return
             if scope["path"] in (self.server.metadata_path, RESOURCE_METADATA_PATH):
                 await self._metadata(scope, send)
@@ -99,29 +109,45 @@ class McpAuth:
             if scope["method"] == "OPTIONS":
                 await app(scope, receive, send)  # a CORS preflight carries no token
                 return
+            # The token first: nothing is read for a caller without one.
+            authorization = _header(scope, b"authorization")
+            decision = await self._decide(authorization, self.scopes)
             body: bytes | None = None
-            needed = list(self.scopes)
-            if self.tool_scopes and scope["method"] == "POST":
+            if decision.kind == "continue" and self.tool_scopes and scope["method"] == "POST":
                 body = await _read_body(receive)
                 if body is None:
                     await _send(send, 413, b'{"error":"invalid_request","message":"The request is too large."}')
                     return
-                needed += [s for tool in _called_tools(body) for s in self.tool_scopes.get(tool, [])]
-            authorization = _header(scope, b"authorization")
-            decision = self.server.try_authorize(authorization, needed) or await self.server.authorize(
-                authorization, needed
-            )
+                tools = _called_tools(body)
+                # A body this parser cannot read may still reach a tool through another:
+                # it needs every tool scope.
+                named = list(self.tool_scopes) if tools is None else tools
+                extra = [s for tool in named for s in self.tool_scopes.get(tool, [])]
+                if extra:
+                    decision = await self._decide(authorization, [*self.scopes, *extra])
             if decision.kind != "continue" or decision.identity is None:
                 await _answer(send, decision)
                 return
-            scope.setdefault("state", {})["scalekit_identity"] = decision.identity
-            token = _identity.set(decision.identity)
-            try:
-                await app(scope, receive if body is None else _replay(body, receive), send)
-            finally:
-                _identity.reset(token)
+            await self._call(app, scope, receive if body is None else _replay(body, receive), send, decision.identity)
 
         return protected
+
+    async def _decide(self, authorization: str | None, scopes: list[str]) -> Decision:
+        return self.server.try_authorize(authorization, scopes) or await self.server.authorize(authorization, scopes)
+
+    async def _call(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, identity: Identity) -> None:
+        """Runs ``app`` as ``identity``: for tools (``current_identity()``), in the request
+        state, and as the MCP SDK's authenticated user (which ties a stateful session to
+        its caller)."""
+        scope.setdefault("state", {})["scalekit_identity"] = identity
+        user = _sdk_user(identity, self.server.resource_url)
+        if user is not None:
+            scope["user"] = user
+        token = _identity.set(identity)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _identity.reset(token)
 
     async def _metadata(self, scope: Scope, send: Send) -> None:
         # Browser-based MCP clients read it from another origin.
@@ -161,20 +187,41 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _called_tools(body: bytes) -> list[str]:
-    """The tools a JSON-RPC message (or batch) calls; none when it is not JSON."""
+def _called_tools(body: bytes) -> list[str] | None:
+    """The tools a JSON-RPC message (or batch) calls; ``None`` when it cannot be read."""
     try:
         parsed = json.loads(body)
-    except ValueError:
-        return []
+    except (ValueError, RecursionError):
+        return None
     messages = parsed if isinstance(parsed, list) else [parsed]
     names = []
     for message in messages:
         if isinstance(message, dict) and message.get("method") == "tools/call":
             params = message.get("params")
-            if isinstance(params, dict) and isinstance(params.get("name"), str):
-                names.append(params["name"])
+            if not isinstance(params, dict) or not isinstance(params.get("name"), str):
+                return None
+            names.append(params["name"])
     return names
+
+
+def _sdk_user(identity: Identity, resource: str) -> Any:
+    """The caller as the ``mcp`` SDK's ``AuthenticatedUser``, when the SDK is installed."""
+    try:
+        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+        from mcp.server.auth.provider import AccessToken
+    except ImportError:
+        return None
+    claims = identity.claims
+    token = AccessToken(
+        token=identity.access_token,
+        client_id=claims.client_id or claims.azp or "",
+        scopes=list(claims.scopes),
+        expires_at=claims.exp,
+        resource=resource,
+        subject=identity.user.id,
+        claims={"iss": claims.iss},
+    )
+    return AuthenticatedUser(token)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -199,8 +246,10 @@ async def _send(send: Send, status: int, body: bytes, headers: Sequence[tuple[by
 
 
 async def _answer(send: Send, decision: Decision) -> None:
-    """The refusal exactly as the core wrote it: status, challenge, JSON body."""
+    """The refusal exactly as the core wrote it: status, challenge, JSON body; readable by
+    browser-based clients from other origins."""
     body = (decision.body or "").encode()
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in decision.headers]
     headers = [h for h in headers if h[0] != b"content-type"]
+    headers += [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"WWW-Authenticate")]
     await _send(send, decision.status, body, headers)

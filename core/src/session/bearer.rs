@@ -71,15 +71,19 @@ impl ScalekitAuth {
 fn refuse(err: Error, requirements: &Requirements, resource_metadata: Option<&str>) -> Decision {
     let status = err.http_status();
     let mut params = Vec::new();
+    // A protected resource names the scopes a call needs, so a client asks for them at once.
+    let scope = (resource_metadata.is_some() && !requirements.scopes.is_empty())
+        .then(|| format!("scope=\"{}\"", quoted(&requirements.scopes.join(" "))));
     match (&err, status) {
-        (Error::TokenMissing, _) => {}
+        (Error::TokenMissing, _) => params.extend(scope),
         (_, 403) => {
             params.push(r#"error="insufficient_scope""#.to_owned());
-            if resource_metadata.is_some() && !requirements.scopes.is_empty() {
-                params.push(format!("scope=\"{}\"", quoted(&requirements.scopes.join(" "))));
-            }
+            params.extend(scope);
         }
-        (_, 401) => params.push(r#"error="invalid_token""#.to_owned()),
+        (_, 401) => {
+            params.push(r#"error="invalid_token""#.to_owned());
+            params.extend(scope);
+        }
         _ => {}
     }
     if let Some(url) = resource_metadata {
