@@ -166,4 +166,27 @@ function appDataJson(appData) {
   }
 }
 
-module.exports = { callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY }
+/**
+ * The body of a Node request, read up to `max` bytes; past that the rest is discarded (so
+ * a client still sending gets the answer) and the promise rejects with `status` 413.
+ */
+function readBody(req, max, what) {
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > max) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(Object.assign(new Error(`${what} is too large`), { status: 413 }))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+module.exports = { callbackDecision, createClient, createEngine, decisionError, readBody, reporter, MAX_BACKCHANNEL_BODY }

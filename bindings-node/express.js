@@ -11,7 +11,7 @@
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
 const {
-  callbackDecision, createClient, createEngine, decisionError, reporter, MAX_BACKCHANNEL_BODY,
+  callbackDecision, createClient, createEngine, decisionError, readBody, reporter, MAX_BACKCHANNEL_BODY,
 } = require('./adapter.js')
 const { ConfigurationError } = require('./errors.js')
 
@@ -35,23 +35,7 @@ function formBody(req) {
     return Promise.resolve(new URLSearchParams(req.body).toString())
   }
   if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) return Promise.resolve(String(req.body))
-  return new Promise((resolve, reject) => {
-    const chunks = []
-    let size = 0
-    req.on('data', (chunk) => {
-      size += chunk.length
-      if (size > MAX_BACKCHANNEL_BODY) {
-        // Discard the rest, so the 413 reaches a client still sending.
-        req.removeAllListeners('data')
-        req.resume()
-        reject(Object.assign(new Error('the back-channel logout body is too large'), { status: 413 }))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
+  return readBody(req, MAX_BACKCHANNEL_BODY, 'the back-channel logout body').then((body) => body.toString('utf8'))
 }
 
 // Cookies are written at once, before the route runs: a route that fails (next(err), a

@@ -11,6 +11,7 @@
 //   // tools: extra.authInfo.extra.identity (user, claims)
 
 const native = require('./binding.js')
+const { readBody } = require('./adapter.js')
 const { ConfigurationError, translate } = require('./errors.js')
 
 /** Where clients look for the metadata when the resource URL has no path. */
@@ -194,29 +195,13 @@ async function boundedText(request) {
 }
 
 /** The request's JSON body (undefined when it is not JSON), read up to MAX_BODY. */
-function jsonBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = []
-    let size = 0
-    req.on('data', (chunk) => {
-      size += chunk.length
-      if (size > MAX_BODY) {
-        req.removeAllListeners('data')
-        req.resume()
-        reject(Object.assign(new Error('the request body is too large'), { status: 413 }))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-      } catch {
-        resolve(undefined)
-      }
-    })
-    req.on('error', reject)
-  })
+async function jsonBody(req) {
+  const body = await readBody(req, MAX_BODY, 'the request body')
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 module.exports = { createMcpAuth, RESOURCE_METADATA_PATH }

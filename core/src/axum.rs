@@ -86,35 +86,57 @@ impl AuthLayer {
     }
 }
 
+impl Guard for AuthLayer {
+    async fn decide(&self, parts: &Parts) -> Decision {
+        let info = parts_info(parts);
+        match &self.requirements {
+            Some(requirements) => self.engine.require_auth(&info.info(), requirements).await,
+            None => self.engine.optional_auth(&info.info()).await,
+        }
+    }
+}
+
 impl<S> Layer<S> for AuthLayer {
     type Service = AuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService { inner, layer: self.clone() }
+        GuardService { inner, guard: self.clone() }
     }
 }
 
 /// The service of an [`AuthLayer`].
-#[derive(Clone)]
-pub struct AuthService<S> {
-    inner: S,
-    layer: AuthLayer,
+pub type AuthService<S> = GuardService<S, AuthLayer>;
+
+/// What a layer asks before the route runs: the decision for the request's head.
+pub trait Guard: Clone + Send + Sync + 'static {
+    /// Decides the request: continue (with the identity the extractors read) or answer.
+    fn decide(&self, parts: &Parts) -> impl std::future::Future<Output = Decision> + Send;
 }
 
-impl<S> std::fmt::Debug for AuthService<S> {
+/// The service of a guard layer ([`AuthLayer`], [`ResourceLayer`]): the guard decides
+/// from the request's head while the body waits, untouched; a request that continues
+/// reaches the route with its identity and leaves with the decision's cookies.
+#[derive(Clone)]
+pub struct GuardService<S, G> {
+    inner: S,
+    guard: G,
+}
+
+impl<S, G: std::fmt::Debug> std::fmt::Debug for GuardService<S, G> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthService").field("layer", &self.layer).finish_non_exhaustive()
+        f.debug_struct("GuardService").field("guard", &self.guard).finish_non_exhaustive()
     }
 }
 
-/// The identity stored by an [`AuthLayer`] for this request, once it ran.
+/// The identity stored by a guard layer for this request, once it ran.
 #[derive(Clone)]
 struct Authenticated(Option<Identity>);
 
-impl<S> Service<Request> for AuthService<S>
+impl<S, G> Service<Request> for GuardService<S, G>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    G: Guard,
 {
     type Response = Response;
     type Error = Infallible;
@@ -128,17 +150,10 @@ where
         // The clone that was polled ready serves this request (tower's usual dance).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
-        // The head is read while the engine decides; the body waits, untouched.
+        let guard = self.guard.clone();
         let (mut parts, body) = request.into_parts();
         Box::pin(async move {
-            let decision = {
-                let info = parts_info(&parts);
-                match &layer.requirements {
-                    Some(requirements) => layer.engine.require_auth(&info.info(), requirements).await,
-                    None => layer.engine.optional_auth(&info.info()).await,
-                }
-            };
+            let decision = guard.decide(&parts).await;
             let set_cookies = decision.set_cookies.clone();
             match decision.action {
                 Action::Continue(identity) => {

@@ -2,23 +2,18 @@
 //! lets in only tokens minted for an MCP server (or any OAuth protected resource), and
 //! [`resource_metadata_routes`] serving its RFC 9728 metadata.
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::Response;
 use axum::routing::get;
-use futures_util::future::BoxFuture;
 use tower_layer::Layer;
-use tower_service::Service;
 
-use super::{Authenticated, json_response, respond};
+use super::{Guard, GuardService, json_response};
 use crate::resource_server::{RESOURCE_METADATA_PATH, ResourceServer};
-use crate::session::{Action, Requirements};
+use crate::session::{Decision, Requirements};
 
 /// A tower layer for the routes of a protected resource: a call with a token minted for
 /// `server` (and the `requirements`' scopes) reaches the route with its [`crate::Identity`]
@@ -53,52 +48,23 @@ impl ResourceLayer {
     }
 }
 
+impl Guard for ResourceLayer {
+    async fn decide(&self, parts: &Parts) -> Decision {
+        let authorization = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        self.server.authorize(authorization, &self.requirements).await
+    }
+}
+
 impl<S> Layer<S> for ResourceLayer {
     type Service = ResourceService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ResourceService { inner, layer: self.clone() }
+        GuardService { inner, guard: self.clone() }
     }
 }
 
 /// The service of a [`ResourceLayer`].
-#[derive(Clone, Debug)]
-pub struct ResourceService<S> {
-    inner: S,
-    layer: ResourceLayer,
-}
-
-impl<S> Service<Request> for ResourceService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
-        let (mut parts, body) = request.into_parts();
-        Box::pin(async move {
-            let authorization = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-            let decision = layer.server.authorize(authorization, &layer.requirements).await;
-            match decision.action {
-                Action::Continue(identity) => {
-                    parts.extensions.insert(Authenticated(identity.map(|i| *i)));
-                    inner.call(Request::from_parts(parts, body)).await
-                }
-                _ => Ok(respond(decision)),
-            }
-        })
-    }
-}
+pub type ResourceService<S> = GuardService<S, ResourceLayer>;
 
 /// The metadata document of `server` at its RFC 9728 path and at
 /// `/.well-known/oauth-protected-resource`, readable from any origin.
