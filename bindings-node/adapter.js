@@ -28,8 +28,16 @@ function createClient(options) {
   if (options.logger !== undefined) setLogger(options.logger)
   const given = Object.keys(CLIENT_VARS).filter((key) => options[key] != null)
   if (given.length === 0) return ScalekitAuth.fromEnv(options)
+  return new ScalekitAuth({ ...options, ...requiredSettings(options, CLIENT_VARS) })
+}
+
+/**
+ * The settings named by `vars` (option name → variable name), each from `options` or else
+ * its variable; a missing one is a ConfigurationError naming both.
+ */
+function requiredSettings(options, vars) {
   const settings = {}
-  for (const [key, name] of Object.entries(CLIENT_VARS)) {
+  for (const [key, name] of Object.entries(vars)) {
     settings[key] = options[key] ?? process.env[name]
     if (settings[key] == null || settings[key] === '') {
       throw new ConfigurationError(`invalid configuration: ${key} is not set; pass it or set ${name}`, {
@@ -37,7 +45,7 @@ function createClient(options) {
       })
     }
   }
-  return new ScalekitAuth({ ...options, ...settings })
+  return settings
 }
 
 /** The SCALEKIT_* variables of the environment, overlaid with the settings of `options`. */
@@ -189,4 +197,6 @@ function readBody(req, max, what) {
   })
 }
 
-module.exports = { callbackDecision, createClient, createEngine, decisionError, readBody, reporter, MAX_BACKCHANNEL_BODY }
+module.exports = {
+  callbackDecision, createClient, createEngine, decisionError, readBody, reporter, requiredSettings, MAX_BACKCHANNEL_BODY,
+}

@@ -11,8 +11,8 @@
 //   // tools: extra.authInfo.extra.identity (user, claims)
 
 const native = require('./binding.js')
-const { readBody } = require('./adapter.js')
-const { ConfigurationError, translate } = require('./errors.js')
+const { readBody, requiredSettings } = require('./adapter.js')
+const { translate } = require('./errors.js')
 
 /** Where clients look for the metadata when the resource URL has no path. */
 const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource'
@@ -31,15 +31,7 @@ const SETTINGS = {
  * to all of them.
  */
 function createMcpAuth(options = {}) {
-  const settings = {}
-  for (const [key, name] of Object.entries(SETTINGS)) {
-    settings[key] = options[key] ?? process.env[name]
-    if (settings[key] == null || settings[key] === '') {
-      throw new ConfigurationError(`invalid configuration: ${key} is not set; pass it or set ${name}`, {
-        code: 'invalid_config', status: 500,
-      })
-    }
-  }
+  const settings = requiredSettings(options, SETTINGS)
   const scopes = [...(options.scopes ?? [])]
   const toolScopes = Object.fromEntries(Object.entries(options.toolScopes ?? {}).map(([tool, needed]) => [tool, [...needed]]))
   const named = [...scopes, ...Object.values(toolScopes).flat()]
