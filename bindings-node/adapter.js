@@ -142,6 +142,8 @@ async function callbackDecision(engine, parts, afterCallback, request, ...extra)
   let ownSession = false
   let ownResponse = null
   const login = pending.result
+  // Where the login was headed, for a hook that answers itself (a safe path of the app).
+  if (login) login.returnTo = pending.returnTo
   if (login) {
     try {
       appData = (await afterCallback(login, request, ...extra)) ?? null

@@ -88,9 +88,10 @@ export interface SessionAdapterOptions extends Partial<ScalekitAuthOptions> {
    * nothing; throw a `LoginDeniedError` with a reason for the user to refuse the login.
    * An app with sessions of its own (Modular SSO) opens none here: on Express it sets its
    * own cookie on `res` (the third argument) and returns `false`; on the Fetch API and
-   * Next.js it returns its own `Response`.
+   * Next.js it returns its own `Response`, e.g. a redirect to `login.returnTo` (where the
+   * login was headed, a safe path of the app).
    */
-  afterCallback?: (login: AuthResult, request: any, res?: any) => unknown | Promise<unknown>
+  afterCallback?: (login: AuthResult & { returnTo: string }, request: any, res?: any) => unknown | Promise<unknown>
   /** Where the core's log events go (see `setLogger`; one logger per process). */
   logger?: Logger | null
 }

@@ -70,6 +70,8 @@ export declare class NativePendingLogin {
   get result(): AuthResult | null
   /** Why the login failed, if it did. */
   get errorCode(): string | null
+  /** Where the login was headed (a safe path of the app). */
+  get returnTo(): string
 }
 
 export declare class NativeResourceServer {

@@ -216,7 +216,8 @@ impl NativeSessionEngine {
             Ok(r) => (Some(r.clone()), None),
             Err(e) => (None, Some(e.code().to_owned())),
         };
-        NativePendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code }
+        let return_to = pending.return_to().to_owned();
+        NativePendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code, return_to }
     }
 
     /// The callback route's second step: opens the session of `pending` with `appDataJson`
@@ -299,6 +300,7 @@ pub struct NativePendingLogin {
     inner: std::sync::Mutex<Option<scalekit_auth::PendingLogin>>,
     result: Option<scalekit_auth::AuthResult>,
     error_code: Option<String>,
+    return_to: String,
 }
 
 #[napi]
@@ -313,5 +315,11 @@ impl NativePendingLogin {
     #[napi(getter)]
     pub fn error_code(&self) -> Option<String> {
         self.error_code.clone()
+    }
+
+    /// Where the login was headed (a safe path of the app).
+    #[napi(getter)]
+    pub fn return_to(&self) -> String {
+        self.return_to.clone()
     }
 }

@@ -289,10 +289,10 @@ test('an app with sessions of its own answers the callback itself (Modular SSO)'
     environmentUrl: idp.url, clientId: idp.clientId, clientSecret: idp.clientSecret,
     redirectUri: `${BASE}/auth/callback`, sessionSecret: 'next-unit-test-session-secret-0123456789',
     afterCallback: (login) => new Response(null, {
-      status: 303, headers: { location: '/home', 'set-cookie': `myapp_session=${login.user.id}; HttpOnly; Path=/` },
+      status: 303, headers: { location: login.returnTo, 'set-cookie': `myapp_session=${login.user.id}; HttpOnly; Path=/` },
     }),
   })
-  const login = await own.handlers.GET(request('/auth/login?return_to=%2Fdashboard', SAME_ORIGIN))
+  const login = await own.handlers.GET(request('/auth/login?return_to=%2Fhome', SAME_ORIGIN))
   const loginCookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
   const callback = await idp.browse(login.headers.get('location'), 'ada', 'next-own-session')
   const landed = await own.handlers.GET(request(callback, { ...NAVIGATE, 'sec-fetch-site': 'cross-site', cookie: loginCookies }))

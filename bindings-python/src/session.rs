@@ -330,6 +330,9 @@ pub struct PendingLogin {
     /// Why the login failed, if it did.
     #[pyo3(get)]
     error_code: Option<&'static str>,
+    /// Where the login was headed (a safe path of the app).
+    #[pyo3(get)]
+    return_to: String,
 }
 
 impl PendingLogin {
@@ -338,6 +341,7 @@ impl PendingLogin {
             Ok(r) => (Some(Py::new(py, crate::types::AuthResult::new(py, r.clone())?)?), None),
             Err(e) => (None, Some(e.code())),
         };
-        Ok(PendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code })
+        let return_to = pending.return_to().to_owned();
+        Ok(PendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code, return_to })
     }
 }

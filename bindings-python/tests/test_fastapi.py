@@ -427,7 +427,8 @@ def test_an_app_with_sessions_of_its_own_gets_the_user_and_answers_itself(idp: I
     session; no session of this package's opens."""
 
     async def after_callback(request: Request, login: sk.AuthResult) -> Response:
-        answer = RedirectResponse("/home", status_code=303)
+        assert request.state.scalekit_return_to == "/home"
+        answer = RedirectResponse(request.state.scalekit_return_to, status_code=303)
         answer.set_cookie("myapp_session", f"user={login.user.id}", httponly=True)
         return answer
 
@@ -438,7 +439,7 @@ def test_an_app_with_sessions_of_its_own_gets_the_user_and_answers_itself(idp: I
     )
     auth.install(app)
     with TestClient(app, base_url=APP, follow_redirects=False) as client:
-        login = client.get("/auth/login?login_hint=ada%40acme.com&domain_hint=acme.com", headers=SAME_ORIGIN)
+        login = client.get("/auth/login?login_hint=ada%40acme.com&domain_hint=acme.com&return_to=%2Fhome", headers=SAME_ORIGIN)
         sent = urllib.parse.parse_qs(urllib.parse.urlsplit(login.headers["location"]).query)
         assert sent["login_hint"] == ["ada@acme.com"] and sent["domain_hint"] == ["acme.com"]
         callback = idp.browse(login.headers["location"], "ada@acme.com", "fastapi-own-session")

@@ -44,7 +44,8 @@ __all__ = ["AfterCallback", "ErrorHandler", "ScalekitBearer", "ScalekitFastAPI"]
 #: :class:`~scalekit_auth.LoginDeniedError` with a reason for the user to refuse the login.
 #: An app that keeps its own sessions (Modular SSO) returns a ``Response`` instead: no
 #: session of this package's opens, and that response (with the app's own session cookie)
-#: is the answer. May be async.
+#: is the answer; ``request.state.scalekit_return_to`` is where the login was headed (a
+#: safe path of the app). May be async.
 AfterCallback = Callable[
     [Request, AuthResult],
     Mapping[str, Any] | Response | None | Awaitable[Mapping[str, Any] | Response | None],
@@ -379,6 +380,8 @@ class ScalekitFastAPI:
         pending = await self.engine.begin_callback(*parts)
         app_data: Mapping[str, Any] | Response | None = None
         deny: str | None = None
+        # Where the login was headed, for a hook that answers itself.
+        request.state.scalekit_return_to = pending.return_to
         if pending.result is not None:
             try:
                 verdict = self.after_callback(request, pending.result)

@@ -250,6 +250,14 @@ pub struct PendingLogin {
     cookies: RequestCookies,
 }
 
+impl PendingLogin {
+    /// Where the login was headed (its safe return-to path), for an app that answers the
+    /// callback itself ([`LoginVerdict::WithoutSession`]).
+    pub fn return_to(&self) -> &str {
+        &self.redirect_to
+    }
+}
+
 impl std::fmt::Debug for PendingLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingLogin")
