@@ -58,12 +58,9 @@ function createMcpAuth(options = {}) {
   const decide = async (authorization, needed) =>
     server.tryAuthorize(authorization, needed) ?? await server.authorize(authorization, needed)
 
-  /** The scopes of the tools a body calls; every tool's when it cannot be read (another
-   * parser, the SDK's, might still find a call in it). */
-  function toolScopesOf(body) {
-    const tools = calledTools(body) ?? Object.keys(toolScopes)
-    return tools.flatMap((tool) => (Object.hasOwn(toolScopes, tool) ? toolScopes[tool] : []))
-  }
+  /** The scopes a call with this JSON text needs, as the core reads it: a body it cannot
+   * read needs every tool scope (another parser, the SDK's, might find a call in it). */
+  const requiredFor = (text) => native.mcpRequiredScopes(scopes, toolScopes, text)
 
   /** Lets in calls with a token minted for this resource (and the scopes their tools need). */
   function protect() {
@@ -75,8 +72,8 @@ function createMcpAuth(options = {}) {
         let decision = await decide(authorization, scopes)
         if (decision.kind === 'continue' && Object.keys(toolScopes).length > 0 && req.method === 'POST') {
           if (req.body === undefined) req.body = await jsonBody(req)
-          const extra = toolScopesOf(req.body)
-          if (extra.length > 0) decision = await decide(authorization, [...scopes, ...extra])
+          const needed = requiredFor(req.body === undefined ? '' : JSON.stringify(req.body))
+          if (needed.length > scopes.length) decision = await decide(authorization, needed)
         }
         if (decision.kind !== 'continue' || !decision.identity) {
           res.status(decision.status)
@@ -128,8 +125,8 @@ function createMcpAuth(options = {}) {
       } catch {
         body = undefined
       }
-      const extra = Object.keys(toolScopes).length > 0 ? toolScopesOf(body) : []
-      if (extra.length > 0) decision = await decide(authorization, [...scopes, ...extra])
+      const needed = requiredFor(text)
+      if (needed.length > scopes.length) decision = await decide(authorization, needed)
     }
     if (decision.kind !== 'continue' || !decision.identity) return refusal(decision)
     return { authInfo: authInfo(decision.identity, settings.resourceUrl), body }
@@ -158,18 +155,6 @@ function authInfo(identity, resource) {
 
 /** Refusals are readable by browser-based clients on other origins. */
 const EXPOSE = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'WWW-Authenticate' }
-
-/** The tools a JSON-RPC message (or batch) calls; `null` when it is not one. */
-function calledTools(body) {
-  if (body === undefined || body === null || typeof body !== 'object') return null
-  const names = []
-  for (const m of Array.isArray(body) ? body : [body]) {
-    if (!m || typeof m !== 'object' || m.method !== 'tools/call') continue
-    if (typeof m.params?.name !== 'string') return null
-    names.push(m.params.name)
-  }
-  return names
-}
 
 /** A Fetch request's body as text, or `null` past MAX_BODY bytes (read no further). */
 async function boundedText(request) {

@@ -287,6 +287,13 @@ export interface LogRecord {
   message: string
 }
 
+/**
+ * The scopes an MCP call with `body` (JSON text) needs: `scopes` for every call, those
+ * of `toolScopes` for each tool it calls, every tool's when the body is not readable
+ * JSON-RPC (`null`: a call without a body).
+ */
+export declare function mcpRequiredScopes(scopes: Array<string>, toolScopes: Record<string, Array<string>>, body?: string | undefined | null): Array<string>
+
 /** Throws the error a core error with `code` maps to (for the mapping tests). */
 export declare function raiseForCode(code: string): void
 

@@ -843,6 +843,7 @@ module.exports.NativeSessionEngine = nativeBinding.NativeSessionEngine
 module.exports.NativeTestSigner = nativeBinding.NativeTestSigner
 module.exports.cliMain = nativeBinding.cliMain
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.mcpRequiredScopes = nativeBinding.mcpRequiredScopes
 module.exports.raiseForCode = nativeBinding.raiseForCode
 module.exports.setLogger = nativeBinding.setLogger
 module.exports.testIdentity = nativeBinding.testIdentity

@@ -42,6 +42,18 @@ pub fn cli_main(argv: Vec<String>) -> u32 {
     u32::from(scalekit_auth_cli::run(args))
 }
 
+/// The scopes an MCP call with `body` (JSON text) needs: `scopes` for every call, those
+/// of `toolScopes` for each tool it calls, every tool's when the body is not readable
+/// JSON-RPC (`null`: a call without a body).
+#[napi]
+pub fn mcp_required_scopes(
+    scopes: Vec<String>,
+    tool_scopes: std::collections::HashMap<String, Vec<String>>,
+    body: Option<String>,
+) -> Vec<String> {
+    scalekit_auth::ToolScopes::new(scopes, tool_scopes).required(body.as_deref().map(str::as_bytes))
+}
+
 /// Throws the error a core error with `code` maps to (for the mapping tests).
 #[napi]
 pub fn raise_for_code(code: String) -> napi::Result<()> {

@@ -29,6 +29,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     logs::install();
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
     module.add_function(pyo3::wrap_pyfunction!(_cli, module)?)?;
+    module.add_function(pyo3::wrap_pyfunction!(resource::_mcp_required_scopes, module)?)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<session::PendingLogin>()?;

@@ -121,3 +121,16 @@ impl ResourceServer {
         format!("ResourceServer(resource_url={:?})", self.inner.resource_url())
     }
 }
+
+/// The scopes an MCP call with `body` needs: `scopes` for every call, those of
+/// `tool_scopes` for each tool it calls, every tool's when `body` is not readable
+/// JSON-RPC (`None`: a call without a body).
+#[pyfunction]
+#[pyo3(signature = (scopes, tool_scopes, body=None))]
+pub(crate) fn _mcp_required_scopes(
+    scopes: Vec<String>,
+    tool_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    body: Option<&[u8]>,
+) -> Vec<String> {
+    scalekit_auth::ToolScopes::new(scopes, tool_scopes).required(body)
+}

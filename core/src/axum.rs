@@ -225,7 +225,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(engine: &Arc<SessionEngine>) -> 
     let callback = format!("{prefix}/callback");
     let redirect = url::Url::parse(&engine.config().redirect_uri)
         .map_err(|e| Error::InvalidConfig(format!("the redirect URI is not a URL ({e})")))?;
-    if !redirect.path().ends_with(&callback) {
+    if !crate::session::serves_path(redirect.path(), &callback) {
         return Err(Error::InvalidConfig(format!(
             "the redirect URI {:?} has the path {:?}, but the app serves its callback at {callback:?}; \
              change the redirect URI (and the one registered in Scalekit) or the login path so they agree",

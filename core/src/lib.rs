@@ -86,6 +86,7 @@ pub use m2m::ClientToken;
 pub use options::CLIENT_OPTIONS;
 pub use resource_server::{
     ENV_RESOURCE_ID, ENV_RESOURCE_URL, RESOURCE_METADATA_PATH, ResourceServer, ResourceServerConfig,
+    ToolScopes,
 };
 pub use secret::ClientSecret;
 pub use session::{

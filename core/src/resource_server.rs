@@ -221,6 +221,94 @@ impl ResourceServer {
     }
 }
 
+/// The scopes the calls of an MCP server need: some for every call, more for a
+/// `tools/call` of a named tool. Every adapter reads a call's body through it, so a body
+/// that is not readable JSON-RPC is judged alike everywhere: it needs every tool scope (a
+/// more lenient parser downstream might still find a tool call in it).
+///
+/// ```
+/// use scalekit_auth::ToolScopes;
+/// let scopes = ToolScopes::new(["notes:read"], [("add_note", vec!["notes:write"])]);
+/// let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_note"}}"#;
+/// assert_eq!(scopes.required(Some(call)), ["notes:read", "notes:write"]);
+/// assert_eq!(scopes.required(Some(b"not json")), ["notes:read", "notes:write"]);
+/// assert_eq!(scopes.required(None), ["notes:read"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ToolScopes {
+    every_call: Vec<String>,
+    tools: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl ToolScopes {
+    /// `every_call` for each call; `tools` adds the scopes of each named tool.
+    pub fn new<S, T, N, V>(
+        every_call: impl IntoIterator<Item = S>,
+        tools: impl IntoIterator<Item = (N, V)>,
+    ) -> Self
+    where
+        S: Into<String>,
+        N: Into<String>,
+        V: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        ToolScopes {
+            every_call: every_call.into_iter().map(Into::into).collect(),
+            tools: tools
+                .into_iter()
+                .map(|(n, v)| (n.into(), v.into_iter().map(Into::into).collect()))
+                .collect(),
+        }
+    }
+
+    /// Whether some tool needs scopes of its own (then a call's body must be read).
+    pub fn has_tool_scopes(&self) -> bool {
+        self.tools.values().any(|s| !s.is_empty())
+    }
+
+    /// Every scope named, each once, for `scopes_supported`.
+    pub fn all(&self) -> Vec<String> {
+        let mut all = self.every_call.clone();
+        for scope in self.tools.values().flatten() {
+            if !all.contains(scope) {
+                all.push(scope.clone());
+            }
+        }
+        all
+    }
+
+    /// The scopes a call with this body needs (`None`: a call without one, e.g. a GET).
+    pub fn required(&self, body: Option<&[u8]>) -> Vec<String> {
+        let mut needed = self.every_call.clone();
+        let Some(body) = body else { return needed };
+        let tools = called_tools(body).unwrap_or_else(|| self.tools.keys().cloned().collect());
+        for scope in tools.iter().filter_map(|t| self.tools.get(t)).flatten() {
+            if !needed.contains(scope) {
+                needed.push(scope.clone());
+            }
+        }
+        needed
+    }
+}
+
+/// The tools a JSON-RPC message (or batch) calls; `None` when the body is not one.
+fn called_tools(body: &[u8]) -> Option<Vec<String>> {
+    let parsed: Value = serde_json::from_slice(body).ok()?;
+    let messages = match &parsed {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(_) => vec![&parsed],
+        _ => return None,
+    };
+    let mut names = Vec::new();
+    for message in messages {
+        if message.get("method").and_then(Value::as_str) != Some("tools/call") {
+            continue;
+        }
+        names.push(message.get("params")?.get("name")?.as_str()?.to_owned());
+    }
+    Some(names)
+}
+
 /// The resource URL: absolute, https unless loopback, without query or fragment.
 fn resource_url(raw: &str) -> Result<Url> {
     let invalid = |why: &str| {

@@ -12,9 +12,12 @@ CLIENT_OPTIONS: Final[frozenset[str]]
 SESSION_OPTIONS: Final[frozenset[str]]
 
 def _cli(argv: list[str]) -> int: ...
+def _mcp_required_scopes(
+    scopes: Sequence[str], tool_scopes: Mapping[str, Sequence[str]], body: bytes | None = None
+) -> list[str]: ...
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_cli", "Client",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_cli", "_mcp_required_scopes", "Client",
     "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]

@@ -29,7 +29,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from ._native import Decision, Identity, ResourceServer
+from ._native import Decision, Identity, ResourceServer, _mcp_required_scopes
 
 __all__ = ["McpAuth", "ResourceServer", "current_identity", "RESOURCE_METADATA_PATH"]
 
@@ -118,13 +118,10 @@ class McpAuth:
                 if body is None:
                     await _send(send, 413, b'{"error":"invalid_request","message":"The request is too large."}')
                     return
-                tools = _called_tools(body)
-                # A body this parser cannot read may still reach a tool through another:
-                # it needs every tool scope.
-                named = list(self.tool_scopes) if tools is None else tools
-                extra = [s for tool in named for s in self.tool_scopes.get(tool, [])]
-                if extra:
-                    decision = await self._decide(authorization, [*self.scopes, *extra])
+                # The core reads the body; one it cannot read needs every tool scope.
+                needed = _mcp_required_scopes(self.scopes, self.tool_scopes, body)
+                if needed != self.scopes:
+                    decision = await self._decide(authorization, needed)
             if decision.kind != "continue" or decision.identity is None:
                 await _answer(send, decision)
                 return
@@ -185,23 +182,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _called_tools(body: bytes) -> list[str] | None:
-    """The tools a JSON-RPC message (or batch) calls; ``None`` when it cannot be read."""
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    messages = parsed if isinstance(parsed, list) else [parsed]
-    names = []
-    for message in messages:
-        if isinstance(message, dict) and message.get("method") == "tools/call":
-            params = message.get("params")
-            if not isinstance(params, dict) or not isinstance(params.get("name"), str):
-                return None
-            names.append(params["name"])
-    return names
 
 
 def _sdk_user(identity: Identity, resource: str) -> Any:

@@ -359,7 +359,7 @@ fn invalid(message: impl Into<String>) -> Error {
 /// Whether a request for `full` (the redirect URI's path) reaches the route `path`: the
 /// same path, or `path` below a mount prefix (`/shop/auth/callback` for `/auth/callback`),
 /// never a different last segment that merely ends alike (`/myauth/callback`).
-fn serves_path(full: &str, path: &str) -> bool {
+pub(crate) fn serves_path(full: &str, path: &str) -> bool {
     let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
     full == path || full.strip_suffix(path.as_str()).is_some_and(|prefix| prefix.starts_with('/'))
 }
