@@ -1,47 +1,107 @@
-// validateAccessToken against jose's jwtVerify (imported key, same checks) on the same
-// RS256-2048 token, in one run; with and without the memory of verified tokens.
+// Access-token validation per second: scalekit-auth against jose's jwtVerify (imported
+// key, same checks) and the official @scalekit-sdk/node, on RS256-2048 tokens from one
+// local provider. Each is measured on one token presented again and on a pool of
+// distinct tokens (every signature verified), as the median of several runs after a
+// warm-up.
 //
-// Run: npm run build && node bench/validate.mjs
-import { importJWK, jwtVerify } from 'jose'
+// Run: node bench/validate.mjs [--json FILE] [--runs N]
+// (after `npm run build`; the peers are resolved from BENCH_PEERS, a folder with
+// node_modules, else from this package's own dependencies; a peer that is not installed
+// is reported as skipped.) scripts/bench.sh runs it with the peers installed.
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { parseArgs } from 'node:util'
 
 import { LocalProvider } from '../testing.mjs'
 
-async function opsPerSecond(fn, seconds = 2) {
-  for (let i = 0; i < 2000; i++) await fn()
-  let count = 0
-  const start = performance.now()
-  while (performance.now() - start < seconds * 1000) {
-    for (let i = 0; i < 500; i++) await fn()
-    count += 500
+const { values: args } = parseArgs({
+  options: { json: { type: 'string' }, runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '1' } },
+})
+const RUNS = Number(args.runs)
+const SECONDS = Number(args.seconds)
+// Distinct tokens cycle through a pool far larger than the memory of verified tokens
+// the client is given, so no token is still remembered when it comes round again.
+const POOL = 2048
+const MEMORY_FOR_DISTINCT = 16
+
+const peers = createRequire(`${process.env.BENCH_PEERS ?? import.meta.dirname}/package.json`)
+async function peer(name) {
+  try {
+    return await import(peers.resolve(name))
+  } catch {
+    return null
   }
-  return count / ((performance.now() - start) / 1000)
+}
+
+async function opsPerSecond(fn) {
+  const warmUntil = performance.now() + 300
+  while (performance.now() < warmUntil) for (let i = 0; i < 100; i++) await fn(i)
+  const runs = []
+  for (let r = 0; r < RUNS; r++) {
+    let count = 0
+    const start = performance.now()
+    while (performance.now() - start < SECONDS * 1000) {
+      for (let i = 0; i < 200; i++) await fn(count + i)
+      count += 200
+    }
+    runs.push(count / ((performance.now() - start) / 1000))
+  }
+  runs.sort((a, b) => a - b)
+  return { ops: runs[Math.floor(runs.length / 2)], runs }
 }
 
 const provider = await new LocalProvider({ clientId: 'skc_bench' }).start()
+const results = []
 try {
-  const token = provider.mint({
+  const claims = {
     sub: 'usr_1234567890', roles: ['admin', 'member'], permissions: ['read:all', 'write:own'],
     scope: 'openid profile email offline_access', sid: 'ses_0123456789', jti: 'tkn_0123456789abcdef',
-  })
-  const auth = provider.client()
-  const cold = provider.client({ verifiedTokenCacheSize: 0 })
-  await auth.validateAccessToken(token)
-  await cold.validateAccessToken(token)
-  const key = await importJWK(provider.jwks().keys[0], 'RS256')
-  const options = { algorithms: ['RS256'], audience: 'skc_bench', issuer: provider.url, clockTolerance: 60 }
-  await jwtVerify(token, key, options)
+    expiresIn: 3600,
+  }
+  const token = provider.mint(claims)
+  const pool = Array.from({ length: POOL }, (_, i) => provider.mint({ ...claims, jti: `tkn_${i}` }))
+  const distinct = (i) => pool[i % POOL]
 
-  const results = {
-    'scalekit-auth': await opsPerSecond(() => auth.validateAccessToken(token)),
-    'scalekit-auth (signature every time)': await opsPerSecond(() => cold.validateAccessToken(token)),
-    'jose jwtVerify': await opsPerSecond(() => jwtVerify(token, key, options)),
+  const candidates = []
+  const auth = provider.client()
+  const forDistinct = provider.client({ verifiedTokenCacheSize: MEMORY_FOR_DISTINCT })
+  candidates.push(['scalekit-auth', (i) => auth.validateAccessToken(token), (i) => forDistinct.validateAccessToken(distinct(i))])
+
+  const jose = await peer('jose')
+  if (jose) {
+    const key = await jose.importJWK(provider.jwks().keys[0], 'RS256')
+    const options = { algorithms: ['RS256'], audience: 'skc_bench', issuer: provider.url, clockTolerance: 60 }
+    candidates.push(['jose jwtVerify', () => jose.jwtVerify(token, key, options), (i) => jose.jwtVerify(distinct(i), key, options)])
   }
-  for (const [name, rate] of Object.entries(results)) {
-    console.log(`${name.padStart(38)}: ${Math.round(rate).toLocaleString('en').padStart(10)} ops/s  (${(1e6 / rate).toFixed(1)} us/op)`)
+  const official = await peer('@scalekit-sdk/node')
+  if (official) {
+    const Scalekit = official.Scalekit ?? official.default?.Scalekit ?? official.default
+    const sdk = new Scalekit(provider.url, provider.clientId, provider.clientSecret)
+    // Its documented call: validateAccessToken resolves to a boolean (jose underneath,
+    // no issuer or audience check unless passed).
+    const valid = async (t) => {
+      if (!(await sdk.validateAccessToken(t))) throw new Error('@scalekit-sdk/node refused a valid token')
+    }
+    candidates.push(['@scalekit-sdk/node', () => valid(token), (i) => valid(distinct(i))])
   }
-  const base = results['jose jwtVerify']
-  console.log(`${'ratio'.padStart(38)}: ${(results['scalekit-auth'] / base).toFixed(2)}x jose ` +
-    `(${(results['scalekit-auth (signature every time)'] / base).toFixed(2)}x verifying every signature)`)
+
+  for (const [name, repeated, distinctFn] of candidates) {
+    await repeated(0)
+    await distinctFn(0)
+    results.push({ name, case: 'repeated', ...(await opsPerSecond(repeated)) })
+    results.push({ name, case: 'distinct', ...(await opsPerSecond(distinctFn)) })
+  }
+  for (const name of ['jose', '@scalekit-sdk/node']) {
+    if (!(await peer(name))) console.log(`${name}: not installed, skipped`)
+  }
 } finally {
   await provider.stop()
+}
+
+for (const r of results) {
+  const label = `${r.name} (${r.case})`
+  console.log(`${label.padStart(34)}: ${Math.round(r.ops).toLocaleString('en').padStart(10)} ops/s  (${(1e6 / r.ops).toFixed(1)} us/op)`)
+}
+if (args.json) {
+  writeFileSync(args.json, JSON.stringify({ language: 'node', node: process.version, results }, null, 2))
 }

@@ -8,7 +8,7 @@ use scalekit_auth::{
 };
 use serde_json::Value;
 
-use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest, claims};
+use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest};
 use crate::errors::{to_napi, whole};
 
 #[napi(object)]
@@ -160,7 +160,7 @@ impl NativeClient {
     pub fn try_validate_access_token(&self, token: String) -> napi::Result<Option<String>> {
         let outcome = within_runtime_if_available(|| self.auth.validate_access_token(&token).now_or_never());
         match outcome {
-            Some(result) => result.map(|c| Some(claims(&c).to_string())).map_err(to_napi),
+            Some(result) => result.map(|c| Some(c.to_json().to_owned())).map_err(to_napi),
             None => Ok(None),
         }
     }
@@ -197,7 +197,7 @@ impl NativeClient {
     #[napi]
     pub async fn validate_access_token(&self, token: String) -> napi::Result<String> {
         let auth = self.auth.clone();
-        auth.validate_access_token(&token).await.map(|c| claims(&c).to_string()).map_err(to_napi)
+        auth.validate_access_token(&token).await.map(|c| c.to_json().to_owned()).map_err(to_napi)
     }
 
     /// The claims, as an object in which every claim (even one named `__proto__`) is an
@@ -205,7 +205,7 @@ impl NativeClient {
     #[napi(ts_return_type = "Promise<any>")]
     pub async fn validate_id_token(&self, token: String, nonce: Option<String>) -> napi::Result<Json> {
         let auth = self.auth.clone();
-        auth.validate_id_token(&token, nonce.as_deref()).await.map(|c| Json(claims(&c))).map_err(to_napi)
+        auth.validate_id_token(&token, nonce.as_deref()).await.map(|c| Json::claims(&c)).map_err(to_napi)
     }
 
     #[napi]

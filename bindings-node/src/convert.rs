@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use napi::bindgen_prelude::{Function, JsObjectValue, JsValue, Object, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, sys};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// JSON (claims) for JavaScript, built so that no key is special: one `JSON.parse` in V8
 /// defines every key of an object as an own data property. (napi's own conversion of
@@ -13,7 +13,18 @@ use serde_json::{Map, Value};
 /// `Object.prototype.__proto__` setter: a token carrying `"__proto__": {...}` would replace
 /// the claims object's prototype instead of adding a claim.) One parse is also several
 /// times faster than building the object a property at a time across napi.
-pub struct Json(pub(crate) Value);
+pub struct Json(String);
+
+impl Json {
+    /// The claims of a token (see `Claims::to_json`).
+    pub(crate) fn claims(c: &scalekit_auth::Claims) -> Self {
+        Json(c.to_json().to_owned())
+    }
+
+    pub(crate) fn value(v: &Value) -> Self {
+        Json(v.to_string())
+    }
+}
 
 impl TypeName for Json {
     fn type_name() -> &'static str {
@@ -30,21 +41,8 @@ impl ToNapiValue for Json {
         let env = Env::from_raw(raw_env);
         let json: Object = env.get_global()?.get_named_property("JSON")?;
         let parse: Function<String, Unknown> = json.get_named_property("parse")?;
-        Ok(parse.call(val.0.to_string())?.raw())
+        Ok(parse.call(val.0)?.raw())
     }
-}
-
-/// Claims as one object: every claim of the token, with `aud`, `roles`, `permissions`,
-/// `amr` as arrays and `scopes` merged from `scope` and `scopes`.
-pub(crate) fn claims(c: &scalekit_auth::Claims) -> Value {
-    let mut out: Map<String, Value> = c.raw().clone();
-    let list = |v: &[String]| Value::from(v.to_vec());
-    out.insert("aud".into(), list(&c.aud));
-    out.insert("roles".into(), list(&c.roles));
-    out.insert("permissions".into(), list(&c.permissions));
-    out.insert("scopes".into(), list(&c.scopes));
-    out.insert("amr".into(), list(&c.amr));
-    Value::Object(out)
 }
 
 #[napi(object)]
@@ -98,8 +96,8 @@ impl From<scalekit_auth::AuthResult> for AuthResult {
     fn from(r: scalekit_auth::AuthResult) -> Self {
         AuthResult {
             user: User::from(&r.user),
-            access_token_claims: Json(claims(&r.access_token_claims)),
-            id_token_claims: r.id_token_claims.as_ref().map(|c| Json(claims(c))),
+            access_token_claims: Json::claims(&r.access_token_claims),
+            id_token_claims: r.id_token_claims.as_ref().map(Json::claims),
             id_token: r.id_token,
             access_token: r.access_token,
             refresh_token: r.refresh_token,
@@ -156,7 +154,7 @@ impl Identity {
     ) -> Self {
         Identity {
             user: User::from(&scalekit_auth::User::from_claims(claims)),
-            claims: Json(self::claims(claims)),
+            claims: Json::claims(claims),
             source: match source {
                 scalekit_auth::IdentitySource::Bearer => "bearer".into(),
                 _ => "session".into(),
@@ -171,13 +169,13 @@ impl From<scalekit_auth::Identity> for Identity {
     fn from(i: scalekit_auth::Identity) -> Self {
         Identity {
             user: User::from(&i.user),
-            claims: Json(claims(&i.claims)),
+            claims: Json::claims(&i.claims),
             source: match i.source {
                 scalekit_auth::IdentitySource::Bearer => "bearer".into(),
                 _ => "session".into(),
             },
             access_token: i.access_token().to_owned(),
-            app_data: i.app_data.map(Json),
+            app_data: i.app_data.as_ref().map(Json::value),
         }
     }
 }

@@ -80,7 +80,7 @@ impl NativeResourceServer {
     /// The protected resource metadata document (RFC 9728).
     #[napi(ts_return_type = "Record<string, unknown>")]
     pub fn metadata(&self) -> Json {
-        Json(self.inner.metadata())
+        Json::value(&self.inner.metadata())
     }
 
     /// The decision for a call when it needs no wait (keys cached); `null` otherwise.

@@ -1,64 +1,109 @@
-"""validate_access_token against PyJWT's jwt.decode (prepared key, same checks) on the
-same RS256-2048 token, in one run.
+"""Access-token validation per second: scalekit_auth against PyJWT's jwt.decode (prepared
+key, same checks) and the official scalekit-sdk-python, on RS256-2048 tokens from one
+local provider. Each is measured on one token presented again and on a pool of distinct
+tokens (every signature verified), as the median of several runs after a warm-up.
 
-Run: python bench/validate.py  (after `pip install ./bindings-python "pyjwt[crypto]"`)
+Run: python bench/validate.py [--json FILE] [--runs N]
+(after `pip install dist/scalekit_auth-*.whl "pyjwt[crypto]" scalekit-sdk-python`; a peer
+that is not installed is reported as skipped). scripts/bench.sh runs it with the peers.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
+import sys
 import time
 from collections.abc import Callable
-
-import jwt
+from typing import Any
 
 from scalekit_auth.testing import LocalProvider
 
+# Distinct tokens cycle through a pool far larger than the memory of verified tokens the
+# client is given, so no token is still remembered when it comes round again.
+POOL = 2048
+MEMORY_FOR_DISTINCT = 16
 
-def ops_per_second(fn: Callable[[], object], seconds: float = 2.0) -> float:
-    for _ in range(2000):
-        fn()
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(1000):
-            fn()
-        count += 1000
-    return count / elapsed
+
+def ops_per_second(fn: Callable[[int], object], runs: int, seconds: float) -> dict[str, Any]:
+    warm_until = time.perf_counter() + 0.3
+    i = 0
+    while time.perf_counter() < warm_until:
+        for _ in range(100):
+            fn(i)
+            i += 1
+    rates = []
+    for _ in range(runs):
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            for j in range(200):
+                fn(count + j)
+            count += 200
+        rates.append(count / elapsed)
+    return {"ops": statistics.median(rates), "runs": sorted(rates)}
+
+
+def candidates(provider: LocalProvider, token: str, pool: list[str]) -> list[tuple[str, Callable[[int], object], Callable[[int], object]]]:
+    found: list[tuple[str, Callable[[int], object], Callable[[int], object]]] = []
+    auth = provider.client()
+    for_distinct = provider.client(verified_token_cache_size=MEMORY_FOR_DISTINCT)
+    found.append((
+        "scalekit_auth",
+        lambda i: auth.validate_access_token(token),
+        lambda i: for_distinct.validate_access_token(pool[i % POOL]),
+    ))
+    try:
+        import jwt
+    except ImportError:
+        print("pyjwt: not installed, skipped")
+    else:
+        key = jwt.PyJWK.from_json(json.dumps(provider.jwks()["keys"][0])).key
+
+        def pyjwt(t: str) -> object:
+            return jwt.decode(t, key, algorithms=["RS256"], audience="skc_bench", issuer=provider.url, leeway=60)
+
+        found.append(("pyjwt", lambda i: pyjwt(token), lambda i: pyjwt(pool[i % POOL])))
+    try:
+        from scalekit import ScalekitClient
+    except ImportError:
+        print("scalekit-sdk-python: not installed, skipped")
+    else:
+        sdk = ScalekitClient(provider.url, provider.client_id, provider.client_secret)
+
+        # Its documented call (PyJWT underneath; no issuer or audience check unless passed).
+        def official(t: str) -> object:
+            return sdk.validate_access_token_and_get_claims(t)
+
+        found.append(("scalekit-sdk-python", lambda i: official(token), lambda i: official(pool[i % POOL])))
+    return found
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    results = []
     with LocalProvider(client_id="skc_bench") as provider:
-        token = provider.mint(
-            "usr_1234567890", roles=["admin", "member"], permissions=["read:all", "write:own"],
-            scope="openid profile email offline_access", sid="ses_0123456789", jti="tkn_0123456789abcdef",
-        )
-        auth = provider.client()
-        auth.validate_access_token(token)
-        cold = provider.client(verified_token_cache_size=0)
-        cold.validate_access_token(token)
-        jwk = provider.jwks()["keys"][0]
-        key = jwt.PyJWK.from_json(json.dumps(jwk)).key
-
-        def ours() -> object:
-            return auth.validate_access_token(token)
-
-        def pyjwt() -> object:
-            return jwt.decode(token, key, algorithms=["RS256"], audience="skc_bench", issuer=provider.url, leeway=60)
-
-        pyjwt()
-        def ours_cold() -> object:
-            return cold.validate_access_token(token)
-
-        results = {
-            "scalekit_auth": ops_per_second(ours),
-            "scalekit_auth (signature every time)": ops_per_second(ours_cold),
-            "pyjwt": ops_per_second(pyjwt),
+        claims: dict[str, Any] = {
+            "roles": ["admin", "member"], "permissions": ["read:all", "write:own"],
+            "scope": "openid profile email offline_access", "sid": "ses_0123456789",
         }
-    for name, rate in results.items():
-        print(f"{name:>38}: {rate:10,.0f} ops/s  ({1e6 / rate:6.1f} us/op)")
-    base = results["pyjwt"]
-    print(f"{'ratio':>38}: {results['scalekit_auth'] / base:.2f}x PyJWT "
-          f"({results['scalekit_auth (signature every time)'] / base:.2f}x verifying every signature)")
+        token = provider.mint("usr_1234567890", expires_in=3600, jti="tkn_0123456789abcdef", **claims)
+        pool = [provider.mint("usr_1234567890", expires_in=3600, jti=f"tkn_{i}", **claims) for i in range(POOL)]
+        for name, repeated, distinct in candidates(provider, token, pool):
+            repeated(0)
+            distinct(0)
+            results.append({"name": name, "case": "repeated", **ops_per_second(repeated, args.runs, args.seconds)})
+            results.append({"name": name, "case": "distinct", **ops_per_second(distinct, args.runs, args.seconds)})
+    for r in results:
+        label = f"{r['name']} ({r['case']})"
+        print(f"{label:>34}: {r['ops']:10,.0f} ops/s  ({1e6 / r['ops']:6.1f} us/op)")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"language": "python", "python": sys.version.split()[0], "results": results}, out, indent=2)
 
 
 if __name__ == "__main__":

@@ -148,3 +148,21 @@ fn cookie_options_and_the_callback_path_are_checked_at_startup() {
     let alike = SessionConfig::new("https://app.example.com/myauth/callback", [SECRET]);
     assert!(build(alike.callback_path("auth/callback")).is_err(), "a segment that merely ends alike");
 }
+
+#[tokio::test]
+async fn the_local_provider_issues_machine_tokens_to_its_own_client_only() {
+    let provider = LocalProvider::start("skc_m2m", "m2m-secret", Algorithm::RS256).await.unwrap();
+    let auth = ScalekitAuth::new(provider.config()).unwrap();
+    let token = auth.client_credentials_token().await.unwrap();
+    assert_eq!(token.expires_in, Some(300));
+    let claims = auth.validate_access_token(&token.access_token).await.unwrap();
+    assert_eq!(claims.sub, "skc_m2m");
+    assert_eq!(claims.oid, None);
+
+    let wrong =
+        ScalekitAuth::new(scalekit_auth::Config::new(provider.url(), "skc_m2m", "not-the-secret")).unwrap();
+    assert_eq!(wrong.client_credentials_token().await.unwrap_err().code(), "provider_error");
+    let stranger =
+        ScalekitAuth::new(scalekit_auth::Config::new(provider.url(), "skc_other", "m2m-secret")).unwrap();
+    assert!(stranger.client_credentials_token().await.is_err());
+}

@@ -21,6 +21,7 @@ mod return_to;
 mod seal;
 pub(crate) mod shared;
 
+#[cfg(feature = "axum")]
 pub(crate) use config::serves_path;
 pub use config::{
     ENV_POST_LOGOUT_REDIRECT_URI, ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS,

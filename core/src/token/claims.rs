@@ -117,12 +117,21 @@ pub struct Claims {
     /// The payload as signed; every claim is read from it.
     #[serde(skip)]
     payload: Arc<str>,
-    /// Every claim as JSON, parsed on first use: most requests read typed fields only.
+    /// Forms built on first use (most requests read typed fields only), shared by
+    /// clones: the memory of verified tokens hands out clones, so a token presented
+    /// again finds them built.
     #[serde(skip)]
-    raw: OnceLock<Map<String, Value>>,
+    derived: Arc<Derived>,
     /// Whether an `events` claim is present (a logout token, OpenID Back-Channel Logout).
     #[serde(skip)]
     has_events: bool,
+}
+
+/// The forms of the claims built on first use.
+#[derive(Debug, Default)]
+struct Derived {
+    raw: OnceLock<Map<String, Value>>,
+    json: OnceLock<Box<str>>,
 }
 
 impl PartialEq for Claims {
@@ -244,7 +253,7 @@ impl Claims {
             xoid: read::string(k.xoid, "xoid")?,
             xuid: read::string(k.xuid, "xuid")?,
             payload: Arc::from(text),
-            raw: OnceLock::new(),
+            derived: Arc::default(),
             has_events: k.events.is_some(),
         })
     }
@@ -275,7 +284,54 @@ impl Claims {
     /// Every claim of the token, as it was signed.
     pub fn raw(&self) -> &Map<String, Value> {
         // from_json already parsed the payload as an object, so this parse succeeds.
-        self.raw.get_or_init(|| serde_json::from_str(&self.payload).unwrap_or_default())
+        self.derived.raw.get_or_init(|| serde_json::from_str(&self.payload).unwrap_or_default())
+    }
+
+    /// Every claim as one JSON object, with `aud`, `roles`, `permissions`, `amr` as
+    /// arrays and `scopes` merged from `scope` and `scopes`; other claims keep the text
+    /// they were signed with. This is the object the JavaScript binding hands out: one
+    /// `JSON.parse` there builds it faster than setting properties one by one.
+    ///
+    /// ```
+    /// let payload = br#"{"sub":"usr_1","iss":"https://a.scalekit.com","aud":"skc_1","exp":2000000000,
+    ///                   "scope":"read","tier":{"level":2}}"#;
+    /// let claims = scalekit_auth::Claims::from_json(payload)?;
+    /// let json: serde_json::Value = serde_json::from_str(claims.to_json())?;
+    /// assert_eq!(json["aud"], serde_json::json!(["skc_1"]));
+    /// assert_eq!(json["scopes"], serde_json::json!(["read"]));
+    /// assert_eq!(json["tier"]["level"], 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_json(&self) -> &str {
+        self.derived.json.get_or_init(|| self.normalized_json())
+    }
+
+    fn normalized_json(&self) -> Box<str> {
+        #[derive(Serialize)]
+        struct Normalized<'a> {
+            #[serde(flatten)]
+            signed: std::collections::BTreeMap<String, &'a RawValue>,
+            aud: &'a [String],
+            roles: &'a [String],
+            permissions: &'a [String],
+            scopes: &'a [String],
+            amr: &'a [String],
+        }
+        // from_json already read the payload as an object, so this read succeeds.
+        let mut signed: std::collections::BTreeMap<String, &RawValue> =
+            serde_json::from_str(&self.payload).unwrap_or_default();
+        for list in ["aud", "roles", "permissions", "scopes", "amr"] {
+            signed.remove(list);
+        }
+        let normalized = Normalized {
+            signed,
+            aud: &self.aud,
+            roles: &self.roles,
+            permissions: &self.permissions,
+            scopes: &self.scopes,
+            amr: &self.amr,
+        };
+        serde_json::to_string(&normalized).unwrap_or_default().into_boxed_str()
     }
 
     /// The claims without a typed field (custom claims).
@@ -371,5 +427,27 @@ mod tests {
             c.require_permissions(&["read", "write"]).unwrap_err(),
             Error::InsufficientScope { kind: "permission", missing: vec!["write".into()] }
         );
+    }
+
+    #[test]
+    fn json_form_normalizes_lists_and_keeps_every_other_claim_as_signed() {
+        let c = parse(
+            r#"{"sub":"usr_1","iss":"i","exp":10,"aud":"a","scope":"read write","scopes":["admin"],
+                "roles":"admin","__proto__":{"polluted":true},"big":12345678901234567890123,"amr":null}"#,
+        )
+        .unwrap();
+        let json: Value = serde_json::from_str(c.to_json()).unwrap();
+        assert_eq!(json["aud"], serde_json::json!(["a"]));
+        assert_eq!(json["roles"], serde_json::json!(["admin"]));
+        assert_eq!(json["permissions"], serde_json::json!([]));
+        assert_eq!(json["amr"], serde_json::json!([]));
+        assert_eq!(json["scopes"], serde_json::json!(["read", "write", "admin"]));
+        assert_eq!(json["scope"], "read write");
+        assert_eq!(json["__proto__"], serde_json::json!({"polluted": true}));
+        // Digits beyond what a float holds are handed on as signed, not rounded here.
+        assert!(c.to_json().contains("12345678901234567890123"));
+        // Clones (what the memory of verified tokens hands out) share the built form.
+        let clone = c.clone();
+        assert!(std::ptr::eq(clone.to_json(), c.to_json()));
     }
 }
