@@ -199,6 +199,48 @@ function readBody(req, max, what) {
   })
 }
 
+// Identities by their JSON text. A session or an API client presents the same token on
+// every request, and building its objects (user, claims) again each time would cost
+// more than validating it: each distinct identity is parsed once, frozen, and handed to
+// every request that carries it. The native side validates every request all the same
+// (expiry, key, requirements); this only maps its answer to objects. Bounded: the oldest
+// entry goes first when full.
+const MAX_IDENTITIES = 1024
+const identities = new Map()
+
+/**
+ * The identity a decision continues with (`null` for none): a frozen object, shared by
+ * the requests that carry the same identity. Frozen because it is shared, and because
+ * an app has no business changing what the token says.
+ */
+function identityOf(decision) {
+  const text = decision.identityJson
+  if (text == null) return null
+  let identity = identities.get(text)
+  if (identity === undefined) {
+    // JSON.parse defines every key as an own property: a claim named __proto__ stays a claim.
+    identity = deepFreeze(JSON.parse(text))
+    if (identities.size >= MAX_IDENTITIES) identities.delete(identities.keys().next().value)
+    identities.set(text, identity)
+  }
+  return identity
+}
+
+// Iterative: claims nest as deep as the token allows, deeper than a recursion should go.
+function deepFreeze(root) {
+  const pending = [root]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    Object.freeze(value)
+    for (const key of Object.keys(value)) {
+      const child = value[key]
+      if (child !== null && typeof child === 'object') pending.push(child)
+    }
+  }
+  return root
+}
+
 module.exports = {
-  callbackDecision, createClient, createEngine, decisionError, readBody, reporter, requiredSettings, MAX_BACKCHANNEL_BODY,
+  callbackDecision, createClient, createEngine, decisionError, identityOf, readBody, reporter, requiredSettings,
+  MAX_BACKCHANNEL_BODY,
 }

@@ -17,8 +17,11 @@ import type { Identity, RefusalError, ScalekitAuth, ScalekitAuthOptions, Session
 declare global {
   namespace Express {
     interface Request {
-      /** Set by the scalekit-auth middleware when the request is authenticated. */
-      auth?: Identity
+      /**
+       * Set by the scalekit-auth middleware when the request is authenticated. Frozen:
+       * the requests that carry the same token share it (copy it to change it).
+       */
+      auth?: Readonly<Identity>
     }
   }
 }

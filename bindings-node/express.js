@@ -11,7 +11,7 @@
 //   app.get('/dashboard', auth.requireAuth(), (req, res) => res.send(req.auth.user.email))
 
 const {
-  callbackDecision, createClient, createEngine, decisionError, readBody, reporter, MAX_BACKCHANNEL_BODY,
+  callbackDecision, createClient, createEngine, decisionError, identityOf, readBody, reporter, MAX_BACKCHANNEL_BODY,
 } = require('./adapter.js')
 const { ConfigurationError } = require('./errors.js')
 
@@ -96,7 +96,7 @@ function protect(decide, answer, report, lenient = false) {
       }
       await report(decision, req)
       writeCookies(res, decision)
-      req.auth = decision.identity ?? undefined
+      req.auth = identityOf(decision) ?? undefined
     } catch (error) {
       return next(error)
     }

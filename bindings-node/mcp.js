@@ -11,7 +11,7 @@
 //   // tools: extra.authInfo.extra.identity (user, claims)
 
 const native = require('./binding.js')
-const { readBody, requiredSettings } = require('./adapter.js')
+const { identityOf, readBody, requiredSettings } = require('./adapter.js')
 const { translate } = require('./errors.js')
 
 /** Where clients look for the metadata when the resource URL has no path. */
@@ -75,12 +75,13 @@ function createMcpAuth(options = {}) {
           const needed = requiredFor(req.body === undefined ? '' : JSON.stringify(req.body))
           if (needed.length > scopes.length) decision = await decide(authorization, needed)
         }
-        if (decision.kind !== 'continue' || !decision.identity) {
+        const identity = decision.kind === 'continue' ? identityOf(decision) : null
+        if (!identity) {
           res.status(decision.status)
           for (const [name, value] of Object.entries({ ...decision.headers, ...EXPOSE })) res.setHeader(name, value)
           return res.end(decision.body ?? '')
         }
-        req.auth = authInfo(decision.identity, settings.resourceUrl)
+        req.auth = authInfo(identity, settings.resourceUrl)
         next()
       } catch (error) {
         if (error.status === 413) return res.status(413).json({ error: 'invalid_request', message: 'The request is too large.' })
@@ -128,8 +129,9 @@ function createMcpAuth(options = {}) {
       const needed = requiredFor(text)
       if (needed.length > scopes.length) decision = await decide(authorization, needed)
     }
-    if (decision.kind !== 'continue' || !decision.identity) return refusal(decision)
-    return { authInfo: authInfo(decision.identity, settings.resourceUrl), body }
+    const identity = decision.kind === 'continue' ? identityOf(decision) : null
+    if (!identity) return refusal(decision)
+    return { authInfo: authInfo(identity, settings.resourceUrl), body }
   }
 
   return { server, router, protect, metadataResponse, authorizeRequest }

@@ -211,8 +211,12 @@ export interface Decision {
   body?: string
   /** `Set-Cookie` values, sent whatever the kind. */
   setCookies: Array<string>
-  /** Who made the request, to continue with. */
-  identity?: Identity
+  /**
+   * Who made the request, to continue with, as JSON text (`user`, `claims`,
+   * `source`, `accessToken`, `appData`): the adapters read it through `identityOf`,
+   * which parses each distinct identity once instead of building it on every request.
+   */
+  identityJson?: string
   /**
    * The code of the error behind this decision (a refusal, a redirect to log in, or an
    * optional route continuing without a user).

@@ -46,7 +46,10 @@ export interface Decision {
   location?: string
   body?: string
   setCookies: string[]
-  identity?: Identity
+  /** The identity to continue with (frozen: shared by the requests that carry it). */
+  identity?: Readonly<Identity>
+  /** The same as JSON text, as the native module returns it. */
+  identityJson?: string
   errorCode?: string
   errorStatus?: number
   errorDetail?: string

@@ -14,7 +14,7 @@
 const { EDGE_MESSAGE, translateAsync } = require('./errors.js')
 if (typeof globalThis.EdgeRuntime !== 'undefined') throw new Error(EDGE_MESSAGE)
 
-const { callbackDecision, createEngine, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
+const { callbackDecision, createEngine, identityOf, reporter, MAX_BACKCHANNEL_BODY } = require('./adapter.js')
 
 /** The engine's request parts of a Fetch `Request` (absolute `request.url`). */
 function requestParts(request) {
@@ -153,7 +153,9 @@ function createScalekitWeb(options = {}) {
       return { identity: null, response: await answerOf(decision, request), setCookies: decision.setCookies, decision }
     }
     await report(decision, request)
-    return { identity: decision.identity ?? null, setCookies: decision.setCookies, decision }
+    const identity = identityOf(decision)
+    decision.identity = identity ?? undefined
+    return { identity, setCookies: decision.setCookies, decision }
   }
 
   return {

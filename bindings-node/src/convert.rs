@@ -46,17 +46,29 @@ impl ToNapiValue for Json {
 }
 
 #[napi(object)]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
 }
 
@@ -180,6 +192,29 @@ impl From<scalekit_auth::Identity> for Identity {
     }
 }
 
+/// An identity as one JSON object: the `Identity` fields, with the claims as
+/// `Claims::to_json` wrote them (built once per remembered token).
+fn identity_json(i: &scalekit_auth::Identity) -> String {
+    let claims = i.claims.to_json();
+    let token = i.access_token();
+    let mut out = String::with_capacity(claims.len() + token.len() + 256);
+    out.push_str(r#"{"user":"#);
+    out.push_str(&serde_json::to_string(&User::from(&i.user)).unwrap_or_else(|_| "{}".into()));
+    out.push_str(r#","claims":"#);
+    out.push_str(claims);
+    out.push_str(match i.source {
+        scalekit_auth::IdentitySource::Bearer => r#","source":"bearer","accessToken":"#,
+        _ => r#","source":"session","accessToken":"#,
+    });
+    out.push_str(&Value::from(token).to_string());
+    if let Some(app_data) = &i.app_data {
+        out.push_str(r#","appData":"#);
+        out.push_str(&app_data.to_string());
+    }
+    out.push('}');
+    out
+}
+
 /// What the adapter does: `continue` (run the route with `identity`), `redirect` or
 /// `respond`. In every case it sends `setCookies`; to redirect or respond it answers with
 /// `status`, every header of `headers` and `body` (none for a redirect).
@@ -200,8 +235,10 @@ pub struct Decision {
     pub body: Option<String>,
     /// `Set-Cookie` values, sent whatever the kind.
     pub set_cookies: Vec<String>,
-    /// Who made the request, to continue with.
-    pub identity: Option<Identity>,
+    /// Who made the request, to continue with, as JSON text (`user`, `claims`,
+    /// `source`, `accessToken`, `appData`): the adapters read it through `identityOf`,
+    /// which parses each distinct identity once instead of building it on every request.
+    pub identity_json: Option<String>,
     /// The code of the error behind this decision (a refusal, a redirect to log in, or an
     /// optional route continuing without a user).
     pub error_code: Option<String>,
@@ -243,7 +280,7 @@ impl From<scalekit_auth::Decision> for Decision {
         };
         let (kind, location, body, identity) = match d.action {
             scalekit_auth::Action::Continue(identity) => {
-                ("continue", None, None, identity.map(|i| Identity::from(*i)))
+                ("continue", None, None, identity.map(|i| identity_json(&i)))
             }
             scalekit_auth::Action::Redirect(location) => ("redirect", Some(location), None, None),
             scalekit_auth::Action::Respond { body, .. } => ("respond", None, Some(body), None),
@@ -258,7 +295,7 @@ impl From<scalekit_auth::Decision> for Decision {
             location,
             body,
             set_cookies: d.set_cookies,
-            identity,
+            identity_json: identity,
             error_code,
             error_status,
             error_detail,

@@ -14,6 +14,7 @@ import { FETCH, NAVIGATE, loadVectors, serveJwks } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const native = require('../native.js')
+const { identityOf } = require('../adapter.js')
 const express = require('express')
 
 const vectors = loadVectors('token_types.json')
@@ -78,13 +79,34 @@ test('without a session, a page navigation is sent to log in and every other cal
   assert.equal(ok.status, 200)
   assert.deepEqual(ok.headers, {})
   assert.equal(ok.errorCode, undefined)
-  assert.equal(ok.identity.user.id, 'usr_1')
+  assert.equal(identityOf(ok).user.id, 'usr_1')
+})
+
+test('a decision\'s identity is parsed once per distinct identity, frozen, and shared', async () => {
+  const engine = engineFor()
+  const request = () => engine.requireAuth(parts('/api', FETCH, { authorization: `Bearer ${accessToken}` }))
+  const [first, second] = [identityOf(await request()), identityOf(await request())]
+  assert.equal(first, second)
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.user) && Object.isFrozen(first.claims))
+  assert.ok(Object.isFrozen(first.claims.aud))
+  assert.throws(() => { 'use strict'; first.claims.roles.push('admin') }, TypeError)
+  assert.deepEqual(identityOf(await request()).claims.roles, first.claims.roles)
+  // Other identities (here: 1100 of them, more than are kept) never answer for this one.
+  for (let i = 0; i < 1100; i++) {
+    const other = JSON.parse((await request()).identityJson)
+    other.user.id = `usr_other_${i}`
+    assert.equal(identityOf({ identityJson: JSON.stringify(other) }).user.id, `usr_other_${i}`)
+  }
+  const again = identityOf(await request())
+  assert.equal(again.user.id, 'usr_1')
+  assert.notEqual(again, first)
+  assert.deepEqual(again, first)
 })
 
 test('optional routes continue without a user and name the reason', async () => {
   const decision = await engineFor().optionalAuth(parts('/', NAVIGATE))
   assert.equal(decision.kind, 'continue')
-  assert.equal(decision.identity, undefined)
+  assert.equal(identityOf(decision), null)
   assert.equal(decision.errorCode, 'session_missing')
 })
 
