@@ -29,6 +29,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.base import SecurityBase
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,17 +80,26 @@ class _DecisionReached(Exception):
         self.decision = decision
 
 
+_READ_HEADERS = frozenset(name.encode("latin-1") for name in REQUEST_HEADERS)
+
+
 def _request(request: Request) -> tuple[str, str, dict[str, str]]:
     """The request as the engine takes it: method, path and query, and the headers it
-    reads (by lower-case name; a repeated header joined as one)."""
-    query = request.url.query
-    path_and_query = f"{request.url.path}?{query}" if query else request.url.path
+    reads (by lower-case name; a repeated header joined as one). Read from the ASGI scope
+    in one pass: this runs on every protected request."""
+    scope = request.scope
+    path = scope.get("root_path", "") + scope["path"]
+    query = scope.get("query_string", b"")
+    path_and_query = f"{path}?{query.decode('latin-1')}" if query else path
     headers: dict[str, str] = {}
-    for name in REQUEST_HEADERS:
-        values = request.headers.getlist(name)
-        if values:
-            headers[name] = ("; " if name == "cookie" else ", ").join(values)
-    return request.method, path_and_query, headers
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.lower()
+        if name in _READ_HEADERS:
+            key, value = name.decode("latin-1"), raw_value.decode("latin-1")
+            if key in headers:
+                value = headers[key] + ("; " if key == "cookie" else ", ") + value
+            headers[key] = value
+    return scope["method"], path_and_query, headers
 
 
 _MAX_BACKCHANNEL_BODY = 64 * 1024
@@ -180,12 +190,41 @@ async def _custom_answer(
     return answer
 
 
-def _security_params(
-    cookie: APIKeyCookie, bearer: HTTPBearer
-) -> tuple[Any, Any]:
-    """Security parameters that put the cookie and bearer schemes on a route in
-    OpenAPI (the lock in ``/docs``); the engine reads the request itself."""
-    return Security(cookie), Security(bearer)
+#: The bearer scheme in OpenAPI: every protected route takes access tokens.
+_BEARER = HTTPBearer(
+    scheme_name="ScalekitBearer", bearerFormat="JWT", auto_error=False,
+    description="An access token of this Scalekit environment.",
+)
+
+
+class _SessionGuard(SecurityBase):
+    """A session dependency that is also the session-cookie scheme it puts in OpenAPI
+    (the lock in ``/docs``), with the bearer scheme as its one sub-dependency. FastAPI's
+    cost per dependency is most of what protecting a route costs, so a route gets two
+    dependencies, not one per scheme plus the check; the engine reads the request itself."""
+
+    def __init__(self, cookie_name: str, description: str, decide: Callable[[Request], Awaitable[Any]]) -> None:
+        self.model = APIKeyCookie(name=cookie_name, description=description, auto_error=False).model
+        self.scheme_name = "ScalekitSession"
+        self._decide = decide
+
+    async def __call__(
+        self, request: Request, _token: HTTPAuthorizationCredentials | None = Security(_BEARER)
+    ) -> Any:
+        return await self._decide(request)
+
+
+class _BearerGuard(SecurityBase):
+    """A bearer-token dependency that is also the bearer scheme it puts in OpenAPI: one
+    dependency per protected route."""
+
+    def __init__(self, decide: Callable[[Request], Awaitable[Identity]]) -> None:
+        self.model = _BEARER.model
+        self.scheme_name = "ScalekitBearer"
+        self._decide = decide
+
+    async def __call__(self, request: Request) -> Identity:
+        return await self._decide(request)
 
 
 class ScalekitFastAPI:
@@ -233,14 +272,7 @@ class ScalekitFastAPI:
         self.after_callback = after_callback
         self._installed: set[int] = set()
         self._dependencies: dict[tuple[tuple[str, ...], ...], Callable[..., Awaitable[Identity]]] = {}
-        self._cookie_scheme = APIKeyCookie(
-            name=engine.session_cookie_name, scheme_name="ScalekitSession", auto_error=False,
-            description=f"The session cookie set by {prefix}/callback after login.",
-        )
-        self._bearer_scheme = HTTPBearer(
-            scheme_name="ScalekitBearer", bearerFormat="JWT", auto_error=False,
-            description="An access token of this Scalekit environment.",
-        )
+        self._cookie_description = f"The session cookie set by {prefix}/callback after login."
         self.router = APIRouter(prefix=prefix, tags=["auth"], lifespan=self._check_installed)
         self.router.add_api_route("/login", self._login, methods=["GET"], include_in_schema=False)
         self.router.add_api_route("/signup", self._signup, methods=["GET"], include_in_schema=False)
@@ -250,13 +282,8 @@ class ScalekitFastAPI:
             "/backchannel-logout", self._backchannel_logout, methods=["POST"], include_in_schema=False
         )
         self.require_user = self._requiring()
-        cookie, bearer = _security_params(self._cookie_scheme, self._bearer_scheme)
 
-        async def optional_user(
-            request: Request,
-            _session: str | None = cookie,
-            _token: HTTPAuthorizationCredentials | None = bearer,
-        ) -> Identity | None:
+        async def optional_user(request: Request) -> Identity | None:
             decision = await self.engine.optional_auth(*_request(request))
             if decision.kind != "continue":
                 raise _DecisionReached(decision)
@@ -264,7 +291,7 @@ class ScalekitFastAPI:
             _keep_cookies(request, decision)
             return decision.identity
 
-        self.optional_user = optional_user
+        self.optional_user = _SessionGuard(engine.session_cookie_name, self._cookie_description, optional_user)
 
     @asynccontextmanager
     async def _check_installed(self, app: Any) -> AsyncIterator[None]:
@@ -442,16 +469,12 @@ class ScalekitFastAPI:
         found = self._dependencies.get(key)
         if found is not None:
             return found
-        cookie, bearer = _security_params(self._cookie_scheme, self._bearer_scheme)
         needed = [list(part) for part in key]
 
-        async def dependency(
-            request: Request,
-            _session: str | None = cookie,
-            _token: HTTPAuthorizationCredentials | None = bearer,
-        ) -> Identity:
+        async def decide(request: Request) -> Identity:
             return await self._decide(request, *needed)
 
+        dependency = _SessionGuard(self.engine.session_cookie_name, self._cookie_description, decide)
         self._dependencies[key] = dependency
         return dependency
 
@@ -500,10 +523,6 @@ class ScalekitBearer:
 
     def __init__(self, client: ScalekitAuth | AsyncScalekitAuth) -> None:
         self.client = client
-        self._scheme = HTTPBearer(
-            scheme_name="ScalekitBearer", bearerFormat="JWT", auto_error=False,
-            description="An access token of this Scalekit environment.",
-        )
         self._dependencies: dict[tuple[tuple[str, ...], ...], Callable[..., Awaitable[Identity]]] = {}
         self.require_token = self._requiring()
 
@@ -531,9 +550,7 @@ class ScalekitBearer:
         native = self.client._native
         needed = [list(part) for part in key]
 
-        async def dependency(
-            request: Request, _token: HTTPAuthorizationCredentials | None = Security(self._scheme)
-        ) -> Identity:
+        async def decide(request: Request) -> Identity:
             authorization = request.headers.get("authorization")
             decision = native.try_authorize_bearer(authorization, *needed)
             if decision is None:
@@ -544,6 +561,7 @@ class ScalekitBearer:
             headers = {name: value for name, value in decision.headers if name == "www-authenticate"}
             raise HTTPException(decision.status, detail=json.loads(decision.body or "{}"), headers=headers)
 
+        dependency = _BearerGuard(decide)
         self._dependencies[key] = dependency
         return dependency
 

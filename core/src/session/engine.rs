@@ -435,8 +435,7 @@ impl SessionEngine {
 
     fn login_cookie_name(&self, state: &str) -> String {
         let hash = digest::digest(&digest::SHA256, state.as_bytes());
-        let hex: String = hash.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}{hex}", self.login_prefix)
+        format!("{}{}", self.login_prefix, super::shared::hex(&hash.as_ref()[..8]))
     }
 
     /// The name of the session cookie (chunks are `NAME.0`, `NAME.1`, ...): the

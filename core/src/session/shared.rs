@@ -31,8 +31,19 @@ pub(crate) enum Held {
 
 fn hashed(kind: &str, value: &str) -> String {
     let hash = digest::digest(&digest::SHA256, value.as_bytes());
-    let hex: String = hash.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("skauth:{kind}:{hex}")
+    format!("skauth:{kind}:{}", hex(hash.as_ref()))
+}
+
+/// Lower-case hex. Store keys are hashed on every request of a session (the
+/// back-channel logout check), so this writes into one buffer, not a string per byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 pub(crate) fn session_key(id: &str) -> String {
@@ -134,5 +145,14 @@ impl SessionEngine {
         }
         let jti_ttl = claims.exp.saturating_sub(now).max(MIN_JTI_MEMORY_SECONDS);
         self.store.set(&jti_key, b"1", Duration::from_secs(jti_ttl.unsigned_abs())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(super::hex(&[]), "");
     }
 }
