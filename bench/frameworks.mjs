@@ -113,9 +113,13 @@ function get(url, headers = {}) {
   })
 }
 
-/** What each endpoint needs to be let in (headers), besides the app's own. */
+/**
+ * What each endpoint needs to be let in (headers). The unprotected endpoint gets the
+ * session cookie too: a browser sends it with every request to the site, and parsing it
+ * is the server's work either way.
+ */
 async function credentials(kind, base) {
-  if (kind === 'session') return { cookie: sessionCookie }
+  if (kind === 'session' || kind === 'public') return { cookie: sessionCookie }
   if (kind === 'bearer' || kind === 'official') return bearer
   if (kind === 'express-openid-connect') {
     const idToken = provider.mint({ sub: claims.userId, expiresIn: 3600 })

@@ -241,6 +241,6 @@ function deepFreeze(root) {
 }
 
 module.exports = {
-  callbackDecision, createClient, createEngine, decisionError, identityOf, readBody, reporter, requiredSettings,
+  callbackDecision, createClient, createEngine, decisionError, deepFreeze, identityOf, readBody, reporter, requiredSettings,
   MAX_BACKCHANNEL_BODY,
 }

@@ -44,7 +44,7 @@ export interface McpAuthInfo {
   scopes: string[]
   expiresAt?: number
   resource: URL
-  extra: { identity: Identity; userId: string }
+  extra: { identity: Readonly<Identity>; userId: string }
 }
 
 /** The resource server the middleware asks (its metadata, its URLs). */

@@ -85,18 +85,18 @@ export interface ScalekitNext {
    * refreshes, never writes cookies; an expired access token gives null, so keep the
    * page under the proxy's matcher (the proxy refreshes).
    */
-  getSession(): Promise<Identity | null>
+  getSession(): Promise<Readonly<Identity> | null>
   /**
    * The signed-in user meeting the requirements. Without a user it redirects to log in
    * (next/navigation `redirect`, back to this path afterwards); a user lacking a
    * requirement throws an `InsufficientScopeError` (status 403, `message` fit to show).
    * In route handlers pass `{ api: true }` to get a 401/403 `Response` instead.
    */
-  requireSession(options?: RequireSessionOptions & { api?: false }): Promise<Identity>
+  requireSession(options?: RequireSessionOptions & { api?: false }): Promise<Readonly<Identity>>
   /** With `{ api: true }`: the user, or the 401/403 JSON `Response` to return. */
-  requireSession(options: RequireSessionOptions & { api: true }): Promise<Identity | Response>
+  requireSession(options: RequireSessionOptions & { api: true }): Promise<Readonly<Identity> | Response>
   /** With `api` not known at compile time: the user, or (when `api`) a `Response`. */
-  requireSession(options?: RequireSessionOptions): Promise<Identity | Response>
+  requireSession(options?: RequireSessionOptions): Promise<Readonly<Identity> | Response>
   /** The signed-in user's access token, or null. */
   getAccessToken(): Promise<string | null>
   /** The Fetch-API layer underneath (created on first use). */

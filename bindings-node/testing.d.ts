@@ -77,4 +77,4 @@ export declare function sessionCookieFor(
 ): Promise<string>
 
 /** An identity (as `req.auth` holds) for tests of code that takes one; no provider needed. */
-export declare function createIdentity(options?: TestSessionOptions): Identity
+export declare function createIdentity(options?: TestSessionOptions): Readonly<Identity>

@@ -16,6 +16,7 @@
 //   await request(app).get('/admin').set('Cookie', cookie).expect(200)
 
 const native = require('./binding.js')
+const { deepFreeze } = require('./adapter.js')
 const { ScalekitAuth } = require('./index.js')
 const { translate, translateAsync } = require('./errors.js')
 
@@ -99,7 +100,8 @@ async function sessionCookieFor(auth, provider, options = {}) {
  * code that takes one; the same options as `sessionCookieFor`, no provider needed.
  */
 function createIdentity(options = {}) {
-  return translate(() => native.testIdentity(options))
+  // Frozen, as the identities the adapters hand to routes are.
+  return deepFreeze(translate(() => native.testIdentity(options)))
 }
 
 module.exports = { LocalProvider, TestSigner, createIdentity, sessionCookieFor }

@@ -57,7 +57,7 @@ export interface Decision {
 
 /** The outcome of `authenticate`: the user, or the response to send instead. */
 export type AuthenticateResult =
-  | { identity: Identity; response?: undefined; setCookies: string[]; decision: Decision }
+  | { identity: Readonly<Identity>; response?: undefined; setCookies: string[]; decision: Decision }
   | { identity: null; response: Response; setCookies: string[]; decision: Decision }
 
 /**
@@ -65,7 +65,7 @@ export type AuthenticateResult =
  * answer) is set only when an `Authorization: Bearer` token was sent and is invalid.
  */
 export interface OptionalAuthResult {
-  identity: Identity | null
+  identity: Readonly<Identity> | null
   response?: Response
   setCookies: string[]
   decision: Decision

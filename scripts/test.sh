@@ -74,6 +74,15 @@ run_tests node --test bindings-node/test/
 run_tests npm test --prefix examples/express --silent
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
 
+step "Benchmark scripts (a short run that keeps them working; scripts/bench.sh measures)"
+smoke=target/bench-smoke
+mkdir -p "$smoke"
+"$py" bindings-python/bench/validate.py --runs 1 --seconds 0.05 --json "$smoke/python.json"
+(cd bindings-node && node bench/validate.mjs --runs 1 --seconds 0.05 --json "../$smoke/node.json")
+node --expose-gc bench/memory.mjs --tokens 2000 --json "$smoke/memory-node.json"
+"$py" bench/memory.py --tokens 2000 --json "$smoke/memory-python.json"
+node bench/report.mjs "$smoke" >/dev/null
+
 step "Packages as users install them (tests/packaging: no Rust, no C compiler)"
 run_tests "$py" -m pytest -q -p no:cacheprovider tests/packaging/test_release_workflow.py tests/packaging/test_shared_build.py
 run_tests tests/packaging/run.sh

@@ -1,7 +1,9 @@
 """Access-token validation per second: scalekit_auth against PyJWT's jwt.decode (prepared
 key, same checks) and the official scalekit-sdk-python, on RS256-2048 tokens from one
 local provider. Each is measured on one token presented again and on a pool of distinct
-tokens (every signature verified), as the median of several runs after a warm-up.
+tokens (every signature verified); the ceiling is RSA-2048 verification alone
+(cryptography, key parsed once). Runs are interleaved (every case once per round, the
+median of the rounds), so that the ratios compare runs seconds apart.
 
 Run: python bench/validate.py [--json FILE] [--runs N]
 (after `pip install dist/scalekit_auth-*.whl "pyjwt[crypto]" scalekit-sdk-python`; a peer
@@ -26,22 +28,58 @@ POOL = 2048
 MEMORY_FOR_DISTINCT = 16
 
 
-def ops_per_second(fn: Callable[[int], object], runs: int, seconds: float) -> dict[str, Any]:
-    warm_until = time.perf_counter() + 0.3
-    i = 0
-    while time.perf_counter() < warm_until:
-        for _ in range(100):
-            fn(i)
-            i += 1
-    rates = []
+def one_run(fn: Callable[[int], object], seconds: float) -> float:
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for j in range(200):
+            fn(count + j)
+        count += 200
+    return count / elapsed
+
+
+def measure(cases: list[tuple[str, str, Callable[[int], object]]], runs: int, seconds: float) -> list[dict[str, Any]]:
+    """Each case warmed up, then ``runs`` rounds that run every case once; medians per case."""
+    for _, _, fn in cases:
+        warm_until = time.perf_counter() + 0.3
+        i = 0
+        while time.perf_counter() < warm_until:
+            for _ in range(100):
+                fn(i)
+                i += 1
+    rates: list[list[float]] = [[] for _ in cases]
     for _ in range(runs):
-        count, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds:
-            for j in range(200):
-                fn(count + j)
-            count += 200
-        rates.append(count / elapsed)
-    return {"ops": statistics.median(rates), "runs": sorted(rates)}
+        for k, (_, _, fn) in enumerate(cases):
+            rates[k].append(one_run(fn, seconds))
+    return [
+        {"name": name, "case": kind, "ops": statistics.median(r), "runs": sorted(r)}
+        for (name, kind, _), r in zip(cases, rates)
+    ]
+
+
+def raw_verify(provider: LocalProvider, pool: list[str]) -> Callable[[int], object] | None:
+    """RSA-2048 PKCS#1 v1.5 verification of the pool's signatures alone, or None without
+    the cryptography package."""
+    try:
+        import base64
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    except ImportError:
+        return None
+    jwk = provider.jwks()["keys"][0]
+    number = lambda text: int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+    key = rsa.RSAPublicNumbers(number(jwk["e"]), number(jwk["n"])).public_key()
+    signed = []
+    for token in pool:
+        data, _, signature = token.rpartition(".")
+        signed.append((data.encode(), base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))))
+
+    def verify(i: int) -> object:
+        data, signature = signed[i % len(signed)]
+        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        return None
+
+    return verify
 
 
 def candidates(provider: LocalProvider, token: str, pool: list[str]) -> list[tuple[str, Callable[[int], object], Callable[[int], object]]]:
@@ -85,7 +123,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
-    results = []
     with LocalProvider(client_id="skc_bench") as provider:
         claims: dict[str, Any] = {
             "roles": ["admin", "member"], "permissions": ["read:all", "write:own"],
@@ -93,11 +130,15 @@ def main() -> None:
         }
         token = provider.mint("usr_1234567890", expires_in=3600, jti="tkn_0123456789abcdef", **claims)
         pool = [provider.mint("usr_1234567890", expires_in=3600, jti=f"tkn_{i}", **claims) for i in range(POOL)]
+        cases: list[tuple[str, str, Callable[[int], object]]] = []
+        raw = raw_verify(provider, pool)
+        if raw is not None:
+            cases.append(("RSA-2048 verify (cryptography)", "distinct", raw))
         for name, repeated, distinct in candidates(provider, token, pool):
             repeated(0)
             distinct(0)
-            results.append({"name": name, "case": "repeated", **ops_per_second(repeated, args.runs, args.seconds)})
-            results.append({"name": name, "case": "distinct", **ops_per_second(distinct, args.runs, args.seconds)})
+            cases += [(name, "repeated", repeated), (name, "distinct", distinct)]
+        results = measure(cases, args.runs, args.seconds)
     for r in results:
         label = f"{r['name']} ({r['case']})"
         print(f"{label:>34}: {r['ops']:10,.0f} ops/s  ({1e6 / r['ops']:6.1f} us/op)")

@@ -266,3 +266,17 @@ def test_bearer_only_apis_need_no_session_settings(provider: LocalProvider) -> N
     ok = client.get("/reports", headers={"authorization": f"Bearer {token}", "cookie": "skauth_session=x"})
     assert ok.json() == {"caller": "usr_svc", "source": "bearer"}
     assert "ScalekitBearer" in client.get("/openapi.json").json()["components"]["securitySchemes"]
+
+
+def test_the_engine_sees_the_path_the_request_was_made_to(provider: LocalProvider) -> None:
+    # Behind a proxy's path prefix (root_path) the path holds the prefix once; an escaped
+    # "?" in a path segment stays part of the path, not the start of a query.
+    app = make_app(make_auth(provider))
+    behind = TestClient(app, root_path="/app").get("/app/me?tab=1", headers=NAVIGATE, follow_redirects=False)
+    assert behind.headers["location"] == "/auth/login?return_to=%2Fapp%2Fme%3Ftab%3D1"
+    escaped = TestClient(app).get("/me%3Fx", headers=NAVIGATE, follow_redirects=False)
+    assert escaped.status_code == 404  # no such route: "/me?x" is a path here, not /me
+    outer = FastAPI()
+    outer.mount("/sub", app)
+    mounted = TestClient(outer).get("/sub/me", headers=NAVIGATE, follow_redirects=False)
+    assert mounted.headers["location"] == "/auth/login?return_to=%2Fsub%2Fme"

@@ -88,7 +88,9 @@ def _request(request: Request) -> tuple[str, str, dict[str, str]]:
     reads (by lower-case name; a repeated header joined as one). Read from the ASGI scope
     in one pass: this runs on every protected request."""
     scope = request.scope
-    path = scope.get("root_path", "") + scope["path"]
+    # As Starlette's request.url.path: the full path (root_path included), with the
+    # characters that would end a path escaped.
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
     query = scope.get("query_string", b"")
     path_and_query = f"{path}?{query.decode('latin-1')}" if query else path
     headers: dict[str, str] = {}
@@ -214,6 +216,12 @@ class _SessionGuard(SecurityBase):
         return await self._decide(request)
 
 
+# The guards are instances, and this module's annotations are strings: FastAPI versions
+# that resolve a string annotation through the callable's __globals__ (which an instance
+# lacks) would not see `request: Request`. The annotations FastAPI reads are given as objects.
+_SessionGuard.__call__.__annotations__.update(request=Request, _token=HTTPAuthorizationCredentials | None)
+
+
 class _BearerGuard(SecurityBase):
     """A bearer-token dependency that is also the bearer scheme it puts in OpenAPI: one
     dependency per protected route."""
@@ -225,6 +233,9 @@ class _BearerGuard(SecurityBase):
 
     async def __call__(self, request: Request) -> Identity:
         return await self._decide(request)
+
+
+_BearerGuard.__call__.__annotations__.update(request=Request)
 
 
 class ScalekitFastAPI:

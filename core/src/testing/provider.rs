@@ -75,7 +75,10 @@ impl LocalProvider {
         let shared = Arc::clone(&state);
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer(stream, Arc::clone(&shared)));
+                // A client that stops sending mid-request only holds its own task, and not
+                // for long.
+                let request = answer(stream, Arc::clone(&shared));
+                tokio::spawn(tokio::time::timeout(std::time::Duration::from_secs(10), request));
             }
         });
         Ok(LocalProvider { state, server })

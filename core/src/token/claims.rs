@@ -127,6 +127,79 @@ pub struct Claims {
     has_events: bool,
 }
 
+/// `scope` (space-separated) and `scopes` (a list) as one list, first occurrence kept.
+fn merged_scopes(scope: Option<&RawValue>, scopes: Option<&RawValue>) -> Result<Vec<String>> {
+    let mut merged: Vec<String> = Vec::new();
+    let scope_string = read::string(scope, "scope")?;
+    let from_string = scope_string.iter().flat_map(|s| s.split_ascii_whitespace().map(str::to_owned));
+    for s in from_string.chain(read::strings(scopes, "scopes")?) {
+        if !merged.contains(&s) {
+            merged.push(s);
+        }
+    }
+    Ok(merged)
+}
+
+/// One `"name":value` member after the others, the name JSON-escaped again.
+fn push_member(out: &mut String, name: &str, value: &str) {
+    if out.len() > 1 {
+        out.push(',');
+    }
+    out.push_str(&Value::from(name).to_string());
+    out.push(':');
+    out.push_str(value);
+}
+
+/// The members of a JSON object in order, names unescaped (borrowed when they hold no
+/// escape), values as their raw text.
+#[derive(Default)]
+struct Entries<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut members = Vec::new();
+                while let Some(Name(name)) = map.next_key()? {
+                    members.push((name, map.next_value()?));
+                }
+                Ok(Entries(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// A member name, borrowed from the payload unless it had to be unescaped.
+struct Name<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+                Ok(Name(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(Name(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
 /// The forms of the claims built on first use.
 #[derive(Debug, Default)]
 struct Derived {
@@ -211,14 +284,7 @@ impl Claims {
     pub fn from_json(payload: &[u8]) -> Result<Self> {
         let text = std::str::from_utf8(payload).map_err(|_| Error::malformed("the payload is not UTF-8"))?;
         let k: KnownClaims<'_> = read::object(text)?;
-        let mut scopes: Vec<String> = Vec::new();
-        let scope_string = read::string(k.scope, "scope")?;
-        let from_string = scope_string.iter().flat_map(|s| s.split_ascii_whitespace().map(str::to_owned));
-        for s in from_string.chain(read::strings(k.scopes, "scopes")?) {
-            if !scopes.contains(&s) {
-                scopes.push(s);
-            }
-        }
+        let scopes = merged_scopes(k.scope, k.scopes)?;
         Ok(Claims {
             // A logout token may name the session (`sid`) alone; its `sub` reads as empty.
             sub: match read::string(k.sub, "sub")? {
@@ -290,7 +356,8 @@ impl Claims {
     /// Every claim as one JSON object, with `aud`, `roles`, `permissions`, `amr` as
     /// arrays and `scopes` merged from `scope` and `scopes`; other claims keep the text
     /// they were signed with. This is the object the JavaScript binding hands out: one
-    /// `JSON.parse` there builds it faster than setting properties one by one.
+    /// `JSON.parse` there builds it faster than setting properties one by one. It is the
+    /// token as signed: changes made to this value's fields do not show in it.
     ///
     /// ```
     /// let payload = br#"{"sub":"usr_1","iss":"https://a.scalekit.com","aud":"skc_1","exp":2000000000,
@@ -307,31 +374,32 @@ impl Claims {
     }
 
     fn normalized_json(&self) -> Box<str> {
-        #[derive(Serialize)]
-        struct Normalized<'a> {
-            #[serde(flatten)]
-            signed: std::collections::BTreeMap<String, &'a RawValue>,
-            aud: &'a [String],
-            roles: &'a [String],
-            permissions: &'a [String],
-            scopes: &'a [String],
-            amr: &'a [String],
+        const LISTS: [&str; 5] = ["aud", "roles", "permissions", "scopes", "amr"];
+        // Read from the payload alone, never from the public fields: the text is shared
+        // by every clone, and a clone's fields may have been changed by its holder.
+        // from_json already read the payload with these rules, so nothing fails here.
+        let signed: Entries<'_> = serde_json::from_str(&self.payload).unwrap_or_default();
+        let raw = |name: &str| signed.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v);
+        let list = |name: &'static str| read::strings(raw(name), name).unwrap_or_default();
+        let lists = [
+            list("aud"),
+            list("roles"),
+            list("permissions"),
+            merged_scopes(raw("scope"), raw("scopes")).unwrap_or_default(),
+            list("amr"),
+        ];
+        let mut out = String::with_capacity(self.payload.len() + 64);
+        out.push('{');
+        // In the order signed; a repeated name is written again, and JSON.parse keeps
+        // the last, as a map of the payload would.
+        for (name, value) in signed.0.iter().filter(|(name, _)| !LISTS.contains(&name.as_ref())) {
+            push_member(&mut out, name, value.get());
         }
-        // from_json already read the payload as an object, so this read succeeds.
-        let mut signed: std::collections::BTreeMap<String, &RawValue> =
-            serde_json::from_str(&self.payload).unwrap_or_default();
-        for list in ["aud", "roles", "permissions", "scopes", "amr"] {
-            signed.remove(list);
+        for (name, values) in LISTS.into_iter().zip(lists) {
+            push_member(&mut out, name, &Value::from(values).to_string());
         }
-        let normalized = Normalized {
-            signed,
-            aud: &self.aud,
-            roles: &self.roles,
-            permissions: &self.permissions,
-            scopes: &self.scopes,
-            amr: &self.amr,
-        };
-        serde_json::to_string(&normalized).unwrap_or_default().into_boxed_str()
+        out.push('}');
+        out.into_boxed_str()
     }
 
     /// The claims without a typed field (custom claims).
@@ -446,8 +514,19 @@ mod tests {
         assert_eq!(json["__proto__"], serde_json::json!({"polluted": true}));
         // Digits beyond what a float holds are handed on as signed, not rounded here.
         assert!(c.to_json().contains("12345678901234567890123"));
-        // Clones (what the memory of verified tokens hands out) share the built form.
-        let clone = c.clone();
+        // A list claim spelled with an escape is still that claim, normalized.
+        let escaped =
+            parse(r#"{"sub":"s","iss":"i","exp":1,"\u0061ud":"a","x":1,"x":2,"k\"ey":[1]}"#).unwrap();
+        let json: Value = serde_json::from_str(escaped.to_json()).unwrap();
+        assert_eq!(json["aud"], serde_json::json!(["a"]));
+        assert_eq!(json["x"], 2, "the last of a repeated name, as a map of the payload reads it");
+        assert_eq!(json["k\"ey"], serde_json::json!([1]));
+        // Clones (what the memory of verified tokens hands out) share the built form,
+        // which comes from the payload: a holder changing its clone changes nothing else.
+        let mut clone = c.clone();
+        clone.roles.push("owner".into());
+        let shared: Value = serde_json::from_str(clone.to_json()).unwrap();
+        assert_eq!(shared["roles"], serde_json::json!(["admin"]));
         assert!(std::ptr::eq(clone.to_json(), c.to_json()));
     }
 }
