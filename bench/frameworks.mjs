@@ -9,8 +9,9 @@
 //
 // Run by scripts/bench.sh, which builds the packages and the apps and installs the peers:
 //   node bench/frameworks.mjs --peers DIR --python PY --axum BIN --nextjs DIR --json OUT
-import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import http from 'node:http'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -143,19 +144,43 @@ async function waitUntilUp(url, child) {
   throw new Error(`${url} did not answer within 60 s`)
 }
 
+// wrk counts only 4xx and 5xx as errors: this script counts every answer that is not
+// 200 (a redirect to log in is no success either) and prints the total at the end.
+const wrkScript = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'only-200.lua')
+writeFileSync(wrkScript, `local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_ok = 0 end
+function response(status, headers, body) if status ~= 200 then not_ok = not_ok + 1 end end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("not_ok") end
+  io.write(string.format("Answers other than 200: %d\\n", total))
+end
+`)
+
+/** One wrk run, asynchronously: the provider in this process keeps answering meanwhile. */
 function wrk(url, headers, seconds) {
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
-  const result = spawnSync('taskset', ['-c', LOAD_CORE, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headerArgs, url], { encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`)
-  const out = result.stdout
-  const bad = out.match(/Non-2xx or 3xx responses: (\d+)/) ?? out.match(/Socket errors: .*/)
-  if (bad) throw new Error(`${url}: ${bad[0]}\n${out}`)
-  const ms = (label) => {
-    const m = out.match(new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm'))
-    if (!m) throw new Error(`no ${label}% latency in wrk's output:\n${out}`)
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]]
-  }
-  return { rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]), p50: ms('50'), p99: ms('99') }
+  const args = ['-c', LOAD_CORE, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', wrkScript, ...headerArgs, url]
+  return new Promise((resolve, reject) => {
+    execFile('taskset', args, { maxBuffer: 1 << 20 }, (error, out, stderr) => {
+      if (error) return reject(new Error(`wrk failed: ${stderr || error.message}`))
+      const bad = out.match(/Answers other than 200: ([1-9]\d*)/) ?? out.match(/Non-2xx or 3xx responses: (\d+)/) ??
+        out.match(/Socket errors: .*/)
+      if (bad) return reject(new Error(`${url}: ${bad[0]}\n${out}`))
+      if (!/Answers other than 200: 0/.test(out)) return reject(new Error(`wrk did not run the counting script:\n${out}`))
+      const ms = (label) => {
+        const m = out.match(new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm'))
+        if (!m) throw new Error(`no ${label}% latency in wrk's output:\n${out}`)
+        return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]]
+      }
+      try {
+        resolve({ rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]), p50: ms('50'), p99: ms('99') })
+      } catch (parseError) {
+        reject(parseError)
+      }
+    })
+  })
 }
 
 async function measure(name, framework) {
@@ -184,13 +209,13 @@ async function measure(name, framework) {
       let body = null
       try { body = JSON.parse(allowed.body) } catch {}
       if (allowed.status !== 200 || body?.ok !== true) throw new Error(`${name} ${route} with credentials answered ${allowed.status}`)
-      wrk(url, headers, 2)
+      await wrk(url, headers, 2)
       endpoints.push({ kind, url, headers, runs: [] })
     }
     // Rounds: every endpoint once per round, so that each ratio compares runs minutes
     // apart at most (this machine's speed drifts more than the differences measured).
     for (let round = 0; round < RUNS; round++) {
-      for (const e of endpoints) e.runs.push(wrk(e.url, e.headers, SECONDS))
+      for (const e of endpoints) e.runs.push(await wrk(e.url, e.headers, SECONDS))
     }
   } finally {
     child.kill('SIGTERM')
@@ -202,7 +227,10 @@ async function measure(name, framework) {
     const middle = e.runs.toSorted((a, b) => a.rps - b.rps)[Math.floor(e.runs.length / 2)]
     const result = {
       framework: name, endpoint: e.kind, rps: middle.rps, p50: middle.p50, p99: middle.p99,
-      ratio: median(e.runs.map((r, i) => r.rps / baseline[i].rps)), runs: e.runs.map((r) => r.rps),
+      ratio: median(e.runs.map((r, i) => r.rps / baseline[i].rps)),
+      // The server time the protection adds to a request, paired round by round too.
+      addedUs: median(e.runs.map((r, i) => 1e6 / r.rps - 1e6 / baseline[i].rps)),
+      runs: e.runs.map((r) => r.rps),
     }
     console.log(`${name.padStart(8)} ${e.kind.padEnd(24)} ${Math.round(result.rps).toLocaleString('en').padStart(8)} req/s` +
       `  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ${(result.ratio * 100).toFixed(0)} % of public`)

@@ -30,9 +30,10 @@ try {
   const start = megabytes()
   const samples = []
   const started = performance.now()
+  const every = Math.max(1, Math.floor(TOKENS / 10))
   for (let i = 0; i < TOKENS; i++) {
     await validate(i)
-    if ((i + 1) % (TOKENS / 10) === 0) samples.push({ tokens: i + 1, rssMb: megabytes() })
+    if ((i + 1) % every === 0 || i + 1 === TOKENS) samples.push({ tokens: i + 1, rssMb: megabytes() })
   }
   const end = megabytes()
   const result = {

@@ -22,7 +22,7 @@ def megabytes() -> float:
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1000
+                return int(line.split()[1]) * 1024 / 1e6  # kB (KiB) to MB, as the Node script counts
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
@@ -44,9 +44,10 @@ def main() -> None:
         start = megabytes()
         samples = []
         started = time.perf_counter()
+        every = max(1, args.tokens // 10)
         for i in range(args.tokens):
             validate(i)
-            if (i + 1) % (args.tokens // 10) == 0:
+            if (i + 1) % every == 0 or i + 1 == args.tokens:
                 samples.append({"tokens": i + 1, "rssMb": megabytes()})
         end = megabytes()
     result = {

@@ -10,7 +10,7 @@
 #   - memory: RSS after validating a million distinct tokens (BENCH_MEMORY_TOKENS).
 # Servers run on core 0, load generators and validation loops on core 1. The peers are
 # installed in target/bench/peers (pip, npm), wrk from Debian; nothing outside loopback
-# is contacted but the package registries. Takes about 20 minutes.
+# is contacted but the package registries. Takes about 12 minutes after the builds.
 #
 # Environment: SCALEKIT_PROFILE (release; `dist` for the published thin-LTO builds),
 # BENCH_ONLY (comma-separated parts: rust,python,node,frameworks,memory),
