@@ -20,6 +20,9 @@ rustfmt --check --edition 2024 --config-path rustfmt.toml fuzz/fuzz_targets/*.rs
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "Documentation (scripts/docs.sh: pages checked against the code, strict MkDocs build)"
+scripts/docs.sh
+
 step "Packages (scripts/package.sh: wheel, sdist, npm tarballs, crate into dist/)"
 # One release build of the core serves the wheel, the Node addon and every test below.
 scripts/package.sh python node crate
@@ -53,8 +56,9 @@ py=target/venv/bin/python
 "$py" -m pip install --quiet --force-reinstall --no-deps dist/scalekit_auth-*.whl
 run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
 run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
-# The FastAPI example's own tests, as its developers would run them.
+# The FastAPI and MCP examples' own tests, as their developers would run them.
 (cd examples/fastapi && run_tests "../../$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test_app.py)
+(cd examples/mcp-python && run_tests "../../$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test_app.py)
 "$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
@@ -72,6 +76,8 @@ npm ci --prefix examples/mcp-node --no-audit --no-fund --loglevel=error
 run_tests node --test bindings-node/test/
 # The Express example's own tests (supertest), as its developers would run them.
 run_tests npm test --prefix examples/express --silent
+# The Next.js example's own tests (its proxy, with test sessions).
+run_tests npm test --prefix examples/nextjs --silent
 (cd bindings-node && npx tsc -p test/types/tsconfig.json)
 
 step "Benchmark scripts (a short run that keeps them working; scripts/bench.sh measures)"

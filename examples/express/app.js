@@ -1,14 +1,18 @@
 'use strict'
 // An Express app on scalekit-auth: home page, protected dashboard, an admin page for the
 // `admin` role, and a JSON API that also accepts bearer tokens.
+// --8<-- [start:require]
 const express = require('express')
 const { createScalekitExpress } = require('scalekit-auth/express')
+// --8<-- [end:require]
 
 const escape = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 // Logging out is a POST from this site's own page (a GET from another site only shows a
 // confirmation page).
+// --8<-- [start:logout]
 const LOGOUT = '<form method="post" action="/auth/logout"><button type="submit">Log out</button></form>'
+// --8<-- [end:logout]
 
 function page(title, body) {
   return `<!doctype html><html><head><meta charset=utf-8><title>${title}</title>
@@ -19,11 +23,13 @@ function page(title, body) {
 
 /** The app; settings from the SCALEKIT_* variables unless `options` gives them. */
 function createApp(options = {}) {
+  // --8<-- [start:setup]
   const app = express()
   const auth = createScalekitExpress(options)
   // Tests seal session cookies with it (app.test.js).
   app.locals.auth = auth
   app.use(auth.router)
+  // --8<-- [end:setup]
 
   app.get('/', auth.optionalAuth(), (req, res) => {
     res.send(req.auth
@@ -44,6 +50,7 @@ function createApp(options = {}) {
     res.send(page('Sign in with SSO', `${error}<form method="get" action="/sso"><label>Work email <input type="email" name="email" required autocomplete="email"></label> <button type="submit">Continue</button></form>`))
   })
 
+  // --8<-- [start:protected]
   app.get('/dashboard', auth.requireAuth(), (req, res) => {
     const { user, claims } = req.auth
     const rows = [['Email', user.email], ['Organization', claims.oid], ['Roles', claims.roles.join(', ')],
@@ -55,7 +62,9 @@ function createApp(options = {}) {
   app.get('/admin', auth.requireRoles('admin'), (req, res) => {
     res.send(page('Admin', `<p>Welcome, administrator ${escape(req.auth.user.id)}.</p>`))
   })
+  // --8<-- [end:protected]
 
+  // --8<-- [start:api]
   app.get('/api/me', auth.requireAuth(), (req, res) => {
     res.json({ user: req.auth.user, claims: req.auth.claims, source: req.auth.source })
   })
@@ -63,6 +72,7 @@ function createApp(options = {}) {
   app.get('/api/reports', auth.requirePermissions('users:read'), (req, res) => {
     res.json({ reports: [], for: req.auth.user.id })
   })
+  // --8<-- [end:api]
   return app
 }
 

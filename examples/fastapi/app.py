@@ -10,6 +10,7 @@ import html
 import os
 import urllib.parse
 
+# --8<-- [start:setup]
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -19,11 +20,14 @@ from scalekit_auth.fastapi import ScalekitFastAPI
 app = FastAPI(title="scalekit-auth FastAPI example")
 auth = ScalekitFastAPI.from_env()
 auth.install(app)
+# --8<-- [end:setup]
 
 
 # Logging out is a POST from this site's own page (a GET from another site's link only
 # gets a confirmation page).
+# --8<-- [start:logout]
 LOG_OUT = '<form method="post" action="/auth/logout"><button type="submit">Log out</button></form>'
+# --8<-- [end:logout]
 
 
 def page(title: str, body: str) -> HTMLResponse:
@@ -58,6 +62,7 @@ async def sso(email: str = "") -> HTMLResponse | RedirectResponse:
     return page("Sign in with SSO", error + form)
 
 
+# --8<-- [start:protected]
 @app.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(me: Identity = Depends(auth.require_user)) -> HTMLResponse:
     c = me.claims
@@ -74,8 +79,10 @@ async def dashboard(me: Identity = Depends(auth.require_user)) -> HTMLResponse:
 @app.get("/admin", response_class=HTMLResponse)
 async def admin(me: Identity = Depends(auth.require_roles("admin"))) -> HTMLResponse:
     return page("Admin", f"<p>Welcome, administrator {html.escape(me.user.id)}.</p>")
+# --8<-- [end:protected]
 
 
+# --8<-- [start:api]
 @app.get("/api/me")
 async def api_me(me: Identity = Depends(auth.require_user)) -> dict[str, object]:
     return {"user": me.user.to_dict(), "claims": me.claims.to_dict(), "source": me.source}
@@ -84,6 +91,7 @@ async def api_me(me: Identity = Depends(auth.require_user)) -> dict[str, object]
 @app.get("/api/reports")
 async def reports(me: Identity = Depends(auth.require_permissions("users:read"))) -> dict[str, object]:
     return {"reports": [], "for": me.user.id}
+# --8<-- [end:api]
 
 
 if __name__ == "__main__":
