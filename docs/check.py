@@ -208,7 +208,8 @@ SHELL_COMMAND = re.compile(
     r"|export (SCALEKIT_[A-Z_]+|MCP_SERVER_URL|IDP_[A-Z_]+)=\S*.*"
     r"|IDP_[A-Z_]+=.*tests/idp/start\.sh"
     r"|tests/idp/(start|stop)\.sh"
-    r"|(uvicorn|node|npm|npx|cargo|pytest|python) [\w./:= -]+)$"
+    r"|(pip|python -m pip) install [\w\[\]=<>.-]+( [\w\[\]=<>.-]+)*"
+    r"|(PORT=\d+ )?(uvicorn|node|npm|npx|cargo|pytest|python) [\w./:=@ -]+)$"
 )
 
 
