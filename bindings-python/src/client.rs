@@ -206,7 +206,7 @@ impl Client {
         let auth = self.auth.clone();
         crate::runtime::future_into_py(py, async move {
             let d = auth.authorize_bearer(authorization.as_deref(), &requirements).await;
-            Python::attach(|py| crate::types::Decision::new(py, d))
+            crate::gate::attach_or_err(|py| crate::types::Decision::new(py, d))
         })
     }
 
@@ -272,7 +272,7 @@ impl Client {
             let options = AuthenticateOptions { code_verifier, nonce };
             let result =
                 auth.authenticate_with_code(&code, &redirect_uri, &options).await.map_err(to_py_err)?;
-            Python::attach(|py| AuthResult::new(py, result))
+            crate::gate::attach_or_err(|py| AuthResult::new(py, result))
         })
     }
 
@@ -289,7 +289,7 @@ impl Client {
         let auth = self.auth.clone();
         crate::runtime::future_into_py(py, async move {
             let result = auth.refresh_access_token(&refresh_token).await.map_err(to_py_err)?;
-            Python::attach(|py| AuthResult::new(py, result))
+            crate::gate::attach_or_err(|py| AuthResult::new(py, result))
         })
     }
 

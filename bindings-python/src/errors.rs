@@ -65,7 +65,7 @@ pub(crate) fn to_py_err(err: Error) -> PyErr {
 /// for logs are in `detail`.
 pub(crate) fn to_page_err(err: &Error) -> PyErr {
     let py_err = exception(err, err.user_message().to_owned());
-    Python::attach(|py| {
+    crate::gate::attach(|py| {
         let value = py_err.value(py);
         let _ = value.setattr("detail", err.to_string());
         // What the provider's redirect carried is anyone's input: for logs (`detail`), not
@@ -81,7 +81,7 @@ pub(crate) fn to_page_err(err: &Error) -> PyErr {
 
 fn exception(err: &Error, message: String) -> PyErr {
     let py_err = error_for_code(err.code(), message, err.http_status());
-    Python::attach(|py| {
+    crate::gate::attach(|py| {
         let value = py_err.value(py);
         let _ = value.setattr("public_message", err.public_message());
         if let Error::ProviderError { error, description, .. }
@@ -116,7 +116,7 @@ fn error_for_code(code: &str, message: String, status: u16) -> PyErr {
         "login_denied" => LoginDeniedError::new_err(message),
         _ => ProviderError::new_err(message),
     };
-    Python::attach(|py| {
+    crate::gate::attach(|py| {
         let value = py_err.value(py);
         let _ = value.setattr("code", code);
         let _ = value.setattr("status", status);

@@ -4,6 +4,7 @@
 mod client;
 mod convert;
 mod errors;
+mod gate;
 mod logs;
 mod resource;
 mod runtime;
@@ -26,6 +27,11 @@ fn _cli(py: Python<'_>, argv: Vec<String>) -> u8 {
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    // Before the interpreter finalizes, native threads stop entering it (see `gate`).
+    let shutdown = pyo3::wrap_pyfunction!(gate::_shutdown, module)?;
+    module.add_function(shutdown.clone())?;
+    module.add_function(pyo3::wrap_pyfunction!(gate::_is_shut_down, module)?)?;
+    module.py().import("atexit")?.call_method1("register", (shutdown,))?;
     logs::install();
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
     module.add_function(pyo3::wrap_pyfunction!(_cli, module)?)?;

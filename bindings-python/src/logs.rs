@@ -14,7 +14,7 @@ pub(crate) fn install() {
     let forward = |level: Level, line: String| {
         // Never while the interpreter is shutting down; a failing logger is ignored, as
         // logging must not break authentication.
-        let _ = Python::try_attach(|py| emit(py, python_level(level), &line).is_ok());
+        let _ = crate::gate::attach(|py| emit(py, python_level(level), &line).is_ok());
     };
     let _ = tracing::subscriber::set_global_default(EventLines::new(|| true, forward));
 }

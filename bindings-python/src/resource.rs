@@ -113,7 +113,7 @@ impl ResourceServer {
         let inner = self.inner.clone();
         crate::runtime::future_into_py(py, async move {
             let d = inner.authorize(authorization.as_deref(), &requirements).await;
-            Python::attach(|py| Decision::new(py, d))
+            crate::gate::attach_or_err(|py| Decision::new(py, d))
         })
     }
 

@@ -19,6 +19,9 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
 use tokio::runtime::Runtime;
 
+/// The name of the runtime's threads (workers and blocking ones).
+pub(crate) const THREAD_NAME: &str = "scalekit-auth";
+
 /// This process's runtime; null until first use, and again in a freshly forked child.
 static CURRENT: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
 /// Serializes the building of a runtime.
@@ -38,7 +41,7 @@ pub(crate) fn runtime() -> &'static Runtime {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_name("scalekit-auth")
+        .thread_name(THREAD_NAME)
         .build()
         .expect("cannot start the tokio runtime");
     let leaked: &'static Runtime = Box::leak(Box::new(runtime));
@@ -73,11 +76,13 @@ impl GenericRuntime for ForkSafeRuntime {
         runtime().spawn(fut)
     }
 
+    /// `pyo3_async_runtimes` hands an awaitable its result from here, taking the GIL:
+    /// through the gate, so never while the interpreter shuts down.
     fn spawn_blocking<F>(f: F) -> Self::JoinHandle
     where
         F: FnOnce() + Send + 'static,
     {
-        runtime().spawn_blocking(f)
+        runtime().spawn_blocking(move || crate::gate::run(f))
     }
 }
 

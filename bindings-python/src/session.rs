@@ -94,7 +94,7 @@ where
     let engine = engine.clone();
     crate::runtime::future_into_py(py, async move {
         let d = step(engine, parts).await;
-        Python::attach(|py| decision(py, d))
+        crate::gate::attach_or_err(|py| decision(py, d))
     })
 }
 
@@ -226,7 +226,7 @@ impl SessionEngine {
         let engine = self.engine.clone();
         crate::runtime::future_into_py(py, async move {
             let pending = engine.begin_callback(&parts.info()).await;
-            Python::attach(|py| PendingLogin::new(py, pending))
+            crate::gate::attach_or_err(|py| PendingLogin::new(py, pending))
         })
     }
 
@@ -287,7 +287,7 @@ impl SessionEngine {
         crate::runtime::future_into_py(py, async move {
             let body = String::from_utf8_lossy(&body);
             let d = engine.handle_backchannel_logout(&method, &body).await;
-            Python::attach(|py| decision(py, d))
+            crate::gate::attach_or_err(|py| decision(py, d))
         })
     }
 

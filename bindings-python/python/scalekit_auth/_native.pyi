@@ -17,13 +17,15 @@ def _mcp_required_scopes(
 ) -> list[str]: ...
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_cli", "_mcp_required_scopes", "Client",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_shutdown", "_is_shut_down", "_cli", "_mcp_required_scopes", "Client",
     "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
 def _raise_for_code(code: str) -> None: ...
 def _after_fork_in_child() -> None: ...
+def _shutdown() -> None: ...
+def _is_shut_down() -> bool: ...
 
 class ScalekitAuthError(Exception):
     code: str
