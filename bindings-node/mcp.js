@@ -60,19 +60,24 @@ function createMcpAuth(options = {}) {
 
   /** The scopes a call with this JSON text needs, as the core reads it: a body it cannot
    * read needs every tool scope (another parser, the SDK's, might find a call in it). */
-  const requiredFor = (text) => native.mcpRequiredScopes(scopes, toolScopes, text)
+  const requiredFor = (text) => native.mcpRequiredScopes(scopes, toolScopes, text === '' ? null : text)
 
   /** Lets in calls with a token minted for this resource (and the scopes their tools need). */
   function protect() {
     return async (req, res, next) => {
-      if (req.method === 'OPTIONS') return next() // a CORS preflight carries no token
+      // A CORS preflight carries no token: answered here, never passed on (an app that
+      // runs a body whatever the method must not get one unchecked).
+      if (isPreflight(req.method, (name) => req.headers[name])) {
+        for (const [name, value] of Object.entries(PREFLIGHT)) res.setHeader(name, value)
+        return res.status(204).end()
+      }
       try {
         // The token first: nothing is read for a caller without one.
         const authorization = req.headers.authorization
         let decision = await decide(authorization, scopes)
-        if (decision.kind === 'continue' && Object.keys(toolScopes).length > 0 && req.method === 'POST') {
-          if (req.body === undefined) req.body = await jsonBody(req)
-          const needed = requiredFor(req.body === undefined ? '' : JSON.stringify(req.body))
+        if (decision.kind === 'continue' && Object.keys(toolScopes).length > 0) {
+          // Whatever the method: an app may run a body it gets with any of them.
+          const needed = requiredFor(await bodyText(req))
           if (needed.length > scopes.length) decision = await decide(authorization, needed)
         }
         const identity = decision.kind === 'continue' ? identityOf(decision) : null
@@ -112,11 +117,14 @@ function createMcpAuth(options = {}) {
   async function authorizeRequest(request) {
     const refusal = (decision) =>
       ({ response: new Response(decision.body ?? '', { status: decision.status, headers: { ...decision.headers, ...EXPOSE } }) })
+    if (isPreflight(request.method, (name) => request.headers.get(name) ?? undefined)) {
+      return { response: new Response(null, { status: 204, headers: PREFLIGHT }) }
+    }
     const authorization = request.headers.get('authorization') ?? undefined
     let decision = await decide(authorization, scopes)
     if (decision.kind !== 'continue') return refusal(decision)
     let body
-    if (request.method === 'POST') {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
       const text = await boundedText(request)
       if (text === null) {
         return { response: Response.json({ error: 'invalid_request', message: 'The request is too large.' }, { status: 413 }) }
@@ -173,14 +181,46 @@ async function boundedText(request) {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** The request's JSON body (undefined when it is not JSON), read up to MAX_BODY. */
-async function jsonBody(req) {
-  const body = await readBody(req, MAX_BODY, 'the request body')
+/**
+ * The text of the body the app will act on, as the core is to judge it. What earlier
+ * middleware left in `req.body` counts only when it really read the stream: a Buffer
+ * (`express.raw()`) or a string (`express.text()`) is that text; an object is trusted
+ * only once a body parser consumed the stream (Express 4's `express.json()` leaves `{}`
+ * for a content type it skips, with the stream unread for the next reader). Otherwise
+ * the stream is read here (up to MAX_BODY) and its JSON left in `req.body` for the
+ * handler (`transport.handleRequest(req, res, req.body)`).
+ */
+async function bodyText(req) {
+  const body = req.body
+  if (Buffer.isBuffer(body)) return body.toString('utf8')
+  if (typeof body === 'string') return body
+  if (streamConsumed(req)) return body === undefined || body === null ? '' : JSON.stringify(body)
+  const text = (await readBody(req, MAX_BODY, 'the request body')).toString('utf8')
   try {
-    return JSON.parse(body.toString('utf8'))
+    req.body = text === '' ? undefined : JSON.parse(text)
   } catch {
-    return undefined
+    req.body = undefined
   }
+  return text
+}
+
+/** Whether something before us read the request's stream to its end. */
+function streamConsumed(req) {
+  return req._body === true || req.readableEnded === true || (req.complete === true && req.readable === false)
+}
+
+/** A CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`. */
+function isPreflight(method, header) {
+  return method === 'OPTIONS' && header('origin') !== undefined && header('access-control-request-method') !== undefined
+}
+
+/** The answer to a preflight: tokens travel in a header, never a cookie, so any origin may call. */
+const PREFLIGHT = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id',
+  'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id',
+  'access-control-max-age': '600',
 }
 
 module.exports = { createMcpAuth, RESOURCE_METADATA_PATH }

@@ -126,3 +126,79 @@ async def test_a_body_this_parser_cannot_read_needs_every_tool_scope(
         assert answer.headers["access-control-expose-headers"] == "WWW-Authenticate"
     # Without a token nothing is read at all.
     assert (await client.post("/mcp", content="x" * 100)).status_code == 401
+
+
+@pytest.mark.anyio
+async def test_options_never_reaches_the_app_unchecked(client: httpx.AsyncClient, provider: LocalProvider) -> None:
+    # The endpoint above runs a call's body whatever the method, as the SDK's SSE message
+    # route does: an OPTIONS request must not be a way around the token.
+    body = json.dumps(call("add_note"))
+    preflight = await client.request(
+        "OPTIONS", "/mcp", content=body,
+        headers={"origin": "https://ide.example", "access-control-request-method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.content == b""
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "authorization" in preflight.headers["access-control-allow-headers"]
+
+    # Not a preflight (no Origin or no requested method): checked like any call.
+    assert (await client.request("OPTIONS", "/mcp", content=body)).status_code == 401
+    only_origin = {"origin": "https://ide.example"}
+    assert (await client.request("OPTIONS", "/mcp", content=body, headers=only_origin)).status_code == 401
+    issuer = f"{provider.url}/resources/{RESOURCE_ID}"
+    reader = provider.mint("usr_ada", iss=issuer, aud=[RESOURCE_ID], scopes=["notes:read"])
+    answer = await client.request("OPTIONS", "/mcp", content=body, headers={"authorization": f"Bearer {reader}"})
+    assert answer.status_code == 403 and answer.json()["error"] == "insufficient_scope"
+    # Any method with a body is judged by it.
+    answer = await client.request("PUT", "/mcp", content=body, headers={"authorization": f"Bearer {reader}"})
+    assert answer.status_code == 403
+
+
+async def websocket_tools(scope: Any, receive: Any, send: Any) -> None:
+    """A JSON-RPC endpoint over a websocket: answers each call with its caller and tool."""
+    message = await receive()
+    assert message["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        request = json.loads(message.get("text") or message.get("bytes") or b"null")
+        result = {"caller": current_identity().user.id, "tool": request.get("params", {}).get("name")}
+        await send({"type": "websocket.send", "text": json.dumps({"id": request.get("id"), "result": result})})
+
+
+def test_websocket_messages_need_their_tools_scopes(provider: LocalProvider) -> None:
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    server = ResourceServer(provider.url, RESOURCE_ID, RESOURCE_URL)
+    app = McpAuth(server, tool_scopes={"add_note": ["notes:write"]}).protect(websocket_tools)
+    issuer = f"{provider.url}/resources/{RESOURCE_ID}"
+    reader = provider.mint("usr_ada", iss=issuer, aud=[RESOURCE_ID], scopes=["notes:read"])
+    writer = provider.mint("usr_bob", iss=issuer, aud=[RESOURCE_ID], scopes=["notes:write"])
+    client = TestClient(app)
+
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect("/mcp") as ws:
+            ws.receive_text()
+    assert refused.value.code == 1008, "no token, no socket"
+
+    with client.websocket_connect("/mcp", headers={"authorization": f"Bearer {reader}"}) as ws:
+        ws.send_text(json.dumps(call("whoami")))
+        assert json.loads(ws.receive_text())["result"] == {"caller": "usr_ada", "tool": "whoami"}
+        ws.send_text(json.dumps(call("add_note")))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008 and closed.value.reason == "insufficient_scope"
+
+    with client.websocket_connect("/mcp", headers={"authorization": f"Bearer {reader}"}) as ws:
+        ws.send_bytes(b"not json")  # unreadable: every tool's scope
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+
+    with client.websocket_connect("/mcp", headers={"authorization": f"Bearer {writer}"}) as ws:
+        ws.send_text(json.dumps(call("add_note")))
+        assert json.loads(ws.receive_text())["result"] == {"caller": "usr_bob", "tool": "add_note"}

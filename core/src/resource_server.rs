@@ -233,6 +233,8 @@ impl ResourceServer {
 /// assert_eq!(scopes.required(Some(call)), ["notes:read", "notes:write"]);
 /// assert_eq!(scopes.required(Some(b"not json")), ["notes:read", "notes:write"]);
 /// assert_eq!(scopes.required(None), ["notes:read"]);
+/// assert_eq!(scopes.required(Some(b"")), ["notes:read"]);
+/// assert_eq!(scopes.required(Some(b" ")), ["notes:read", "notes:write"]);
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ToolScopes {
@@ -277,10 +279,11 @@ impl ToolScopes {
         all
     }
 
-    /// The scopes a call with this body needs (`None`: a call without one, e.g. a GET).
+    /// The scopes a call with this body needs (`None` or an empty body: a call without
+    /// one, e.g. a GET; no parser finds a tool call in zero bytes).
     pub fn required(&self, body: Option<&[u8]>) -> Vec<String> {
         let mut needed = self.every_call.clone();
-        let Some(body) = body else { return needed };
+        let Some(body) = body.filter(|b| !b.is_empty()) else { return needed };
         let tools = called_tools(body).unwrap_or_else(|| self.tools.keys().cloned().collect());
         for scope in tools.iter().filter_map(|t| self.tools.get(t)).flatten() {
             if !needed.contains(scope) {

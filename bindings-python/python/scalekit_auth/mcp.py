@@ -95,25 +95,25 @@ class McpAuth:
                 await app(scope, receive, send)
                 return
             if scope["type"] == "websocket":
-                decision = await self._decide(_header(scope, b"authorization"), self.scopes)
-                if decision.kind != "continue" or decision.identity is None:
-                    await send({"type": "websocket.close", "code": 1008})
-                    return
-                await self._call(app, scope, receive, send, decision.identity)
+                await self._websocket(app, scope, receive, send)
                 return
             if scope["type"] != "http":
                 return
             if scope["path"] in (self.server.metadata_path, RESOURCE_METADATA_PATH):
                 await self._metadata(scope, send)
                 return
-            if scope["method"] == "OPTIONS":
-                await app(scope, receive, send)  # a CORS preflight carries no token
+            if _is_preflight(scope):
+                # Answered here and never passed on: a preflight carries no token, and an
+                # app that runs any method's body (the SDK's SSE message route does) must
+                # not see one without the checks below.
+                await _send(send, 204, b"", _preflight_headers())
                 return
             # The token first: nothing is read for a caller without one.
             authorization = _header(scope, b"authorization")
             decision = await self._decide(authorization, self.scopes)
             body: bytes | None = None
-            if decision.kind == "continue" and self.tool_scopes and scope["method"] == "POST":
+            if decision.kind == "continue" and self.tool_scopes:
+                # Whatever the method: an app may run a body it gets with any of them.
                 body = await _read_body(receive)
                 if body is None:
                     await _send(send, 413, b'{"error":"invalid_request","message":"The request is too large."}')
@@ -128,6 +128,43 @@ class McpAuth:
             await self._call(app, scope, receive if body is None else _replay(body, receive), send, decision.identity)
 
         return protected
+
+    async def _websocket(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """A websocket opens with a token holding the server-wide scopes; with tool scopes
+        configured, every message is then judged as a call's body is, and one that calls
+        a tool the token may not use closes the socket (1008, policy violation) before
+        the app sees it."""
+        authorization = _header(scope, b"authorization")
+        decision = await self._decide(authorization, self.scopes)
+        if decision.kind != "continue" or decision.identity is None:
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if not self.tool_scopes:
+            await self._call(app, scope, receive, send, decision.identity)
+            return
+        closed = False
+
+        async def checked() -> Message:
+            nonlocal closed
+            if closed:
+                return {"type": "websocket.disconnect", "code": 1008}
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                return message
+            data = message.get("bytes")
+            if data is None:
+                data = (message.get("text") or "").encode()
+            needed = _mcp_required_scopes(self.scopes, self.tool_scopes, data)
+            if needed != self.scopes:
+                verdict = await self._decide(authorization, needed)
+                if verdict.kind != "continue":
+                    closed = True
+                    reason = "insufficient_scope" if verdict.status == 403 else "invalid_token"
+                    await send({"type": "websocket.close", "code": 1008, "reason": reason})
+                    return {"type": "websocket.disconnect", "code": 1008}
+            return message
+
+        await self._call(app, scope, checked, send, decision.identity)
 
     async def _decide(self, authorization: str | None, scopes: list[str]) -> Decision:
         return self.server.try_authorize(authorization, scopes) or await self.server.authorize(authorization, scopes)
@@ -157,6 +194,30 @@ class McpAuth:
             return
         body = json.dumps(self.server.metadata()).encode()
         await _send(send, 200, b"" if scope["method"] == "HEAD" else body, [*cors, (b"cache-control", b"max-age=300")])
+
+
+#: What a browser-based MCP client may send: the streamable HTTP transport's headers.
+_ALLOWED_HEADERS = b"authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id"
+
+
+def _is_preflight(scope: Scope) -> bool:
+    """A CORS preflight: ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``."""
+    return (
+        scope["method"] == "OPTIONS"
+        and _header(scope, b"origin") is not None
+        and _header(scope, b"access-control-request-method") is not None
+    )
+
+
+def _preflight_headers() -> list[tuple[bytes, bytes]]:
+    # Tokens travel in a header, never a cookie, so any origin may call with its own.
+    return [
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
+        (b"access-control-allow-headers", _ALLOWED_HEADERS),
+        (b"access-control-expose-headers", b"WWW-Authenticate, Mcp-Session-Id"),
+        (b"access-control-max-age", b"600"),
+    ]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
