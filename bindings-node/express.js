@@ -25,6 +25,7 @@ function requestParts(req) {
     accept: h.accept,
     secFetchMode: h['sec-fetch-mode'],
     secFetchSite: h['sec-fetch-site'],
+    purpose: h['sec-purpose'] ?? h.purpose,
   }
 }
 

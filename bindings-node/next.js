@@ -107,6 +107,15 @@ function isServerAction(request) {
   return request.method === 'POST' && request.headers.has('next-action')
 }
 
+/** The JSON refusal of a Server Action posted to a protected path without a session. */
+function actionRefusal({ response, decision, setCookies }) {
+  if (response.status < 300 || response.status >= 400) return response
+  const body = { error: decision?.errorCode ?? 'session_missing', message: 'Sign in to continue.' }
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' })
+  for (const cookie of setCookies ?? []) headers.append('set-cookie', cookie)
+  return new Response(JSON.stringify(body), { status: 401, headers })
+}
+
 /**
  * The request's `Cookie` header with `setCookies` applied (new values set, cleared
  * cookies removed), so that the page sees what the browser will hold next.
@@ -176,14 +185,17 @@ function createScalekitNext(options = {}) {
       if (route === prefix || route.startsWith(`${prefix}/`)) {
         return NextResponse.next({ request: { headers } })
       }
-      // A Server Action may be posted to any path, and its client cannot follow a
-      // redirect or read a 401: refresh if need be, and let the action itself call
-      // requireSession()/getSession() (which redirects to log in).
-      const rule = isServerAction(request) ? null : protectedRoutes.find((r) => r.test(route))
+      const rule = protectedRoutes.find((r) => r.test(route))
       const result = rule
         ? await auth().authenticate(request, rule.requirements)
         : await auth().optionalAuth(request)
-      if (result.response) return absoluteLocation(result.response, request.url)
+      if (result.response) {
+        // A Server Action's client cannot follow a redirect to log in: it gets the 401
+        // (or 403) itself. Its header is the client's to send, so it never lets a request
+        // to a protected path through.
+        if (isServerAction(request)) return actionRefusal(result)
+        return absoluteLocation(result.response, request.url)
+      }
       if (result.setCookies.length > 0) {
         const cookie = applyCookies(request.headers.get('cookie'), result.setCookies)
         if (cookie) headers.set('cookie', cookie)

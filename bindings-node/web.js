@@ -29,6 +29,7 @@ function requestParts(request) {
     accept: get('accept'),
     secFetchMode: get('sec-fetch-mode'),
     secFetchSite: get('sec-fetch-site'),
+    purpose: get('sec-purpose') ?? get('purpose'),
   }
 }
 

@@ -73,6 +73,9 @@ pub struct RequestParts {
     pub sec_fetch_mode: Option<String>,
     /// `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`).
     pub sec_fetch_site: Option<String>,
+    /// `Sec-Purpose` (or the older `Purpose`): `prefetch` for a page fetched ahead of a
+    /// navigation, which never starts a login.
+    pub purpose: Option<String>,
 }
 
 impl RequestParts {
@@ -85,6 +88,7 @@ impl RequestParts {
             accept: self.accept.as_deref(),
             sec_fetch_mode: self.sec_fetch_mode.as_deref(),
             sec_fetch_site: self.sec_fetch_site.as_deref(),
+            purpose: self.purpose.as_deref(),
         }
     }
 }

@@ -168,6 +168,15 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     assert.equal(page.status, 400)
     assert.equal(JSON.parse(page.body).error, 'invalid_argument')
     assert.deepEqual(page.setCookies, [])
+    // A prefetch (speculation rules, old Purpose header too) starts nothing and keeps nothing.
+    for (const purpose of [{ 'sec-purpose': 'prefetch;prerender' }, { purpose: 'prefetch' }]) {
+      page = await browser.get('/dashboard', { ...NAVIGATE, ...purpose })
+      assert.equal(page.status, 401)
+      assert.equal(page.headers.get('cache-control'), 'no-store')
+      page = await browser.get('/auth/login?return_to=%2Fdashboard', { ...NAVIGATE, ...purpose })
+      assert.equal(page.status, 401)
+      assert.deepEqual(page.setCookies, [])
+    }
   })
 
   test(`${name}: 30 login starts leave at most 3 login cookies, and the last one completes`, async () => {

@@ -220,8 +220,23 @@ test('a Server Action called from JavaScript: refreshed by the proxy, checked by
   assert.match(answered.body, /actor@example.com said: hello from JavaScript/)
   assert.ok(answered.setCookies.some((c) => c.startsWith('skauth_session=')), 'the refreshed cookie reaches the browser')
   assert.equal(await idp.count('/oauth/token'), 1)
-  // Without a session the action runs and answers for itself (no 401 from the proxy).
+  // Without a session, an action posted to a protected path gets the proxy's 401: the
+  // action client surfaces it, and the action never runs.
   const anonymous = await call(new Browser(base), 'hi')
-  assert.equal(anonymous.status, 200, anonymous.body.slice(0, 300))
-  assert.match(anonymous.body, /Not signed in/)
+  assert.equal(anonymous.status, 401, anonymous.body.slice(0, 300))
+  assert.equal(JSON.parse(anonymous.body).error, 'session_missing')
+})
+
+test('a Next-Action header opens no protected path: a POST route handler is reached with a session only', { skip: SKIP }, async () => {
+  const headers = { accept: 'text/x-component', 'next-action': 'x', 'content-type': 'text/plain;charset=UTF-8', 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin' }
+  const anonymous = await new Browser(base).post('/api/me', headers, Buffer.from('[]'))
+  assert.equal(anonymous.status, 401, anonymous.body.slice(0, 300))
+  assert.equal(JSON.parse(anonymous.body).error, 'session_missing')
+  const plain = await new Browser(base).post('/api/me', { ...FETCH, 'content-type': 'application/json' }, Buffer.from('{}'))
+  assert.equal(plain.status, 401)
+  const browser = new Browser(base)
+  await logIn(browser, 'poster')
+  const posted = await browser.post('/api/me', headers, Buffer.from('[]'))
+  assert.equal(posted.status, 200, posted.body.slice(0, 300))
+  assert.deepEqual(JSON.parse(posted.body), { posted: true, user: 'usr_poster' })
 })

@@ -95,6 +95,9 @@ test('anonymous callers: a page load is redirected, fetch gets 401 JSON', async 
   assert.equal(optional.identity, null)
   assert.equal(optional.response, undefined)
   assert.ok(errors.some(([code, path]) => code === 'session_missing' && path === '/api/me'))
+  const prefetch = await auth.authenticate(jar.request('/dashboard', { ...NAVIGATE, 'sec-purpose': 'prefetch' }))
+  assert.equal(prefetch.response.status, 401)
+  assert.equal(prefetch.response.headers.get('set-cookie'), null)
 })
 
 test('login, roles, refresh, tampered cookie and logout', async () => {

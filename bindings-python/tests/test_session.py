@@ -38,7 +38,17 @@ class CaseInsensitive(Mapping[str, str]):
 
 
 def test_the_engine_names_the_headers_it_reads() -> None:
-    assert _native.REQUEST_HEADERS == ("cookie", "authorization", "accept", "sec-fetch-mode", "sec-fetch-site")
+    assert _native.REQUEST_HEADERS == (
+        "cookie", "authorization", "accept", "sec-fetch-mode", "sec-fetch-site", "sec-purpose", "purpose",
+    )
+
+
+def test_a_prefetch_never_starts_a_login(engine: _native.SessionEngine) -> None:
+    for purpose in ({"sec-purpose": "prefetch;prerender"}, {"purpose": "prefetch"}):
+        decision = engine.try_require_auth("GET", "/reports", {**NAVIGATE, **purpose})
+        assert decision is not None
+        assert (decision.kind, decision.status, decision.set_cookies) == ("respond", 401, [])
+        assert ("cache-control", "no-store") in decision.headers
 
 
 def test_a_script_without_a_session_gets_json(engine: _native.SessionEngine) -> None:

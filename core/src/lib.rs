@@ -93,8 +93,8 @@ pub use session::{
     Action, AuthOutcome, CallbackOutcome, CookieSameSite, Decision, ENV_POST_LOGOUT_REDIRECT_URI,
     ENV_REDIRECT_URI, ENV_REDIS_URL, ENV_SCOPES, ENV_SERVER_SIDE_SESSIONS, ENV_SESSION_SECRET, Identity,
     IdentitySource, LOGIN_TIMEOUT_SECONDS, LoginParams, LoginStart, LoginVerdict, LogoutOutcome,
-    MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, MIN_SECRET_BYTES, PendingLogin,
-    REQUEST_HEADERS, RequestInfo, Requirements, SESSION_OPTIONS, SessionConfig, SessionEngine,
+    MAX_APP_DATA_BYTES, MAX_APP_DATA_DEPTH, MAX_PENDING_LOGINS, MAX_SESSIONS_PER_USER, MIN_SECRET_BYTES,
+    PendingLogin, REQUEST_HEADERS, RequestInfo, Requirements, SESSION_OPTIONS, SessionConfig, SessionEngine,
     check as check_requirements, error_body, safe_return_to,
 };
 pub use token::claims::Claims;

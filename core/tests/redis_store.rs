@@ -25,9 +25,15 @@ struct Redis {
 
 impl Redis {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A `redis-server` with `extra` arguments (`--maxmemory-policy volatile-lru`, ...).
+    fn start_with(extra: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(extra)
             .stdout(Stdio::null())
             .spawn()
             .expect(
@@ -44,6 +50,13 @@ impl Redis {
 
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Runs a command with `redis-cli` and returns its answer.
+    fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli").args(["-p", &self.port.to_string()]).args(args).output().unwrap();
+        assert!(out.status.success(), "redis-cli {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: a Redis that hangs.
@@ -192,4 +205,147 @@ async fn a_stopped_redis_refuses_fast_and_a_bad_url_is_a_configuration_error() {
     let err = SessionEngine::new(f.provider.client(&f.clock), bad).unwrap_err();
     assert_eq!(err.code(), "invalid_config");
     assert!(!url.is_empty());
+}
+
+/// The `tracing` lines this thread's code logs while `run` runs.
+async fn logged_lines<F: Future<Output = ()>>(run: impl FnOnce() -> F) -> Vec<String> {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    let subscriber = scalekit_auth::EventLines::new(|| true, move |_, line| sink.lock().unwrap().push(line));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    run().await;
+    lines.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_redis_that_may_evict_keys_is_named_at_first_use() {
+    for (policy, warned) in [("volatile-lru", true), ("allkeys-lru", true), ("noeviction", false)] {
+        let redis = Redis::start_with(&["--maxmemory-policy", policy]);
+        let f = fixture_with(|c| c.redis_url(redis.url()).store_timeout_ms(1000)).await;
+        let jar = logged_in(&f).await;
+        let lines = logged_lines(|| async {
+            for _ in 0..3 {
+                f.engine.authenticate(Some(&jar.header()), None).await.result.unwrap();
+            }
+        })
+        .await;
+        let warnings: Vec<_> = lines.iter().filter(|l| l.contains("maxmemory-policy")).collect();
+        assert_eq!(warnings.len(), usize::from(warned), "{policy}: {lines:?}");
+        if warned {
+            assert!(warnings[0].contains(policy) && warnings[0].contains("noeviction"), "{}", warnings[0]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_answered_after_a_logout_does_not_bring_the_cookie_session_back() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, false).await;
+    let jar = logged_in(&f).await;
+    f.provider.reset().await;
+    f.provider.mount_discovery().await;
+    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
+    // The provider holds the refresh while the user logs out on the other instance.
+    let body = f.provider.login_response("unused", Some("rt-2"));
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(Duration::from_millis(800)))
+        .mount(&f.provider.server)
+        .await;
+    f.clock.advance(250); // inside the refresh window
+    let first = Arc::new(f.engine);
+    let header = jar.header();
+    let refreshing = tokio::spawn({
+        let (first, header) = (first.clone(), header.clone());
+        async move { first.authenticate(Some(&header), None).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logout = second.logout(Some(&header)).await;
+    assert!(logout.store_error.is_none());
+    let mut browser = jar.clone();
+    browser.apply(&logout.set_cookies);
+    assert!(browser.header().is_empty(), "logged out");
+    // The refreshed cookie arrives last and puts a session back in the browser...
+    let refreshed = refreshing.await.unwrap();
+    assert!(refreshed.set_cookies.iter().any(|c| c.starts_with("skauth_session=")));
+    browser.apply(&refreshed.set_cookies);
+    // ...which no instance accepts.
+    for engine in [&*first, &*second] {
+        let outcome = engine.authenticate(Some(&browser.header()), None).await;
+        assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+        assert!(outcome.set_cookies.iter().any(|c| c.contains("Max-Age=0")), "and it is cleared");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_whose_store_fails_still_ends_what_it_can_and_says_so() {
+    let redis = Redis::start();
+    let (f, _) = two_instances(&redis, true).await;
+    let jar = logged_in(&f).await;
+    let header = jar.header();
+    // An instance whose Redis user may delete but not read: loading the record for its ID
+    // token fails, and the record is deleted by the id the cookie names all the same.
+    redis.cli(&["ACL", "SETUSER", "writer", "on", ">pw", "~*", "+@all", "-get", "-mget"]);
+    let url = format!("redis://writer:pw@127.0.0.1:{}/0", redis.port);
+    let config = SessionConfig::new(CALLBACK, [SECRET]).redis_url(url).server_side_sessions(true);
+    let writer = SessionEngine::new(f.provider.client(&f.clock), config.store_timeout_ms(300)).unwrap();
+    let logout = writer.logout(Some(&header)).await;
+    assert_eq!(logout.store_error.as_ref().map(|e| e.code()), Some("store_unavailable"));
+    assert!(!logout.redirect_url.contains("id_token_hint"), "no hint without the record");
+    assert!(logout.set_cookies.iter().any(|c| c.contains("Max-Age=0")), "the browser is logged out");
+    let copied = f.engine.authenticate(Some(&header), None).await;
+    assert_eq!(copied.result.unwrap_err().code(), "session_expired", "the record is gone");
+    // The decision names the failure for the app's logs; the browser still goes on.
+    let jar = logged_in(&f).await;
+    let header = jar.header();
+    let request = scalekit_auth::RequestInfo::new("POST", "/auth/logout").cookie(Some(&header));
+    let page = writer.handle_logout(&request).await;
+    assert_eq!(page.status(), 302);
+    assert_eq!(page.error.map(|e| e.code()), Some("store_unavailable"));
+    // And with Redis hanging, nothing can be deleted, but the logout still answers.
+    let jar = logged_in(&f).await;
+    redis.signal("-STOP");
+    let started = Instant::now();
+    let logout = f.engine.logout(Some(&jar.header())).await;
+    assert_eq!(logout.store_error.map(|e| e.code()), Some("store_unavailable"));
+    assert!(logout.set_cookies.iter().any(|c| c.contains("Max-Age=0")));
+    assert!(started.elapsed() < Duration::from_secs(3), "bounded: {:?}", started.elapsed());
+    redis.signal("-CONT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_logout_token_is_remembered_while_it_could_validate_and_taken_once() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, false).await;
+    let claims = json!({
+        "iss": f.provider.url(), "aud": CLIENT_ID, "iat": NOW, "exp": NOW + 3600, "jti": "lt-long",
+        "sid": "ses_9", "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    });
+    let body = format!("logout_token={}", f.provider.signer.sign(&claims));
+    // Delivered twice at once to two instances: taken by exactly one.
+    let (a, b) = tokio::join!(f.engine.backchannel_logout(&body), second.backchannel_logout(&body));
+    let codes: Vec<_> = [a, b].into_iter().map(|r| r.err().map(|e| e.code())).collect();
+    assert!(codes.contains(&None) && codes.contains(&Some("token_replayed")), "{codes:?}");
+    // Kept until exp plus the 60-second leeway, not less.
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"lt-long");
+    let key: String = hash.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let ttl: i64 = redis.cli(&["PTTL", &format!("skauth:logout-jti:{key}")]).parse().unwrap();
+    assert!(ttl > 3_600_000 && ttl <= 3_660_000, "{ttl}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_keeps_at_most_the_newest_server_side_sessions_in_redis() {
+    let redis = Redis::start();
+    let (f, second) = two_instances(&redis, true).await;
+    let mut jars = Vec::new();
+    for _ in 0..=scalekit_auth::MAX_SESSIONS_PER_USER {
+        jars.push(logged_in(&f).await);
+    }
+    let oldest = second.authenticate(Some(&jars[0].header()), None).await;
+    assert_eq!(oldest.result.unwrap_err().code(), "session_expired");
+    for jar in &jars[1..] {
+        second.authenticate(Some(&jar.header()), None).await.result.unwrap();
+    }
+    let keys = redis.cli(&["--scan", "--pattern", "skauth:session:*"]);
+    assert_eq!(keys.lines().count(), scalekit_auth::MAX_SESSIONS_PER_USER);
 }

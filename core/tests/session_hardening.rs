@@ -397,3 +397,133 @@ async fn a_read_only_check_never_refreshes_nor_writes_cookies() {
     assert_eq!(f.engine.peek_auth(&api, Some(&Requirements::default())).await.status(), 401);
     assert_eq!(f.provider.token_requests().await.len(), before, "no refresh was attempted");
 }
+
+/// A browser fetching a page ahead of time (speculation rules, `<link rel=prefetch>`).
+fn prefetch<'a>(path_and_query: &'a str, purpose: &'a str) -> RequestInfo<'a> {
+    RequestInfo { purpose: Some(purpose), ..navigation(path_and_query) }
+}
+
+#[tokio::test]
+async fn a_prefetch_never_starts_a_login_nor_writes_a_cookie() {
+    let f = fixture().await;
+    for purpose in ["prefetch", "prefetch;prerender", "Prefetch"] {
+        // A protected page: 401 instead of a redirect to log in.
+        let page = f.engine.require_auth(&prefetch("/reports", purpose), &Requirements::default()).await;
+        assert_eq!(page.status(), 401, "{purpose}");
+        assert!(page.set_cookies.is_empty());
+        assert!(page.headers().contains(&("cache-control", "no-store".to_owned())));
+        // A dead session cookie is not even cleared by a prefetch.
+        let dead = prefetch("/reports", purpose).cookie(Some("skauth_session=garbage"));
+        let page = f.engine.require_auth(&dead, &Requirements::default()).await;
+        assert_eq!((page.status(), page.set_cookies.len()), (401, 0), "{purpose}");
+        // The login route itself: nothing started, no login cookie.
+        let login =
+            f.engine.handle_login(&prefetch("/auth/login?return_to=%2Freports", purpose), false).await;
+        assert_eq!((login.status(), login.set_cookies.len()), (401, 0), "{purpose}");
+    }
+    // The navigation that follows starts the login as always.
+    let page = f.engine.require_auth(&navigation("/reports"), &Requirements::default()).await;
+    assert!(matches!(page.action, Action::Redirect(_)));
+    let login = f.engine.handle_login(&navigation("/auth/login?return_to=%2Freports"), false).await;
+    assert!(matches!(login.action, Action::Redirect(_)));
+    assert_eq!(login.set_cookies.len(), 1);
+    // The headers through which adapters pass it.
+    let headers = [("sec-purpose", "prefetch")];
+    let info =
+        RequestInfo::from_headers("GET", "/", |n| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| *v));
+    assert!(info.is_prefetch());
+    let legacy = [("purpose", "prefetch")];
+    let info =
+        RequestInfo::from_headers("GET", "/", |n| legacy.iter().find(|(k, _)| *k == n).map(|(_, v)| *v));
+    assert!(info.is_prefetch());
+    assert!(
+        scalekit_auth::REQUEST_HEADERS.contains(&"sec-purpose")
+            && scalekit_auth::REQUEST_HEADERS.contains(&"purpose")
+    );
+}
+
+#[tokio::test]
+async fn the_back_button_onto_a_used_callback_lands_where_the_login_was_headed() {
+    let f = fixture().await;
+    let mut jar = Jar::default();
+    let state = start_login(&f, &mut jar, "/reports").await;
+    let callback = format!("/auth/callback?code=c1&state={state}");
+    let first = f.engine.handle_callback(&navigation(&callback).cookie(Some(&jar.header()))).await;
+    assert!(matches!(&first.action, Action::Redirect(to) if to == "/reports"));
+    jar.apply(&first.set_cookies);
+    // Back onto the callback URL, signed in: the return-to, not an error page.
+    let header = jar.header();
+    let again = f.engine.handle_callback(&navigation(&callback).cookie(Some(&header))).await;
+    assert!(matches!(&again.action, Action::Redirect(to) if to == "/reports"), "{:?}", again.action);
+    // Another instance, which does not remember the login: the home page.
+    let other = scalekit_auth::SessionEngine::new(
+        f.provider.client(&f.clock),
+        SessionConfig::new(support::session::CALLBACK, [support::session::SECRET]),
+    )
+    .unwrap();
+    let elsewhere = other.handle_callback(&navigation(&callback).cookie(Some(&header))).await;
+    assert!(matches!(&elsewhere.action, Action::Redirect(to) if to == "/"), "{:?}", elsewhere.action);
+    // Without a session the error page stays.
+    let anonymous = f.engine.handle_callback(&navigation(&callback)).await;
+    assert_eq!(anonymous.status(), 400);
+    assert_eq!(anonymous.error.unwrap().code(), "callback_replayed");
+    assert_eq!(f.provider.token_requests().await.len(), 1, "the code was exchanged once");
+}
+
+#[tokio::test]
+async fn one_refresh_token_timing_out_does_not_pause_the_other_sessions_refreshes() {
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let f = fixture().await;
+    // Two users' sessions, each with a refresh token of its own.
+    let mut sessions = Vec::new();
+    for rt in ["rt-slow", "rt-fast"] {
+        let mut jar = Jar::default();
+        let start = f.engine.begin_login(&LoginParams::default(), None).await.unwrap();
+        jar.apply(&start.set_cookies);
+        let nonce = query_param(&start.redirect_url, "nonce");
+        serve_token_error(&f, 200, f.provider.login_response(&nonce, Some(rt))).await;
+        let state = query_param(&start.redirect_url, "state");
+        let outcome = f.engine.complete_login(&format!("code=c&state={state}"), Some(&jar.header())).await;
+        outcome.result.unwrap();
+        jar.apply(&outcome.set_cookies);
+        sessions.push(jar);
+    }
+    // An engine of the same app whose requests to the provider time out after 1 s; the
+    // provider hangs on one refresh token only.
+    let auth = scalekit_auth::ScalekitAuth::new(f.provider.config(&f.clock).http_timeout_seconds(1)).unwrap();
+    let engine = scalekit_auth::SessionEngine::new(
+        auth,
+        SessionConfig::new(support::session::CALLBACK, [support::session::SECRET]),
+    )
+    .unwrap();
+    f.provider.reset().await;
+    f.provider.mount_discovery().await;
+    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
+    let fresh = f.provider.login_response("unused", Some("rt-fast-2"));
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=rt-slow"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&fresh).set_delay(Duration::from_secs(3)))
+        .mount(&f.provider.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=rt-fast"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&fresh))
+        .mount(&f.provider.server)
+        .await;
+    f.clock.advance(250); // both inside the refresh window, their tokens still valid
+    let slow = engine.authenticate(Some(&sessions[0].header()), None).await;
+    assert!(slow.result.is_ok(), "a timed-out refresh keeps a session whose token is valid");
+    assert!(slow.set_cookies.is_empty(), "nothing was refreshed");
+    // The same second, another session's refresh goes to the provider and succeeds.
+    let fast = engine.authenticate(Some(&sessions[1].header()), None).await;
+    fast.result.unwrap();
+    assert!(!fast.set_cookies.is_empty(), "the other session was refreshed");
+    // The slow token itself waits out its back-off instead of hanging every request.
+    let started = std::time::Instant::now();
+    assert!(engine.authenticate(Some(&sessions[0].header()), None).await.result.is_ok());
+    assert!(started.elapsed() < Duration::from_millis(500), "backed off: {:?}", started.elapsed());
+}

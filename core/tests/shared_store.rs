@@ -5,9 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use scalekit_auth::{BACKCHANNEL_LOGOUT_EVENT, RequestInfo};
+use scalekit_auth::{BACKCHANNEL_LOGOUT_EVENT, MAX_SESSIONS_PER_USER, RequestInfo};
 use serde_json::{Value, json};
-use support::session::{Fixture, fixture, fixture_with, logged_in};
+use support::session::{Fixture, fixture, fixture_with, logged_in, logged_in_at};
 use support::{CLIENT_ID, NOW, patched};
 
 /// A logout token for the fixture's user, with `patch` applied.
@@ -100,9 +100,9 @@ async fn backchannel_logout_by_sub_ends_the_users_earlier_sessions_only() {
         f.engine.authenticate(Some(&before.header()), None).await.result.unwrap_err().code(),
         "session_expired"
     );
-    // A login after the logout is a new session.
+    // A login after the logout is a new session (tokens the provider issued after it).
     f.clock.advance(5);
-    let after = logged_in(&f).await;
+    let after = logged_in_at(&f, NOW + 5).await;
     f.engine.authenticate(Some(&after.header()), None).await.result.unwrap();
     // An older logout arriving late (a provider's retry) does not undo the newer one.
     let older = logout_token(&f, json!({"sid": null, "jti": "lt-old", "iat": NOW - 10}));
@@ -167,4 +167,50 @@ async fn read_only_requests_see_a_backchannel_logout_too() {
     let request = RequestInfo { cookie: Some(&header), ..RequestInfo::new("GET", "/api") };
     let decision = f.engine.peek_auth(&request, Some(&Default::default())).await;
     assert_eq!(decision.status(), 401);
+}
+
+#[tokio::test]
+async fn a_user_logout_is_judged_by_the_providers_clock_not_the_apps() {
+    // The app's clock runs 30 s ahead of the provider's (within the validation leeway).
+    let f = fixture().await;
+    f.clock.advance(30);
+    let jar = logged_in_at(&f, NOW).await;
+    // The provider ends every session of the user 5 s after this login, by its clock: the
+    // session began before that, whatever the app's clock said when it opened it.
+    let token = logout_token(&f, json!({"sid": null, "jti": "lt-skew", "iat": NOW + 5}));
+    f.engine.backchannel_logout(&form(&token)).await.unwrap();
+    let outcome = f.engine.authenticate(Some(&jar.header()), None).await;
+    assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+    // A login the provider answered after the logout is not touched by it.
+    let later = logged_in_at(&f, NOW + 6).await;
+    f.engine.authenticate(Some(&later.header()), None).await.result.unwrap();
+}
+
+#[tokio::test]
+async fn one_user_keeps_at_most_the_newest_server_side_sessions() {
+    let f = fixture_with(|c| c.server_side_sessions(true)).await;
+    let mut jars = Vec::new();
+    for _ in 0..=MAX_SESSIONS_PER_USER {
+        jars.push(logged_in(&f).await);
+    }
+    // The oldest ended when the newest began; the others are all still alive.
+    let oldest = f.engine.authenticate(Some(&jars[0].header()), None).await;
+    assert_eq!(oldest.result.unwrap_err().code(), "session_expired");
+    for jar in &jars[1..] {
+        f.engine.authenticate(Some(&jar.header()), None).await.result.unwrap();
+    }
+    // A logged-out session leaves room: the next login ends nobody.
+    let logout = f.engine.logout(Some(&jars[1].header())).await;
+    assert!(logout.store_error.is_none());
+    jars.push(logged_in(&f).await);
+    f.engine.authenticate(Some(&jars[2].header()), None).await.result.unwrap();
+}
+
+#[tokio::test]
+async fn a_replayed_logout_token_is_refused_even_when_both_arrive_at_once() {
+    let f = fixture().await;
+    let body = form(&logout_token(&f, json!({"jti": "lt-twice"})));
+    let (a, b) = tokio::join!(f.engine.backchannel_logout(&body), f.engine.backchannel_logout(&body));
+    let codes: Vec<_> = [a, b].into_iter().map(|r| r.err().map(|e| e.code())).collect();
+    assert!(codes.contains(&None) && codes.contains(&Some("token_replayed")), "{codes:?}");
 }

@@ -57,3 +57,16 @@ test('a bearer token from the provider passes to the API; a forged one does not'
   const forged = await proxy(get('/api/me', { authorization: `Bearer ${token.slice(0, -4)}AAAA` }))
   assert.equal(forged.status, 401)
 })
+
+test('a Server Action header does not open a protected path', async () => {
+  const action = { accept: 'text/x-component', 'next-action': 'x', 'content-type': 'text/plain;charset=UTF-8' }
+  const post = (headers) => new Request(new URL('/api/me', BASE), { method: 'POST', headers, body: '[]' })
+  const refused = await proxy(post(action))
+  assert.equal(refused.status, 401)
+  assert.equal(refused.headers.get('cache-control'), 'no-store')
+  const page = await proxy(post({ ...action, ...NAVIGATE }))
+  assert.equal(page.status, 401, 'never a redirect the action client cannot follow')
+  const cookie = await sessionCookieFor(auth, provider, { userId: 'usr_ada' })
+  const passed = await proxy(post({ ...action, cookie }))
+  assert.equal(passed.headers.get('x-middleware-next'), '1')
+})

@@ -33,6 +33,16 @@ pub(crate) struct SessionData {
     /// What the app's after-callback hook kept in the session; refreshes carry it on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) app: Option<serde_json::Value>,
+    /// The session's own id, random, kept by every refresh: a logout leaves a mark under
+    /// it, so a refreshed cookie that reaches the browser after the logout is refused
+    /// (absent in sessions sealed before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<String>,
+    /// When the login happened by the provider's clock (the ID token's `iat`, else the
+    /// access token's): a back-channel logout of the user is compared with it, not with
+    /// this app's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pat: Option<i64>,
 }
 
 impl SessionData {
@@ -58,6 +68,16 @@ impl SessionData {
                 .or_else(|| result.access_token_claims.sid.clone())
                 .or_else(|| previous.and_then(|p| p.sid.clone())),
             app: previous.and_then(|p| p.app.clone()),
+            id: match previous {
+                Some(prev) => prev.id.clone(),
+                None => Some(crate::authorize::random_token()),
+            },
+            pat: match previous {
+                Some(prev) => prev.pat,
+                None => {
+                    result.id_token_claims.as_ref().and_then(|c| c.iat).or(result.access_token_claims.iat)
+                }
+            },
         }
     }
 }

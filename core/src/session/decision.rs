@@ -39,6 +39,9 @@ pub struct RequestInfo<'a> {
     pub sec_fetch_mode: Option<&'a str>,
     /// The `Sec-Fetch-Site` header (`same-origin`, `same-site`, `cross-site`, `none`).
     pub sec_fetch_site: Option<&'a str>,
+    /// The `Sec-Purpose` header, or the older `Purpose` (`prefetch`,
+    /// `prefetch;prerender`): a browser fetching a page ahead of a navigation.
+    pub purpose: Option<&'a str>,
 }
 
 impl std::fmt::Debug for RequestInfo<'_> {
@@ -52,13 +55,14 @@ impl std::fmt::Debug for RequestInfo<'_> {
             .field("accept", &self.accept)
             .field("sec_fetch_mode", &self.sec_fetch_mode)
             .field("sec_fetch_site", &self.sec_fetch_site)
+            .field("purpose", &self.purpose)
             .finish()
     }
 }
 
 /// The request headers the engine reads, lower-case.
 pub const REQUEST_HEADERS: &[&str] =
-    &["cookie", "authorization", "accept", "sec-fetch-mode", "sec-fetch-site"];
+    &["cookie", "authorization", "accept", "sec-fetch-mode", "sec-fetch-site", "sec-purpose", "purpose"];
 
 impl<'a> RequestInfo<'a> {
     /// A request with no headers.
@@ -81,6 +85,7 @@ impl<'a> RequestInfo<'a> {
             accept: header("accept"),
             sec_fetch_mode: header("sec-fetch-mode"),
             sec_fetch_site: header("sec-fetch-site"),
+            purpose: header("sec-purpose").or_else(|| header("purpose")),
         }
     }
 
@@ -112,6 +117,17 @@ impl<'a> RequestInfo<'a> {
             None => true,
             Some(site) => site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"),
         }
+    }
+
+    /// Whether the browser is fetching the page ahead of time (a prefetch or prerender):
+    /// such a request never starts a login, since the person may never go there.
+    ///
+    /// ```
+    /// let info = scalekit_auth::RequestInfo { purpose: Some("prefetch;prerender"), ..Default::default() };
+    /// assert!(info.is_prefetch());
+    /// ```
+    pub fn is_prefetch(&self) -> bool {
+        self.purpose.is_some_and(|p| p.to_ascii_lowercase().contains("prefetch"))
     }
 
     fn query(&self) -> &str {
@@ -281,6 +297,14 @@ impl SessionEngine {
         Decision { action, set_cookies, error: Some(err), retry_path: retry, challenge: None }
     }
 
+    /// The answer to a prefetch that would have started a login: 401 JSON, with
+    /// `Cache-Control: no-store` and no cookie (not even the clearing of a dead session),
+    /// so nothing is kept or started for a page the person may never open.
+    fn refuse_prefetch(&self, err: Error) -> Decision {
+        let action = Action::Respond { status: 401, content_type: JSON, body: error_body(&err) };
+        Decision { action, set_cookies: Vec::new(), error: Some(err), retry_path: None, challenge: None }
+    }
+
     fn login_link(&self, return_to: &str) -> String {
         build_url(&self.config.login_path, [("return_to", Some(return_to))])
     }
@@ -340,6 +364,7 @@ impl SessionEngine {
             Err(err) if !request.is_navigation() || !is_login_fixable(&err) => {
                 self.refuse(err, request, None, outcome.set_cookies)
             }
+            Err(err) if request.is_prefetch() => self.refuse_prefetch(err),
             Err(err) => {
                 let mut decision = Decision::new(
                     Action::Redirect(self.login_link(request.path_and_query)),
@@ -361,6 +386,9 @@ impl SessionEngine {
                  API callers get 401 from protected routes instead",
             );
             return self.refuse(err, request, None, Vec::new());
+        }
+        if request.is_prefetch() {
+            return self.refuse_prefetch(Error::SessionMissing);
         }
         match self.begin_login(&LoginParams::from_query(request.query(), signup), request.cookie).await {
             Ok(start) => Decision::new(Action::Redirect(start.redirect_url), start.set_cookies),
@@ -418,10 +446,28 @@ impl SessionEngine {
             }
             Ok(_) => Decision::new(Action::Redirect(outcome.redirect_to), outcome.set_cookies),
             Err(err) => {
+                if let Some(to) = self.already_signed_in(request, &err).await {
+                    return Decision::new(Action::Redirect(to), outcome.set_cookies);
+                }
                 let retry = self.login_link(&outcome.redirect_to);
                 self.refuse(err, request, Some(retry), outcome.set_cookies)
             }
         }
+    }
+
+    /// A callback URL visited again (the back button after logging in) by a browser
+    /// that is signed in: where that login was headed (`/` when this instance does not
+    /// remember it), instead of an error page. Without a valid session it stays an error.
+    async fn already_signed_in(&self, request: &RequestInfo<'_>, err: &Error) -> Option<String> {
+        if !matches!(err, Error::CallbackReplayed | Error::StateMismatch(_)) {
+            return None;
+        }
+        self.authenticate_in(request.cookie, None, Access::ReadOnly).await.result.ok()?;
+        let state = url::form_urlencoded::parse(request.query().as_bytes())
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        Some(self.used_state_return_to(&state).unwrap_or_else(|| "/".to_owned()))
     }
 
     /// The logout route: clear the session and redirect to the provider's logout. A
@@ -445,7 +491,10 @@ impl SessionEngine {
             return self.refuse(err, request, None, Vec::new());
         }
         let outcome = self.logout(request.cookie).await;
-        Decision::new(Action::Redirect(outcome.redirect_url), outcome.set_cookies)
+        let mut decision = Decision::new(Action::Redirect(outcome.redirect_url), outcome.set_cookies);
+        // The browser is logged out either way; the app hears that the store was not.
+        decision.error = outcome.store_error;
+        decision
     }
 }
 

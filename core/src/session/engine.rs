@@ -292,6 +292,10 @@ pub struct LogoutOutcome {
     pub redirect_url: String,
     /// `Set-Cookie` values that clear every session cookie.
     pub set_cookies: Vec<String>,
+    /// The store failed while ending the session (a server-side record not deleted, or a
+    /// logged-out mark not written): the browser's cookies are cleared all the same, and
+    /// a server-side record expires with its idle timeout.
+    pub store_error: Option<Error>,
 }
 
 impl std::fmt::Debug for LogoutOutcome {
@@ -300,6 +304,7 @@ impl std::fmt::Debug for LogoutOutcome {
         f.debug_struct("LogoutOutcome")
             .field("redirect_url", &url_without_query(&self.redirect_url))
             .field("set_cookies", &cookie_names(&self.set_cookies))
+            .field("store_error", &self.store_error.as_ref().map(Error::code))
             .finish()
     }
 }
@@ -342,32 +347,38 @@ pub struct SessionEngine {
 /// leave from the front, and each callback costs O(1).
 #[derive(Default)]
 struct UsedStates {
-    until: HashMap<[u8; 32], i64>,
+    /// Until when each is remembered, and where its login was headed.
+    until: HashMap<[u8; 32], (i64, String)>,
     order: VecDeque<([u8; 32], i64)>,
 }
 
 impl UsedStates {
     /// Remembers `key` until `until`; false if it was already remembered.
-    fn insert(&mut self, key: [u8; 32], until: i64, now: i64) -> bool {
+    fn insert(&mut self, key: [u8; 32], until: i64, return_to: &str, now: i64) -> bool {
         while let Some(&(old, old_until)) = self.order.front() {
             if old_until > now && self.order.len() < MAX_USED_STATES {
                 break;
             }
             self.order.pop_front();
-            if self.until.get(&old) == Some(&old_until) {
+            if self.until.get(&old).is_some_and(|(t, _)| *t == old_until) {
                 self.until.remove(&old);
             }
         }
-        if self.until.get(&key).is_some_and(|t| *t > now) {
+        if self.contains(&key, now) {
             return false;
         }
-        self.until.insert(key, until);
+        self.until.insert(key, (until, return_to.to_owned()));
         self.order.push_back((key, until));
         true
     }
 
     fn contains(&self, key: &[u8; 32], now: i64) -> bool {
-        self.until.get(key).is_some_and(|t| *t > now)
+        self.return_to(key, now).is_some()
+    }
+
+    /// Where the used login was headed, while it is remembered.
+    fn return_to(&self, key: &[u8; 32], now: i64) -> Option<&str> {
+        self.until.get(key).filter(|(t, _)| *t > now).map(|(_, r)| r.as_str())
     }
 }
 
@@ -666,7 +677,7 @@ impl SessionEngine {
                 return Err(Error::CallbackInvalidIssuer { expected, found: iss.clone() });
             }
         }
-        if !self.mark_state_used(state, now) {
+        if !self.mark_state_used(state, &txn.return_to, now) {
             return Err(Error::CallbackReplayed);
         }
         let code = query.get("code").filter(|c| !c.is_empty()).ok_or_else(|| Error::AuthorizationDenied {
@@ -677,15 +688,23 @@ impl SessionEngine {
         self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await
     }
 
-    /// Remembers a completed state for the login timeout; false if it was already used.
-    fn mark_state_used(&self, state: &str, now: i64) -> bool {
+    /// Remembers a completed state (and where it was headed) for the login timeout;
+    /// false if it was already used.
+    fn mark_state_used(&self, state: &str, return_to: &str, now: i64) -> bool {
         let mut used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
-        used.insert(state_key(state), now.saturating_add(LOGIN_TIMEOUT_SECONDS), now)
+        used.insert(state_key(state), now.saturating_add(LOGIN_TIMEOUT_SECONDS), return_to, now)
     }
 
     fn state_was_used(&self, state: &str) -> bool {
         let used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
         used.contains(&state_key(state), self.now())
+    }
+
+    /// Where a login of `state` that already completed was headed (a callback URL
+    /// visited again, e.g. with the back button).
+    pub(crate) fn used_state_return_to(&self, state: &str) -> Option<String> {
+        let used = self.used_states.lock().unwrap_or_else(PoisonError::into_inner);
+        used.return_to(&state_key(state), self.now()).map(str::to_owned)
     }
 
     /// Saves a session where it is held and returns the `Set-Cookie` values: the cookie
@@ -1053,22 +1072,54 @@ impl SessionEngine {
     /// too, and never waits for the provider.
     pub async fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
         let cookies = RequestCookies::parse(cookie_header);
-        let session = match cookies.read_chunked(&self.session_cookie) {
-            Some(sealed) => self.open_cookie(&sealed).await.ok(),
-            None => None,
-        };
-        if let Some((_, Held::Server(id))) = &session {
-            // Best effort: the browser is logged out either way.
-            let _ = self.store.delete(&session_key(id)).await;
+        let mut id_token_hint = None;
+        let mut store_error = None;
+        if let Some(sealed) = cookies.read_chunked(&self.session_cookie) {
+            let ended = match self.open_cookie(&sealed).await {
+                Ok((data, held)) => {
+                    id_token_hint = data.it.clone();
+                    match held {
+                        Held::Server(id) => self.delete_server_session(&id, Some(&data.user.id)).await,
+                        Held::Cookie => self.mark_logged_out(&data, self.now()).await,
+                    }
+                }
+                // The record could not be read (for the ID token): deleted by the id the
+                // cookie names all the same, and the logout goes on without the hint. A
+                // store that failed is reported even when the delete then went through.
+                Err(err) => {
+                    let outage = matches!(err, Error::StoreUnavailable(_));
+                    match self.sealed_session_id(&sealed) {
+                        Some(id) => {
+                            let deleted = self.delete_server_session(&id, None).await;
+                            if outage { deleted.and(Err(err)) } else { deleted }
+                        }
+                        None if outage => Err(err),
+                        None => Ok(()),
+                    }
+                }
+            };
+            if let Err(err) = ended {
+                tracing::warn!(
+                    code = err.code(),
+                    detail = ?err.to_string(),
+                    "logout cleared the browser's session, but the store could not end it"
+                );
+                store_error = Some(err);
+            }
         }
         let redirect_url = self.auth.logout_url(&LogoutUrlOptions {
-            id_token_hint: session.and_then(|(data, _)| data.it),
+            id_token_hint,
             post_logout_redirect_uri: self.config.post_logout_redirect_uri.clone(),
             state: Some(random_token()),
         });
         let mut set_cookies = self.clear_session(&cookies);
         set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.login_attrs.clear(n)));
-        LogoutOutcome { redirect_url, set_cookies }
+        LogoutOutcome { redirect_url, set_cookies, store_error }
+    }
+
+    /// The id of a server-side session that `sealed` names, read without the store.
+    fn sealed_session_id(&self, sealed: &str) -> Option<String> {
+        String::from_utf8(self.sealer.open(Purpose::SessionId, sealed).ok()?).ok()
     }
 
     /// Call on the app's back-channel logout route (`POST`, form body with
@@ -1149,17 +1200,17 @@ mod tests {
     fn used_states_are_bounded_and_expire_in_order() {
         let mut used = UsedStates::default();
         let key = |i: usize| state_key(&i.to_string());
-        assert!(used.insert(key(0), 10, 0));
-        assert!(!used.insert(key(0), 10, 1), "a replay is caught");
+        assert!(used.insert(key(0), 10, "/", 0));
+        assert!(!used.insert(key(0), 10, "/", 1), "a replay is caught");
         assert!(used.contains(&key(0), 9) && !used.contains(&key(0), 10));
         for i in 1..=MAX_USED_STATES + 5 {
-            assert!(used.insert(key(i), 100, 20));
+            assert!(used.insert(key(i), 100, "/", 20));
         }
         assert!(used.order.len() <= MAX_USED_STATES && used.until.len() <= MAX_USED_STATES);
         assert!(!used.contains(&key(1), 20), "the oldest is forgotten first");
         assert!(used.contains(&key(MAX_USED_STATES + 5), 20));
         // Once expired, entries leave as new ones arrive.
-        assert!(used.insert(key(0), 200, 150));
+        assert!(used.insert(key(0), 200, "/", 150));
         assert_eq!(used.until.len(), 1);
     }
 }

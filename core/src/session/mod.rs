@@ -36,3 +36,4 @@ pub use engine::{
 };
 pub use options::SESSION_OPTIONS;
 pub use return_to::safe_return_to;
+pub use shared::MAX_SESSIONS_PER_USER;

@@ -6,7 +6,8 @@
 //! browser before it received the new cookie reuse the result instead of replaying a
 //! rotated refresh token (which the provider treats as theft and answers by revoking
 //! the whole grant). After a provider or store outage no refresh is tried for a few
-//! seconds.
+//! seconds; after a failure of one refresh token alone (its request timed out, another
+//! instance's refresh of it did not finish in time) only that token waits.
 //!
 //! With Redis, one instance takes a lock per refresh token (with expiry, released by
 //! its owner only), asks the provider, and leaves the answer in the store, sealed with
@@ -39,6 +40,23 @@ const OUTAGE_BACKOFF_SECONDS: i64 = 5;
 /// itself fails fast after a failure, so a Redis that is back is used at once.
 const STORE_OUTAGE_BACKOFF_SECONDS: i64 = 1;
 
+/// How long after a failure of one refresh token alone it is not tried again, in seconds:
+/// the other sessions refresh meanwhile.
+const TOKEN_BACKOFF_SECONDS: i64 = 5;
+
+/// How long after another instance's refresh of a token did not finish in time this
+/// instance waits before trying that token again, in seconds.
+const LOCK_WAIT_BACKOFF_SECONDS: i64 = 1;
+
+/// How many refresh tokens timing out within their back-off make it an outage.
+const TIMEOUTS_FOR_OUTAGE: usize = 3;
+
+/// The most refresh tokens backed off at once (the oldest are forgotten past it).
+const MAX_BACKED_OFF: usize = 10_000;
+
+/// What a refresh that waited out another instance's lock says.
+const LOCK_WAIT_EXPIRED: &str = "another instance's refresh of this session did not finish in time";
+
 /// How often an instance waiting for another's refresh looks for its result.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
@@ -60,6 +78,37 @@ pub(crate) struct Refresher {
     recent: Mutex<HashMap<TokenKey, (i64, AuthResult)>>,
     /// The last outage and until when it is assumed to last.
     outage: Mutex<Option<(i64, Error)>>,
+    /// Refresh tokens whose own refresh failed, until when they are not tried again.
+    backed_off: Mutex<HashMap<TokenKey, (i64, Error)>>,
+}
+
+/// How far a failed refresh reaches.
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    /// The provider or the store is down: every refresh waits.
+    Outage(i64),
+    /// Only this refresh token's attempt failed: only it waits.
+    Token(i64),
+    /// A verdict (a refused grant, tokens that did not validate): nothing waits.
+    Final,
+}
+
+impl Failure {
+    fn of(err: &Error) -> Self {
+        match err {
+            Error::StoreUnavailable(reason) if reason == LOCK_WAIT_EXPIRED => {
+                Failure::Token(LOCK_WAIT_BACKOFF_SECONDS)
+            }
+            Error::StoreUnavailable(_) => Failure::Outage(STORE_OUTAGE_BACKOFF_SECONDS),
+            // One request that timed out or got a garbled answer says nothing about the
+            // others; a provider that answers 5xx, or that cannot be reached, is down.
+            Error::ProviderTimeout { .. } | Error::ProviderInvalidResponse { .. } => {
+                Failure::Token(TOKEN_BACKOFF_SECONDS)
+            }
+            err if err.is_provider_outage() => Failure::Outage(OUTAGE_BACKOFF_SECONDS),
+            _ => Failure::Final,
+        }
+    }
 }
 
 impl Refresher {
@@ -70,6 +119,7 @@ impl Refresher {
             flight: KeyedSingleFlight::new(),
             recent: Mutex::new(HashMap::new()),
             outage: Mutex::new(None),
+            backed_off: Mutex::new(HashMap::new()),
         }
     }
 
@@ -93,6 +143,11 @@ impl Refresher {
         {
             return Err(err);
         }
+        if let Some((until, err)) = self.backed_off.lock().unwrap_or_else(PoisonError::into_inner).get(&key)
+            && *until > now
+        {
+            return Err(err.clone());
+        }
         let (auth, token) = (auth.clone(), refresh_token.to_owned());
         let result = if self.store.is_shared() {
             let (store, sealer) = (Arc::clone(&self.store), Arc::clone(&self.sealer));
@@ -113,16 +168,35 @@ impl Refresher {
             self.flight.run(key, move || async move { auth.refresh_access_token(&token).await }).await
         };
         let result = match result {
-            Err(err) if err.is_provider_outage() || matches!(err, Error::StoreUnavailable(_)) => {
-                let backoff = match err {
-                    Error::StoreUnavailable(_) => STORE_OUTAGE_BACKOFF_SECONDS,
-                    _ => OUTAGE_BACKOFF_SECONDS,
-                };
-                *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((now.saturating_add(backoff), err.clone()));
+            Err(err) => {
+                match Failure::of(&err) {
+                    Failure::Outage(backoff) => {
+                        *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
+                            Some((now.saturating_add(backoff), err.clone()));
+                    }
+                    Failure::Token(backoff) => {
+                        let mut backed_off = self.backed_off.lock().unwrap_or_else(PoisonError::into_inner);
+                        backed_off.retain(|_, (until, _)| *until > now);
+                        if backed_off.len() >= MAX_BACKED_OFF {
+                            backed_off.clear();
+                        }
+                        backed_off.insert(key, (now.saturating_add(backoff), err.clone()));
+                        // Several tokens timing out together is the provider hanging: then
+                        // every refresh waits, not each for the HTTP timeout.
+                        let timeouts = backed_off
+                            .values()
+                            .filter(|(_, e)| matches!(e, Error::ProviderTimeout { .. }))
+                            .count();
+                        if timeouts >= TIMEOUTS_FOR_OUTAGE {
+                            *self.outage.lock().unwrap_or_else(PoisonError::into_inner) =
+                                Some((now.saturating_add(OUTAGE_BACKOFF_SECONDS), err.clone()));
+                        }
+                    }
+                    Failure::Final => {}
+                }
                 return Err(err);
             }
-            other => other?,
+            Ok(result) => result,
         };
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         recent.retain(|_, (until, _)| *until > now);
@@ -173,9 +247,7 @@ async fn cluster_refresh(
             return into_result(auth, outcome?, refresh_token).await;
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(Error::StoreUnavailable(
-                "another instance's refresh of this session did not finish in time".into(),
-            ));
+            return Err(Error::StoreUnavailable(LOCK_WAIT_EXPIRED.into()));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }

@@ -4,6 +4,11 @@
 //! Keys carry hashes, never the identifiers themselves: a session id is a bearer
 //! credential, and `sid`/`sub` values need not be readable by whoever reads Redis.
 //! Stored sessions are sealed with the session secret like cookies are.
+//!
+//! The marks that end sessions (ended `sid`/`sub`, logged-out cookie sessions) and used
+//! logout tokens live by their TTL: a Redis that evicts keys before their time
+//! (`maxmemory-policy` other than `noeviction`) can bring them back, which the Redis store
+//! warns about at first use.
 
 use std::time::Duration;
 
@@ -16,9 +21,9 @@ use crate::error::{Error, Result};
 use crate::logout_token::LogoutTokenClaims;
 use crate::store::Write;
 
-/// The least time a logout token's `jti` is remembered, in seconds (longer when the
-/// token is valid longer).
-const MIN_JTI_MEMORY_SECONDS: i64 = 600;
+/// The most server-side sessions one user keeps at once: a new login past it ends that
+/// user's oldest, so one account that scripts logins cannot fill the store.
+pub const MAX_SESSIONS_PER_USER: usize = 50;
 
 /// Where a session is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +63,18 @@ fn ended_sub_key(sub: &str) -> String {
     hashed("ended-sub", sub)
 }
 
+fn logged_out_key(session_id: &str) -> String {
+    hashed("logged-out", session_id)
+}
+
+fn owner_key(sub: &str) -> String {
+    hashed("user-sessions", sub)
+}
+
+fn seconds(secs: i64) -> Duration {
+    Duration::from_secs(secs.max(1).unsigned_abs())
+}
+
 impl SessionEngine {
     fn lifetime_seconds(&self) -> i64 {
         i64::try_from(self.config.absolute_lifetime.as_secs()).unwrap_or(i64::MAX)
@@ -86,7 +103,8 @@ impl SessionEngine {
 
     /// Stores a server-side session until its idle timeout or absolute lifetime ends,
     /// whichever comes first. An update (`new` false) never brings back a session that a
-    /// logout deleted meanwhile: it fails with `SessionExpired` instead.
+    /// logout deleted meanwhile: it fails with `SessionExpired` instead. A new one joins
+    /// its user's list, which ends the oldest past [`MAX_SESSIONS_PER_USER`].
     pub(crate) async fn save_server_session(
         &self,
         id: &str,
@@ -96,55 +114,121 @@ impl SessionEngine {
     ) -> Result<()> {
         let idle = i64::try_from(self.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
         let until = data.created.saturating_add(self.lifetime_seconds()).min(now.saturating_add(idle));
-        let ttl = Duration::from_secs(until.saturating_sub(now).max(1).unsigned_abs());
         let key = session_key(id);
         let plain = serde_json::to_vec(data).expect("serializes");
         let sealed = self.sealer.seal_bound(Purpose::StoredSession, key.as_bytes(), &plain);
         let when = if new { Write::Always } else { Write::IfPresent };
-        if self.store.write(&key, sealed.as_bytes(), ttl, when).await? {
-            Ok(())
-        } else {
-            Err(Error::SessionExpired("the session was ended".into()))
+        if !self.store.write(&key, sealed.as_bytes(), seconds(until.saturating_sub(now)), when).await? {
+            return Err(Error::SessionExpired("the session was ended".into()));
         }
+        if new {
+            let owner = owner_key(&data.user.id);
+            let ttl = seconds(self.lifetime_seconds());
+            match self.store.track(&owner, &key, MAX_SESSIONS_PER_USER, ttl).await {
+                Ok(ended) if !ended.is_empty() => tracing::info!(
+                    user = %data.user.id,
+                    ended = ended.len(),
+                    "a login ended the user's oldest server-side sessions (at most {MAX_SESSIONS_PER_USER} at once)"
+                ),
+                Ok(_) => {}
+                // The session is saved; only the bound missed this login.
+                Err(err) => tracing::warn!(
+                    user = %data.user.id,
+                    detail = ?err.to_string(),
+                    "could not add a server-side session to its user's list"
+                ),
+            }
+        }
+        Ok(())
     }
 
-    /// Why the provider ended this session, if it did (a back-channel logout of its
-    /// `sid`, or of its user after the session began).
+    /// Deletes a server-side session (a logout) and takes it off its user's list.
+    pub(crate) async fn delete_server_session(&self, id: &str, user: Option<&str>) -> Result<()> {
+        let key = session_key(id);
+        self.store.delete(&key).await?;
+        if let Some(user) = user {
+            self.store.untrack(&owner_key(user), &key).await?;
+        }
+        Ok(())
+    }
+
+    /// Remembers that the cookie session `data` was logged out, so that a refreshed copy
+    /// of its cookie (from a refresh that was under way during the logout, answered
+    /// after it) is refused. Kept while such a copy could still be used: its idle
+    /// timeout (plus a refresh's longest time), within the session's absolute lifetime.
+    /// Only a shared store keeps it; in one process's memory the race stays (documented).
+    pub(crate) async fn mark_logged_out(&self, data: &SessionData, now: i64) -> Result<()> {
+        let Some(id) = data.id.as_deref().filter(|_| self.store.is_shared()) else { return Ok(()) };
+        let idle = i64::try_from(self.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
+        let refresh =
+            i64::try_from((self.auth.config().http_timeout * 2 + self.store.timeout() * 3).as_secs())
+                .unwrap_or(i64::MAX);
+        let until = data
+            .created
+            .saturating_add(self.lifetime_seconds())
+            .min(now.saturating_add(idle).saturating_add(refresh).saturating_add(1));
+        self.store.set(&logged_out_key(id), b"1", seconds(until.saturating_sub(now))).await
+    }
+
+    /// When the session began by the provider's clock: the login's token `iat`, or for
+    /// sessions sealed before it was kept, this app's time less the validation leeway
+    /// (so a clock running ahead cannot let a session outlive a logout of its user).
+    fn provider_login_time(&self, data: &SessionData) -> i64 {
+        let leeway = i64::try_from(self.auth.config().leeway.as_secs()).unwrap_or(i64::MAX);
+        data.pat.unwrap_or_else(|| data.created.saturating_sub(leeway))
+    }
+
+    /// Why the session was ended elsewhere, if it was: a back-channel logout of its `sid`,
+    /// or of its user after the session began, or (cookie sessions with a shared store) a
+    /// logout of this very session. One read of the store.
     pub(crate) async fn ended_by_provider(&self, data: &SessionData) -> Result<Option<&'static str>> {
-        let sid_key = data.sid.as_deref().map(ended_sid_key);
         let sub_key = ended_sub_key(&data.user.id);
+        let sid_key = data.sid.as_deref().map(ended_sid_key);
+        let out_key = data.id.as_deref().filter(|_| self.store.is_shared()).map(logged_out_key);
         let mut keys = vec![sub_key.as_str()];
         keys.extend(sid_key.as_deref());
+        keys.extend(out_key.as_deref());
         let found = self.store.get_many(&keys).await?;
         let logged_out_at =
             found[0].as_deref().and_then(|v| std::str::from_utf8(v).ok()).and_then(|v| v.parse::<i64>().ok());
-        if logged_out_at.is_some_and(|at| at >= data.created) {
+        if logged_out_at.is_some_and(|at| at >= self.provider_login_time(data)) {
             return Ok(Some("the user logged out at the provider"));
         }
-        if found.get(1).is_some_and(Option::is_some) {
+        let mut rest = found[1..].iter();
+        if sid_key.is_some() && rest.next().is_some_and(Option::is_some) {
             return Ok(Some("the session was logged out at the provider"));
+        }
+        if out_key.is_some() && rest.next().is_some_and(Option::is_some) {
+            return Ok(Some("the session was logged out"));
         }
         Ok(None)
     }
 
-    /// Records a validated logout token: refuses a `jti` seen before, marks its `sid`
-    /// (or its user, for sessions begun up to its `iat`) as ended for as long as a session
-    /// can live, and only then remembers the `jti`: a provider retrying after a failed
-    /// write is not refused as a replay. Marking twice is harmless; of two logouts of one
-    /// user, the later `iat` stands whatever their order of arrival.
+    /// Records a validated logout token: takes its `jti` (check and set in one step, kept
+    /// until the token's `exp` plus the leeway, as long as it could validate), then marks
+    /// its `sid` (or its user, for sessions begun up to its `iat`) as ended for as long as
+    /// a session can live. When marking fails the `jti` is given back, so a provider
+    /// retrying is not refused as a replay. Marking twice is harmless; of two logouts of
+    /// one user, the later `iat` stands whatever their order of arrival.
     pub(crate) async fn record_logout(&self, claims: &LogoutTokenClaims, now: i64) -> Result<()> {
         let jti_key = hashed("logout-jti", &claims.jti);
-        if self.store.get(&jti_key).await?.is_some() {
+        let leeway = i64::try_from(self.auth.config().leeway.as_secs()).unwrap_or(i64::MAX);
+        let jti_ttl = seconds(claims.exp.saturating_add(leeway).saturating_sub(now));
+        if !self.store.set_if_absent(&jti_key, b"1", jti_ttl).await? {
             return Err(Error::TokenReplayed);
         }
-        let ttl = Duration::from_secs(self.lifetime_seconds().unsigned_abs());
-        if let Some(sid) = &claims.sid {
-            self.store.set(&ended_sid_key(sid), claims.iat.to_string().as_bytes(), ttl).await?;
+        let ttl = seconds(self.lifetime_seconds());
+        let marked = if let Some(sid) = &claims.sid {
+            self.store.set(&ended_sid_key(sid), claims.iat.to_string().as_bytes(), ttl).await
         } else if let Some(sub) = &claims.sub {
-            self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await?;
+            self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await
+        } else {
+            Ok(())
+        };
+        if marked.is_err() {
+            let _ = self.store.delete(&jti_key).await;
         }
-        let jti_ttl = claims.exp.saturating_sub(now).max(MIN_JTI_MEMORY_SECONDS);
-        self.store.set(&jti_key, b"1", Duration::from_secs(jti_ttl.unsigned_abs())).await
+        marked
     }
 }
 

@@ -1,46 +1,101 @@
 //! The in-process store: a map with expiry, for one process (the default).
+//!
+//! Every write costs O(log n) at most, never a scan of the map under the lock: expiry
+//! times wait in a min-heap, and each write drops the entries whose time has come.
+//! Entries of two kinds are counted apart ([`Class`]): what logins create (server-side
+//! sessions, refresh locks) cannot use up the room of what ends sessions (back-channel
+//! logout marks and used logout tokens), which only the provider's signed tokens create.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Write, unavailable};
+use super::{Class, Write, unavailable};
 use crate::error::Result;
 
-/// How many writes between sweeps of expired entries: keeps the map to live entries
-/// without scanning it on every write.
-const SWEEP_EVERY: u32 = 1024;
+/// The most live entries of [`Class::Session`]: past it, new ones fail
+/// (`store_unavailable`) rather than grow memory without bound.
+const MAX_SESSION_ENTRIES: usize = 200_000;
 
-/// The most live entries: past it, writes fail (`store_unavailable`) rather than grow
-/// memory without bound. Nothing is evicted: dropping an "ended session" mark would
-/// bring that session back.
-const MAX_ENTRIES: usize = 200_000;
+/// The most live entries of [`Class::Mark`]. Nothing is evicted: dropping an "ended
+/// session" mark would bring that session back.
+const MAX_MARK_ENTRIES: usize = 200_000;
 
 #[derive(Default)]
 pub(crate) struct MemoryStore {
     inner: Mutex<Entries>,
 }
 
+struct Entry {
+    value: Vec<u8>,
+    until: Instant,
+    class: Class,
+}
+
 #[derive(Default)]
 struct Entries {
-    map: HashMap<String, (Vec<u8>, Instant)>,
-    writes: u32,
+    map: HashMap<String, Entry>,
+    /// Every expiry time written, soonest first; stale ones (the key was rewritten or
+    /// deleted since) are skipped when they come up.
+    expiries: BinaryHeap<Reverse<(Instant, String)>>,
+    /// Live entries of each class.
+    counts: [usize; 2],
+    /// Per user, the keys of their server-side sessions, oldest first.
+    owners: HashMap<String, (VecDeque<String>, Instant)>,
 }
 
 impl Entries {
     fn live(&self, key: &str, now: Instant) -> Option<&Vec<u8>> {
-        self.map.get(key).filter(|(_, until)| *until > now).map(|(v, _)| v)
+        self.map.get(key).filter(|e| e.until > now).map(|e| &e.value)
     }
 
-    /// Makes room for one more entry: a sweep every [`SWEEP_EVERY`] writes, or when full.
-    fn admit(&mut self, key: &str, now: Instant) -> Result<()> {
-        self.writes = self.writes.wrapping_add(1);
-        if self.writes.is_multiple_of(SWEEP_EVERY) || self.map.len() >= MAX_ENTRIES {
-            self.map.retain(|_, (_, until)| *until > now);
+    fn remove(&mut self, key: &str) {
+        if let Some(entry) = self.map.remove(key) {
+            self.counts[entry.class as usize] -= 1;
         }
-        if self.map.len() >= MAX_ENTRIES && !self.map.contains_key(key) {
-            return Err(unavailable(format!("the in-process store holds {MAX_ENTRIES} entries; use Redis")));
+    }
+
+    /// Drops the entries whose time has come. Amortized O(log n): each heap item is
+    /// pushed once by a write and popped once.
+    fn expire(&mut self, now: Instant) {
+        while let Some(Reverse((until, _))) = self.expiries.peek() {
+            if *until > now {
+                break;
+            }
+            let Some(Reverse((until, key))) = self.expiries.pop() else { break };
+            if self.map.get(&key).is_some_and(|e| e.until == until) {
+                self.remove(&key);
+            }
         }
+        // Rewrites leave stale heap items behind: rebuilt when they outnumber the
+        // entries, so the heap stays within a constant factor of the map.
+        if self.expiries.len() > 2 * self.map.len() + 1024 {
+            self.expiries = self.map.iter().map(|(k, e)| Reverse((e.until, k.clone()))).collect();
+        }
+        if self.owners.len() > 1024 && self.owners.len() > self.map.len() {
+            self.owners.retain(|_, (_, until)| *until > now);
+        }
+    }
+
+    fn insert(&mut self, key: &str, value: &[u8], ttl: Duration, class: Class, now: Instant) -> Result<()> {
+        self.expire(now);
+        if !self.map.contains_key(key) {
+            let (count, max) = match class {
+                Class::Session => (self.counts[0], MAX_SESSION_ENTRIES),
+                Class::Mark => (self.counts[1], MAX_MARK_ENTRIES),
+            };
+            if count >= max {
+                return Err(unavailable(format!(
+                    "the in-process store holds {max} entries of this kind; use Redis"
+                )));
+            }
+        }
+        let until = now + ttl;
+        self.remove(key);
+        self.counts[class as usize] += 1;
+        self.map.insert(key.to_owned(), Entry { value: value.to_vec(), until, class });
+        self.expiries.push(Reverse((until, key.to_owned())));
         Ok(())
     }
 }
@@ -60,8 +115,7 @@ impl MemoryStore {
         if (when == Write::IfAbsent && present) || (when == Write::IfPresent && !present) {
             return Ok(false);
         }
-        entries.admit(key, now)?;
-        entries.map.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        entries.insert(key, value, ttl, Class::of(key), now)?;
         Ok(true)
     }
 
@@ -73,16 +127,40 @@ impl MemoryStore {
         if held.is_some_and(|held| held >= value) {
             return Ok(());
         }
-        entries.admit(key, now)?;
-        entries.map.insert(key.to_owned(), (value.to_string().into_bytes(), now + ttl));
-        Ok(())
+        entries.insert(key, value.to_string().as_bytes(), ttl, Class::of(key), now)
     }
 
     /// Removes `key`; with `only_if`, only while it holds that value.
     pub(crate) fn delete(&self, key: &str, only_if: Option<&[u8]>) {
         let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if only_if.is_none_or(|v| entries.map.get(key).is_some_and(|(held, _)| held == v)) {
-            entries.map.remove(key);
+        if only_if.is_none_or(|v| entries.map.get(key).is_some_and(|e| e.value == v)) {
+            entries.remove(key);
+        }
+    }
+
+    /// Adds `session` to `owner`'s sessions and ends the oldest of those still live past
+    /// `max`; returns the keys it ended. O(max), whatever the store holds.
+    pub(crate) fn track(&self, owner: &str, session: &str, max: usize, ttl: Duration) -> Vec<String> {
+        let now = Instant::now();
+        let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut list = entries.owners.remove(owner).map(|(list, _)| list).unwrap_or_default();
+        list.retain(|key| key != session && entries.live(key, now).is_some());
+        list.push_back(session.to_owned());
+        let mut ended = Vec::new();
+        while list.len() > max {
+            let Some(oldest) = list.pop_front() else { break };
+            entries.remove(&oldest);
+            ended.push(oldest);
+        }
+        entries.owners.insert(owner.to_owned(), (list, now + ttl));
+        ended
+    }
+
+    /// Forgets `session` among `owner`'s sessions (it was logged out).
+    pub(crate) fn untrack(&self, owner: &str, session: &str) {
+        let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((list, _)) = entries.owners.get_mut(owner) {
+            list.retain(|key| key != session);
         }
     }
 }
@@ -124,11 +202,57 @@ mod tests {
     #[test]
     fn a_full_store_refuses_new_keys_instead_of_growing() {
         let store = MemoryStore::default();
-        for i in 0..MAX_ENTRIES {
-            store.set(&i.to_string(), b"", MINUTE, Write::Always).unwrap();
+        for i in 0..MAX_SESSION_ENTRIES {
+            store.set(&format!("skauth:session:{i}"), b"", MINUTE, Write::Always).unwrap();
         }
-        let err = store.set("one-more", b"", MINUTE, Write::Always).unwrap_err();
+        let err = store.set("skauth:session:one-more", b"", MINUTE, Write::Always).unwrap_err();
         assert_eq!(err.code(), "store_unavailable");
-        assert!(store.set("7", b"updated", MINUTE, Write::Always).unwrap(), "existing keys still update");
+        assert!(
+            store.set("skauth:session:7", b"updated", MINUTE, Write::Always).unwrap(),
+            "existing keys still update"
+        );
+        // What logins fill leaves the room of what ends sessions alone.
+        assert!(store.set("skauth:ended-sid:abc", b"1", MINUTE, Write::Always).unwrap());
+        assert!(store.set("skauth:logout-jti:abc", b"1", MINUTE, Write::IfAbsent).unwrap());
+    }
+
+    #[test]
+    fn expired_entries_leave_without_a_scan_and_free_their_room() {
+        let store = MemoryStore::default();
+        for i in 0..1000 {
+            store.set(&format!("k{i}"), b"v", Duration::ZERO, Write::Always).unwrap();
+        }
+        store.set("live", b"v", MINUTE, Write::Always).unwrap();
+        let entries = store.inner.lock().unwrap();
+        assert_eq!(entries.map.len(), 1, "each write drops what expired");
+        assert_eq!(entries.counts, [1, 0]);
+        assert!(entries.expiries.len() <= 2 * entries.map.len() + 1024);
+    }
+
+    #[test]
+    fn rewrites_keep_the_heap_bounded() {
+        let store = MemoryStore::default();
+        for _ in 0..10_000 {
+            store.set("same", b"v", MINUTE, Write::Always).unwrap();
+        }
+        let entries = store.inner.lock().unwrap();
+        assert_eq!(entries.map.len(), 1);
+        assert!(entries.expiries.len() <= 1025, "{}", entries.expiries.len());
+    }
+
+    #[test]
+    fn a_user_keeps_the_newest_sessions_only() {
+        let store = MemoryStore::default();
+        for i in 0..5 {
+            store.set(&format!("s{i}"), b"", MINUTE, Write::Always).unwrap();
+            let ended = store.track("u", &format!("s{i}"), 3, MINUTE);
+            assert_eq!(ended, if i >= 3 { vec![format!("s{}", i - 3)] } else { vec![] });
+        }
+        assert_eq!(store.get_many(&["s0", "s1", "s2"]), [None, None, Some(Vec::new())]);
+        // A logged-out session leaves room for a new one.
+        store.delete("s2", None);
+        store.untrack("u", "s2");
+        store.set("s5", b"", MINUTE, Write::Always).unwrap();
+        assert!(store.track("u", "s5", 3, MINUTE).is_empty());
     }
 }

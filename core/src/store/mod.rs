@@ -26,6 +26,27 @@ pub(crate) enum Write {
     IfPresent,
 }
 
+/// Which room an entry takes in the in-process store, told by its key: what logins
+/// create never uses up the room of what ends sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Server-side sessions, their per-user lists, refresh locks and results.
+    Session = 0,
+    /// Ended-session marks and used logout tokens: written only for a provider's signed
+    /// logout token or a logout of an existing session.
+    Mark = 1,
+}
+
+/// The key prefixes of [`Class::Mark`] entries.
+pub(crate) const MARK_PREFIXES: [&str; 4] =
+    ["skauth:ended-sid:", "skauth:ended-sub:", "skauth:logout-jti:", "skauth:logged-out:"];
+
+impl Class {
+    pub(crate) fn of(key: &str) -> Self {
+        if MARK_PREFIXES.iter().any(|p| key.starts_with(p)) { Class::Mark } else { Class::Session }
+    }
+}
+
 /// A key-value store with expiry.
 pub(crate) enum Store {
     Memory(MemoryStore),
@@ -134,6 +155,35 @@ impl Store {
             }
             #[cfg(feature = "redis")]
             Store::Redis(r) => r.delete(key, Some(value)).await,
+        }
+    }
+
+    /// Adds the session stored under `session` to those of `owner` (a per-user list that
+    /// lives `ttl`) and ends, oldest first, those past the `max` newest still live;
+    /// returns the keys it ended.
+    pub(crate) async fn track(
+        &self,
+        owner: &str,
+        session: &str,
+        max: usize,
+        ttl: Duration,
+    ) -> Result<Vec<String>> {
+        match self {
+            Store::Memory(m) => Ok(m.track(owner, session, max, ttl)),
+            #[cfg(feature = "redis")]
+            Store::Redis(r) => r.track(owner, session, max, ttl).await,
+        }
+    }
+
+    /// Removes `session` from `owner`'s list (it was logged out).
+    pub(crate) async fn untrack(&self, owner: &str, session: &str) -> Result<()> {
+        match self {
+            Store::Memory(m) => {
+                m.untrack(owner, session);
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(r) => r.untrack(owner, session).await,
         }
     }
 

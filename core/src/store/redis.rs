@@ -24,6 +24,30 @@ const RAISE: &str = "local held = tonumber(redis.call('GET', KEYS[1]) or '') \
     if held == nil or held < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end \
     return 1";
 
+/// Adds ARGV[1] (a session's key) to the sorted set KEYS[1] after its newest member (the
+/// score counts logins, so order is arrival order even within one second), forgets
+/// members whose session is gone, ends (deletes) the oldest past ARGV[2], keeps the set
+/// ARGV[3] ms, and returns the keys it ended. The session keys it touches are not
+/// declared in KEYS: fine on one Redis (or a replicated one), not on a Cluster.
+const TRACK: &str = "local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES') \
+    local score = 0 \
+    if newest[2] then score = tonumber(newest[2]) + 1 end \
+    redis.call('ZADD', KEYS[1], score, ARGV[1]) \
+    for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do \
+      if m ~= ARGV[1] and redis.call('EXISTS', m) == 0 then redis.call('ZREM', KEYS[1], m) end \
+    end \
+    local ended = {} \
+    local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2]) \
+    if extra > 0 then \
+      ended = redis.call('ZRANGE', KEYS[1], 0, extra - 1) \
+      for _, m in ipairs(ended) do redis.call('ZREM', KEYS[1], m) redis.call('DEL', m) end \
+    end \
+    redis.call('PEXPIRE', KEYS[1], ARGV[3]) \
+    return ended";
+
+/// The eviction policy under which nothing with an expiry is dropped before its time.
+const SAFE_POLICY: &str = "noeviction";
+
 pub(crate) struct RedisStore {
     client: Client,
     timeout: Duration,
@@ -33,6 +57,9 @@ pub(crate) struct RedisStore {
     connection: Mutex<Option<(u32, ConnectionManager)>>,
     delete_if_equal: Script,
     raise: Script,
+    track: Script,
+    /// Whether the eviction policy was looked at (once, at first use).
+    policy_checked: std::sync::atomic::AtomicBool,
     /// The last failure, and until when commands fail without trying.
     failing: Mutex<Option<(Instant, String)>>,
 }
@@ -56,6 +83,8 @@ impl RedisStore {
             connection: Mutex::new(None),
             delete_if_equal: Script::new(DELETE_IF_EQUAL),
             raise: Script::new(RAISE),
+            track: Script::new(TRACK),
+            policy_checked: std::sync::atomic::AtomicBool::new(false),
             failing: Mutex::new(None),
         })
     }
@@ -92,7 +121,39 @@ impl RedisStore {
     /// Runs one command within the timeout.
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
         let mut conn = self.connection()?;
+        self.check_policy(&mut conn).await;
         self.bounded(cmd.query_async::<T>(&mut conn)).await
+    }
+
+    /// Once, at first use: warns when Redis may evict keys before their expiry. Logout
+    /// marks and used logout tokens live by their TTL; evicted, they let a logged-out
+    /// session back in, or a logout token be replayed.
+    async fn check_policy(&self, conn: &mut ConnectionManager) {
+        use std::sync::atomic::Ordering;
+        if self.policy_checked.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let policy = match eviction_policy(conn, self.timeout).await {
+            Ok(Some(policy)) => policy,
+            // Neither CONFIG nor INFO is allowed: nothing to read, ever.
+            Ok(None) => {
+                tracing::debug!("cannot read Redis's maxmemory-policy (CONFIG and INFO refused)");
+                return;
+            }
+            // Unreachable now: looked at again with the next command.
+            Err(()) => {
+                self.policy_checked.store(false, Ordering::Relaxed);
+                return;
+            }
+        };
+        if policy != SAFE_POLICY {
+            tracing::warn!(
+                policy = %policy,
+                "Redis may evict keys before they expire (maxmemory-policy {policy}): logged-out sessions \
+                 could come back and logout tokens be replayed; set maxmemory-policy noeviction \
+                 (or use a Redis of its own for scalekit-auth)"
+            );
+        }
     }
 
     /// Awaits a command for at most the timeout. After a failure, commands fail at once
@@ -160,6 +221,24 @@ impl RedisStore {
         self.bounded(invocation.invoke_async::<i64>(&mut conn)).await.map(drop)
     }
 
+    pub(crate) async fn track(
+        &self,
+        owner: &str,
+        session: &str,
+        max: usize,
+        ttl: Duration,
+    ) -> Result<Vec<String>> {
+        let mut conn = self.connection()?;
+        self.check_policy(&mut conn).await;
+        let mut invocation = self.track.key(owner);
+        invocation.arg(session).arg(max).arg(millis(ttl));
+        self.bounded(invocation.invoke_async::<Vec<String>>(&mut conn)).await
+    }
+
+    pub(crate) async fn untrack(&self, owner: &str, session: &str) -> Result<()> {
+        self.run::<i64>(redis::cmd("ZREM").arg(owner).arg(session)).await.map(drop)
+    }
+
     pub(crate) async fn delete(&self, key: &str, only_if: Option<&[u8]>) -> Result<()> {
         match only_if {
             None => self.run::<i64>(redis::cmd("DEL").arg(key)).await.map(drop),
@@ -170,6 +249,29 @@ impl RedisStore {
                 self.bounded(invocation.invoke_async::<i64>(&mut conn)).await.map(drop)
             }
         }
+    }
+}
+
+/// Redis's `maxmemory-policy`: from `CONFIG GET`, or `INFO memory` where `CONFIG` is
+/// disabled (managed Redis often renames it away). `Ok(None)` when both are refused,
+/// `Err` when Redis did not answer.
+async fn eviction_policy(conn: &mut ConnectionManager, timeout: Duration) -> Result<Option<String>, ()> {
+    let mut config = redis::cmd("CONFIG");
+    config.arg("GET").arg("maxmemory-policy");
+    match tokio::time::timeout(timeout, config.query_async::<Vec<String>>(conn)).await {
+        Ok(Ok(pair)) if pair.len() == 2 => return Ok(Some(pair[1].clone())),
+        Ok(Err(e)) if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() => return Err(()),
+        Err(_) => return Err(()),
+        _ => {}
+    }
+    let mut info = redis::cmd("INFO");
+    info.arg("memory");
+    match tokio::time::timeout(timeout, info.query_async::<String>(conn)).await {
+        Ok(Ok(text)) => {
+            Ok(text.lines().find_map(|l| l.strip_prefix("maxmemory_policy:")).map(|p| p.trim().to_owned()))
+        }
+        Ok(Err(e)) if !(e.is_io_error() || e.is_connection_dropped() || e.is_timeout()) => Ok(None),
+        _ => Err(()),
     }
 }
 

@@ -241,6 +241,8 @@ impl SessionEngine {
             user: User::from_claims(&claims),
             sid: claims.sid.clone(),
             app: None,
+            id: Some(random_token()),
+            pat: claims.iat,
         };
         let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
         let set_cookies = self.save_new_session(&data, &held, now).await?;

@@ -148,9 +148,15 @@ impl Provider {
     /// A token response for a login: signed ID token (with `nonce` and `at_hash`) and
     /// access token.
     pub fn login_response(&self, nonce: &str, refresh_token: Option<&str>) -> Value {
-        let access = self.signer.sign(&self.claims());
+        self.login_response_at(nonce, refresh_token, NOW)
+    }
+
+    /// The token response of a login whose tokens the provider issued at `iat`.
+    pub fn login_response_at(&self, nonce: &str, refresh_token: Option<&str>, iat: i64) -> Value {
+        let claims = patched(&self.claims(), json!({"iat": iat, "nbf": iat, "exp": iat + 300}));
+        let access = self.signer.sign(&claims);
         let id = self.signer.sign(&patched(
-            &self.claims(),
+            &claims,
             json!({
                 "nonce": nonce, "at_hash": at_hash(&access), "azp": CLIENT_ID,
                 "email": "jane@acme.com", "email_verified": true, "name": "Jane Doe",

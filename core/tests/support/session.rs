@@ -62,6 +62,11 @@ pub fn query_param(url: &str, name: &str) -> String {
 
 /// Begins a login and answers the token endpoint for it; returns the state.
 pub async fn start_login(f: &Fixture, jar: &mut Jar, return_to: &str) -> String {
+    start_login_at(f, jar, return_to, NOW).await
+}
+
+/// [`start_login`] with tokens the provider issues at `iat` (its own clock).
+pub async fn start_login_at(f: &Fixture, jar: &mut Jar, return_to: &str, iat: i64) -> String {
     let start = f
         .engine
         .begin_login(
@@ -75,14 +80,19 @@ pub async fn start_login(f: &Fixture, jar: &mut Jar, return_to: &str) -> String 
     f.provider.reset().await;
     f.provider.mount_discovery().await;
     f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
-    f.provider.token_answers(200, f.provider.login_response(&nonce, Some("rt-1"))).await;
+    f.provider.token_answers(200, f.provider.login_response_at(&nonce, Some("rt-1"), iat)).await;
     query_param(&start.redirect_url, "state")
 }
 
 /// A logged-in browser.
 pub async fn logged_in(f: &Fixture) -> Jar {
+    logged_in_at(f, NOW).await
+}
+
+/// A browser logged in with tokens the provider issued at `iat` (its own clock).
+pub async fn logged_in_at(f: &Fixture, iat: i64) -> Jar {
     let mut jar = Jar::default();
-    let state = start_login(f, &mut jar, "/reports").await;
+    let state = start_login_at(f, &mut jar, "/reports", iat).await;
     let outcome = f.engine.complete_login(&format!("code=c1&state={state}"), Some(&jar.header())).await;
     assert_eq!(outcome.redirect_to, "/reports");
     outcome.result.unwrap();
