@@ -319,6 +319,11 @@ export interface RequestParts {
   secFetchMode?: string
   /** `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`). */
   secFetchSite?: string
+  /**
+   * `Sec-Purpose` (or the older `Purpose`): `prefetch` for a page fetched ahead of a
+   * navigation, which never starts a login.
+   */
+  purpose?: string
 }
 
 /** Options of a resource server. */
