@@ -194,7 +194,11 @@ async function bodyText(req) {
   const body = req.body
   if (Buffer.isBuffer(body)) return body.toString('utf8')
   if (typeof body === 'string') return body
-  if (streamConsumed(req)) return body === undefined || body === null ? '' : JSON.stringify(body)
+  if (streamConsumed(req)) {
+    // Read by something that kept no body here (a raw-body middleware that stored it
+    // elsewhere): what the handler will run is unknown, so every tool scope is needed.
+    return body === undefined || body === null ? UNSEEN : JSON.stringify(body)
+  }
   const text = (await readBody(req, MAX_BODY, 'the request body')).toString('utf8')
   try {
     req.body = text === '' ? undefined : JSON.parse(text)
@@ -203,6 +207,9 @@ async function bodyText(req) {
   }
   return text
 }
+
+/** A body text no JSON reader accepts: the core then requires every tool's scopes. */
+const UNSEEN = '\u0000'
 
 /** Whether something before us read the request's stream to its end. */
 function streamConsumed(req) {

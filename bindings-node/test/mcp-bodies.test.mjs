@@ -30,6 +30,7 @@ after(async () => {
 
 /** The body as the MCP SDK gets it: the parsed body handed over, or the stream read. */
 async function handlerBody(req) {
+  if (req.rawBody) return JSON.parse(req.rawBody.toString())
   if (Buffer.isBuffer(req.body) || typeof req.body === 'string') return JSON.parse(req.body.toString())
   if (req.body !== undefined && (req._body || req.readableEnded)) return req.body
   const chunks = []
@@ -40,6 +41,13 @@ async function handlerBody(req) {
 async function serve(express, parser, route = 'post') {
   const app = express()
   if (parser) app.use(parser(express))
+  if (parser === PARSERS['a raw body kept in req.rawBody']) {
+    app.use((req, _res, next) => {
+      req.rawBody = req.body
+      req.body = undefined
+      next()
+    })
+  }
   const listening = http.createServer(app)
   await new Promise((resolve) => listening.listen(0, '127.0.0.1', resolve))
   servers.push(listening)
@@ -62,6 +70,8 @@ const PARSERS = {
   'express.raw()': (e) => e.raw({ type: '*/*' }),
   'express.text()': (e) => e.text({ type: '*/*' }),
   'no parser': null,
+  // Reads the stream and keeps it elsewhere (as signature-checking middleware does).
+  'a raw body kept in req.rawBody': (e) => e.raw({ type: '*/*' }),
 }
 
 for (const [version, express] of Object.entries(VERSIONS)) {
@@ -78,6 +88,11 @@ for (const [version, express] of Object.entries(VERSIONS)) {
         assert.equal(narrow.status, 403, 'a tool the token may not use')
         assert.equal((await narrow.json()).error, 'insufficient_scope')
         const ok = await post('whoami')
+        if (name === 'a raw body kept in req.rawBody') {
+          // The middleware saw no body it could judge: every tool scope is needed.
+          assert.equal(ok.status, 403)
+          return
+        }
         assert.equal(ok.status, 200)
         assert.deepEqual((await ok.json()).result, { caller: 'usr_ada', tool: 'whoami' })
       })

@@ -172,14 +172,21 @@ const actionPost = (route, headers = {}) => new Request(new URL(route, BASE), {
   body: '[]',
 })
 
-test('Server Actions on protected paths: refreshed and passed on, the action checks the session itself', async () => {
+test('Server Actions on protected paths: refreshed and passed on, refused without a session', async () => {
   const proxy = auth.proxy({ protect: ['/dashboard/:path*'] })
-  // No session: the action runs and its own requireSession() redirects (no 401 its client cannot read).
-  const anonymous = await proxy(actionPost('/dashboard'))
+  // No session on a protected path: 401 JSON whatever the request's headers (the action's
+  // client surfaces it); never a redirect it cannot follow, never the route unchecked.
+  const refused = await proxy(actionPost('/dashboard'))
+  assert.equal(refused.status, 401)
+  assert.equal(refused.headers.get('cache-control'), 'no-store')
+  assert.equal((await refused.json()).error, 'session_missing')
+  assert.equal((await proxy(actionPost('/dashboard', NAVIGATE))).status, 401)
+  // On an unprotected path the action runs, and its own requireSession() redirects.
+  const anonymous = await proxy(actionPost('/'))
   assert.equal(anonymous.headers.get('x-middleware-next'), '1')
   asPage(anonymous.forwarded)
   await assert.rejects(auth.requireSession(), (error) => {
-    assert.equal(error.url, '/auth/login?return_to=%2Fdashboard')
+    assert.equal(error.url, '/auth/login?return_to=%2F')
     return true
   })
   assert.equal(await auth.getSession(), null)

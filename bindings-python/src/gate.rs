@@ -90,16 +90,38 @@ pub(crate) fn _shutdown(py: Python<'_>) {
     if CLOSED.swap(true, Ordering::SeqCst) {
         return;
     }
-    py.detach(|| {
+    let drained = py.detach(|| {
         let deadline = Instant::now() + DRAIN_FOR;
-        while INSIDE.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        while INSIDE.load(Ordering::SeqCst) > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
+        true
     });
+    if !drained {
+        // Rare (Python code a runtime thread runs did not return); said, since the
+        // process may still fail to exit cleanly.
+        tracing::warn!(
+            "a thread of scalekit-auth was still running Python code when the interpreter shut down"
+        );
+    }
+}
+
+/// Whether the gate is shut: an awaitable asked for after that would never be answered.
+pub(crate) fn is_shut() -> bool {
+    CLOSED.load(Ordering::SeqCst)
+}
+
+/// In a child right after `fork()`: only the forking thread exists, so no thread of the
+/// parent's is inside.
+pub(crate) fn after_fork_in_child() {
+    INSIDE.store(0, Ordering::SeqCst);
 }
 
 /// Whether the gate is shut (for tests).
 #[pyfunction]
 pub(crate) fn _is_shut_down() -> bool {
-    CLOSED.load(Ordering::SeqCst)
+    is_shut()
 }

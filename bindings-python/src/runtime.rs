@@ -56,6 +56,7 @@ pub(crate) fn _after_fork_in_child() {
     CURRENT.store(std::ptr::null_mut(), Ordering::Release);
     // A fork that happened while a runtime was being built leaves the lock held.
     BUILDING.clear_poison();
+    crate::gate::after_fork_in_child();
 }
 
 /// The runtime for `pyo3_async_runtimes`' conversion of futures into awaitables.
@@ -101,12 +102,19 @@ impl ContextExt for ForkSafeRuntime {
     }
 }
 
-/// An awaitable for Python that runs `future` on this process's runtime.
+/// An awaitable for Python that runs `future` on this process's runtime. Once the
+/// interpreter is shutting down (an `atexit` hook after the package's own), an error at
+/// once: the runtime's answer could no longer be handed over.
 pub(crate) fn future_into_py<F, T>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
+    if crate::gate::is_shut() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "scalekit-auth cannot start an awaitable while the Python interpreter is shutting down",
+        ));
+    }
     pyo3_async_runtimes::generic::future_into_py::<ForkSafeRuntime, F, T>(py, future)
 }
 

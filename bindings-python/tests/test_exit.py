@@ -173,3 +173,27 @@ def test_the_gate_is_shut_only_at_exit() -> None:
     # import, still finds the package usable.
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ)
     assert done.returncode == 0 and done.stdout.strip() == "False", done
+
+
+def test_an_awaitable_asked_for_during_shutdown_fails_at_once() -> None:
+    # A hook registered before the import runs after the package's own: its awaitable
+    # could never be answered, so asking for one raises instead of hanging the exit.
+    code = textwrap.dedent("""
+        import asyncio, atexit
+
+        def late():
+            async def main():
+                try:
+                    await auth.refresh_access_token("rt-late")
+                except RuntimeError as e:
+                    print("refused:", e)
+            asyncio.run(main())
+
+        atexit.register(late)
+        from scalekit_auth.testing import LocalProvider
+        provider = LocalProvider().start()
+        auth = provider.async_client()
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "refused: scalekit-auth cannot start an awaitable" in done.stdout, done.stdout

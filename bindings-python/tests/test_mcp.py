@@ -5,6 +5,7 @@ endpoint is a small JSON-RPC app; tokens come from a local provider."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -202,3 +203,18 @@ def test_websocket_messages_need_their_tools_scopes(provider: LocalProvider) -> 
     with client.websocket_connect("/mcp", headers={"authorization": f"Bearer {writer}"}) as ws:
         ws.send_text(json.dumps(call("add_note")))
         assert json.loads(ws.receive_text())["result"] == {"caller": "usr_bob", "tool": "add_note"}
+
+    # A token that expires while the socket is open: its next message closes it, even one
+    # that needs no tool scope (and without tool scopes configured at all).
+    strict = ResourceServer(provider.url, RESOURCE_ID, RESOURCE_URL, leeway_seconds=0)
+    for tool_scopes in ({"add_note": ["notes:write"]}, {}):
+        app = McpAuth(strict, tool_scopes=tool_scopes).protect(websocket_tools)
+        brief = provider.mint("usr_eve", iss=issuer, aud=[RESOURCE_ID], scopes=["notes:read"], expires_in=2)
+        with TestClient(app).websocket_connect("/mcp", headers={"authorization": f"Bearer {brief}"}) as ws:
+            ws.send_text(json.dumps(call("whoami")))
+            assert json.loads(ws.receive_text())["result"]["caller"] == "usr_eve"
+            time.sleep(3.1)
+            ws.send_text(json.dumps(call("whoami")))
+            with pytest.raises(WebSocketDisconnect) as expired:
+                ws.receive_text()
+            assert expired.value.code == 1008 and expired.value.reason == "invalid_token"

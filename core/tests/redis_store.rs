@@ -14,8 +14,6 @@ use scalekit_auth::{BACKCHANNEL_LOGOUT_EVENT, SessionConfig, SessionEngine};
 use serde_json::json;
 use support::session::{CALLBACK, Fixture, SECRET, fixture_with, logged_in};
 use support::{CLIENT_ID, NOW};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
 
 /// A `redis-server` of this test alone, stopped when dropped.
 struct Redis {
@@ -94,15 +92,8 @@ async fn twenty_requests_on_two_instances_cause_one_refresh() {
     let (f, second) = two_instances(&redis, false).await;
     assert_eq!(second.store_kind(), "redis");
     let jar = logged_in(&f).await;
-    f.provider.reset().await;
-    f.provider.mount_discovery().await;
-    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
     let body = f.provider.login_response("unused", Some("rt-2"));
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(Duration::from_millis(300)))
-        .mount(&f.provider.server)
-        .await;
+    f.provider.answer_tokens_after(body, Duration::from_millis(300)).await;
     f.clock.advance(250); // inside the refresh window
     let first = Arc::new(f.engine);
     let tasks: Vec<_> = (0..20)
@@ -227,6 +218,8 @@ async fn a_redis_that_may_evict_keys_is_named_at_first_use() {
             for _ in 0..3 {
                 f.engine.authenticate(Some(&jar.header()), None).await.result.unwrap();
             }
+            // The check runs in a task of its own, after the first answered command.
+            tokio::time::sleep(Duration::from_millis(300)).await;
         })
         .await;
         let warnings: Vec<_> = lines.iter().filter(|l| l.contains("maxmemory-policy")).collect();
@@ -242,16 +235,9 @@ async fn a_refresh_answered_after_a_logout_does_not_bring_the_cookie_session_bac
     let redis = Redis::start();
     let (f, second) = two_instances(&redis, false).await;
     let jar = logged_in(&f).await;
-    f.provider.reset().await;
-    f.provider.mount_discovery().await;
-    f.provider.serve_keys(&[&f.provider.signer], Duration::ZERO).await;
     // The provider holds the refresh while the user logs out on the other instance.
     let body = f.provider.login_response("unused", Some("rt-2"));
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(Duration::from_millis(800)))
-        .mount(&f.provider.server)
-        .await;
+    f.provider.answer_tokens_after(body, Duration::from_millis(800)).await;
     f.clock.advance(250); // inside the refresh window
     let first = Arc::new(f.engine);
     let header = jar.header();

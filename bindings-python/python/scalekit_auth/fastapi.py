@@ -110,7 +110,8 @@ _MAX_BACKCHANNEL_BODY = 64 * 1024
 def _log(decision: Decision) -> None:
     """Logs the error behind a decision with its details (never sent to the client)."""
     if decision.error_detail is not None:
-        level = logging.WARNING if decision.status >= 500 else logging.DEBUG
+        # By the error's own status: a logout whose store failed is still a redirect.
+        level = logging.WARNING if (decision.error_status or decision.status) >= 500 else logging.DEBUG
         # %r: the details may carry request input (an OAuth error description), which must
         # not start log lines of its own.
         logger.log(level, "%s (%s): %r", decision.error_code, decision.status, decision.error_detail)

@@ -130,17 +130,14 @@ class McpAuth:
         return protected
 
     async def _websocket(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        """A websocket opens with a token holding the server-wide scopes; with tool scopes
-        configured, every message is then judged as a call's body is, and one that calls
-        a tool the token may not use closes the socket (1008, policy violation) before
-        the app sees it."""
+        """A websocket opens with a token holding the server-wide scopes; every message is
+        then judged as a call's body is (the token checked again, and a tool's own scopes
+        when configured), and one the token may not send closes the socket (1008, policy
+        violation) before the app sees it."""
         authorization = _header(scope, b"authorization")
         decision = await self._decide(authorization, self.scopes)
         if decision.kind != "continue" or decision.identity is None:
             await send({"type": "websocket.close", "code": 1008})
-            return
-        if not self.tool_scopes:
-            await self._call(app, scope, receive, send, decision.identity)
             return
         closed = False
 
@@ -154,14 +151,15 @@ class McpAuth:
             data = message.get("bytes")
             if data is None:
                 data = (message.get("text") or "").encode()
+            # Every message: the token may have expired since the handshake, and the
+            # message may call a tool that needs more.
             needed = _mcp_required_scopes(self.scopes, self.tool_scopes, data)
-            if needed != self.scopes:
-                verdict = await self._decide(authorization, needed)
-                if verdict.kind != "continue":
-                    closed = True
-                    reason = "insufficient_scope" if verdict.status == 403 else "invalid_token"
-                    await send({"type": "websocket.close", "code": 1008, "reason": reason})
-                    return {"type": "websocket.disconnect", "code": 1008}
+            verdict = await self._decide(authorization, needed)
+            if verdict.kind != "continue":
+                closed = True
+                reason = "insufficient_scope" if verdict.status == 403 else "invalid_token"
+                await send({"type": "websocket.close", "code": 1008, "reason": reason})
+                return {"type": "websocket.disconnect", "code": 1008}
             return message
 
         await self._call(app, scope, checked, send, decision.identity)

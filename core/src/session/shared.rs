@@ -204,31 +204,28 @@ impl SessionEngine {
         Ok(None)
     }
 
-    /// Records a validated logout token: takes its `jti` (check and set in one step, kept
-    /// until the token's `exp` plus the leeway, as long as it could validate), then marks
-    /// its `sid` (or its user, for sessions begun up to its `iat`) as ended for as long as
-    /// a session can live. When marking fails the `jti` is given back, so a provider
-    /// retrying is not refused as a replay. Marking twice is harmless; of two logouts of
-    /// one user, the later `iat` stands whatever their order of arrival.
+    /// Records a validated logout token: marks its `sid` (or its user, for sessions begun
+    /// up to its `iat`) as ended for as long as a session can live, then takes its `jti`
+    /// (check and set in one step, kept until the token's `exp` plus the leeway, as long
+    /// as it could validate). Marks first: marking is idempotent (a sid mark is a flag, and
+    /// of two logouts of one user the later `iat` stands whatever their order), so a
+    /// replay only marks again, while a `jti` taken before a mark that then failed would
+    /// turn the provider's retry into a refused replay and lose the logout.
     pub(crate) async fn record_logout(&self, claims: &LogoutTokenClaims, now: i64) -> Result<()> {
+        let ttl = seconds(self.lifetime_seconds());
+        if let Some(sid) = &claims.sid {
+            self.store.set(&ended_sid_key(sid), claims.iat.to_string().as_bytes(), ttl).await?;
+        } else if let Some(sub) = &claims.sub {
+            self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await?;
+        }
         let jti_key = hashed("logout-jti", &claims.jti);
         let leeway = i64::try_from(self.auth.config().leeway.as_secs()).unwrap_or(i64::MAX);
         let jti_ttl = seconds(claims.exp.saturating_add(leeway).saturating_sub(now));
-        if !self.store.set_if_absent(&jti_key, b"1", jti_ttl).await? {
-            return Err(Error::TokenReplayed);
-        }
-        let ttl = seconds(self.lifetime_seconds());
-        let marked = if let Some(sid) = &claims.sid {
-            self.store.set(&ended_sid_key(sid), claims.iat.to_string().as_bytes(), ttl).await
-        } else if let Some(sub) = &claims.sub {
-            self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await
-        } else {
+        if self.store.set_if_absent(&jti_key, b"1", jti_ttl).await? {
             Ok(())
-        };
-        if marked.is_err() {
-            let _ = self.store.delete(&jti_key).await;
+        } else {
+            Err(Error::TokenReplayed)
         }
-        marked
     }
 }
 

@@ -43,6 +43,9 @@ struct Entries {
     counts: [usize; 2],
     /// Per user, the keys of their server-side sessions, oldest first.
     owners: HashMap<String, (VecDeque<String>, Instant)>,
+    /// How many lists there were after the last sweep of expired ones: the next sweep
+    /// waits until they doubled, so sweeping costs O(1) per write on average.
+    owners_swept: usize,
 }
 
 impl Entries {
@@ -73,8 +76,9 @@ impl Entries {
         if self.expiries.len() > 2 * self.map.len() + 1024 {
             self.expiries = self.map.iter().map(|(k, e)| Reverse((e.until, k.clone()))).collect();
         }
-        if self.owners.len() > 1024 && self.owners.len() > self.map.len() {
-            self.owners.retain(|_, (_, until)| *until > now);
+        if self.owners.len() > (2 * self.owners_swept).max(1024) {
+            self.owners.retain(|_, (list, until)| *until > now && !list.is_empty());
+            self.owners_swept = self.owners.len();
         }
     }
 
@@ -161,6 +165,9 @@ impl MemoryStore {
         let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((list, _)) = entries.owners.get_mut(owner) {
             list.retain(|key| key != session);
+            if list.is_empty() {
+                entries.owners.remove(owner);
+            }
         }
     }
 }
@@ -230,6 +237,22 @@ mod tests {
     }
 
     #[test]
+    fn lists_of_users_are_swept_only_once_they_doubled() {
+        let store = MemoryStore::default();
+        for i in 0..3000 {
+            store.set(&format!("s{i}"), b"", Duration::ZERO, Write::Always).unwrap();
+            store.track(&format!("u{i}"), &format!("s{i}"), 3, Duration::ZERO);
+        }
+        store.set("live", b"", MINUTE, Write::Always).unwrap();
+        let entries = store.inner.lock().unwrap();
+        assert!(entries.owners.len() <= 1024, "expired lists are swept: {}", entries.owners.len());
+        drop(entries);
+        store.track("u-last", "live", 3, MINUTE);
+        store.untrack("u-last", "live");
+        assert!(!store.inner.lock().unwrap().owners.contains_key("u-last"), "an empty list goes");
+    }
+
+    #[test]
     fn rewrites_keep_the_heap_bounded() {
         let store = MemoryStore::default();
         for _ in 0..10_000 {
@@ -237,7 +260,7 @@ mod tests {
         }
         let entries = store.inner.lock().unwrap();
         assert_eq!(entries.map.len(), 1);
-        assert!(entries.expiries.len() <= 1025, "{}", entries.expiries.len());
+        assert!(entries.expiries.len() <= 1027, "{}", entries.expiries.len());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The Redis store: one multiplexed, reconnecting connection per process
 //! (`redis::aio::ConnectionManager`), every command bounded by the store timeout.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -58,8 +59,9 @@ pub(crate) struct RedisStore {
     delete_if_equal: Script,
     raise: Script,
     track: Script,
-    /// Whether the eviction policy was looked at (once, at first use).
-    policy_checked: std::sync::atomic::AtomicBool,
+    /// Whether the eviction policy was looked at (once, after the first command that
+    /// Redis answered).
+    policy_checked: Arc<AtomicBool>,
     /// The last failure, and until when commands fail without trying.
     failing: Mutex<Option<(Instant, String)>>,
 }
@@ -84,7 +86,7 @@ impl RedisStore {
             delete_if_equal: Script::new(DELETE_IF_EQUAL),
             raise: Script::new(RAISE),
             track: Script::new(TRACK),
-            policy_checked: std::sync::atomic::AtomicBool::new(false),
+            policy_checked: Arc::new(AtomicBool::new(false)),
             failing: Mutex::new(None),
         })
     }
@@ -121,39 +123,37 @@ impl RedisStore {
     /// Runs one command within the timeout.
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
         let mut conn = self.connection()?;
-        self.check_policy(&mut conn).await;
-        self.bounded(cmd.query_async::<T>(&mut conn)).await
+        let answer = self.bounded(cmd.query_async::<T>(&mut conn)).await;
+        if answer.is_ok() {
+            self.check_policy(conn);
+        }
+        answer
     }
 
-    /// Once, at first use: warns when Redis may evict keys before their expiry. Logout
-    /// marks and used logout tokens live by their TTL; evicted, they let a logged-out
-    /// session back in, or a logout token be replayed.
-    async fn check_policy(&self, conn: &mut ConnectionManager) {
-        use std::sync::atomic::Ordering;
+    /// Once, after the first command Redis answered, in a task of its own (no request
+    /// waits for it): warns when Redis may evict keys before their expiry. Logout marks
+    /// and used logout tokens live by their TTL; evicted, they let a logged-out session
+    /// back in, or a logout token be replayed.
+    fn check_policy(&self, mut conn: ConnectionManager) {
         if self.policy_checked.swap(true, Ordering::Relaxed) {
             return;
         }
-        let policy = match eviction_policy(conn, self.timeout).await {
-            Ok(Some(policy)) => policy,
-            // Neither CONFIG nor INFO is allowed: nothing to read, ever.
-            Ok(None) => {
-                tracing::debug!("cannot read Redis's maxmemory-policy (CONFIG and INFO refused)");
-                return;
+        let (checked, timeout) = (Arc::clone(&self.policy_checked), self.timeout);
+        tokio::spawn(async move {
+            match eviction_policy(&mut conn, timeout).await {
+                Ok(Some(policy)) if policy != SAFE_POLICY => tracing::warn!(
+                    policy = %policy,
+                    "Redis may evict keys before they expire (maxmemory-policy {policy}): logged-out \
+                     sessions could come back and logout tokens be replayed; set maxmemory-policy \
+                     noeviction (or use a Redis of its own for scalekit-auth)"
+                ),
+                Ok(Some(_)) => {}
+                // Neither CONFIG nor INFO is allowed: nothing to read, ever.
+                Ok(None) => tracing::debug!("cannot read Redis's maxmemory-policy (CONFIG and INFO refused)"),
+                // Unreachable now: looked at again after the next answered command.
+                Err(()) => checked.store(false, Ordering::Relaxed),
             }
-            // Unreachable now: looked at again with the next command.
-            Err(()) => {
-                self.policy_checked.store(false, Ordering::Relaxed);
-                return;
-            }
-        };
-        if policy != SAFE_POLICY {
-            tracing::warn!(
-                policy = %policy,
-                "Redis may evict keys before they expire (maxmemory-policy {policy}): logged-out sessions \
-                 could come back and logout tokens be replayed; set maxmemory-policy noeviction \
-                 (or use a Redis of its own for scalekit-auth)"
-            );
-        }
+        });
     }
 
     /// Awaits a command for at most the timeout. After a failure, commands fail at once
@@ -229,7 +229,6 @@ impl RedisStore {
         ttl: Duration,
     ) -> Result<Vec<String>> {
         let mut conn = self.connection()?;
-        self.check_policy(&mut conn).await;
         let mut invocation = self.track.key(owner);
         invocation.arg(session).arg(max).arg(millis(ttl));
         self.bounded(invocation.invoke_async::<Vec<String>>(&mut conn)).await

@@ -133,6 +133,19 @@ impl Provider {
             .await;
     }
 
+    /// Serves discovery and keys anew, and answers every token request with `body`
+    /// after `delay` (a provider holding a refresh).
+    pub async fn answer_tokens_after(&self, body: Value, delay: Duration) {
+        self.reset().await;
+        self.mount_discovery().await;
+        self.serve_keys(&[&self.signer], Duration::ZERO).await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(delay))
+            .mount(&self.server)
+            .await;
+    }
+
     /// The form bodies POSTed to /oauth/token, decoded.
     pub async fn token_requests(&self) -> Vec<std::collections::HashMap<String, String>> {
         self.server
