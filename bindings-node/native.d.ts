@@ -253,6 +253,15 @@ export interface Decision {
 /** Every error code, in the core's order. */
 export declare function errorCodes(): Array<string>
 
+/**
+ * The family of each error code (`{ token_expired: 'token_expired', ... }`): the error
+ * class a code gets is chosen from it.
+ */
+export declare function errorFamilies(): Record<string, string>
+
+/** Every error family's name, for the test that each has a class. */
+export declare function errorFamilyNames(): Array<string>
+
 export interface Identity {
   user: User
   claims: any

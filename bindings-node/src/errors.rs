@@ -9,6 +9,7 @@ use serde_json::json;
 pub(crate) fn to_napi(err: Error) -> napi::Error {
     let mut detail = json!({
         "code": err.code(),
+        "family": err.family().name(),
         "message": err.to_string(),
         "publicMessage": err.public_message(),
         "status": err.http_status(),

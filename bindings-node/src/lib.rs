@@ -20,6 +20,22 @@ pub fn error_codes() -> Vec<&'static str> {
     scalekit_auth::Error::ALL_CODES.to_vec()
 }
 
+/// The family of each error code (`{ token_expired: 'token_expired', ... }`): the error
+/// class a code gets is chosen from it.
+#[napi]
+pub fn error_families() -> std::collections::HashMap<&'static str, &'static str> {
+    scalekit_auth::Error::ALL_CODES
+        .iter()
+        .filter_map(|code| Some((*code, scalekit_auth::Error::family_of_code(code)?.name())))
+        .collect()
+}
+
+/// Every error family's name, for the test that each has a class.
+#[napi]
+pub fn error_family_names() -> Vec<&'static str> {
+    scalekit_auth::ErrorFamily::ALL.iter().map(|f| f.name()).collect()
+}
+
 /// An identity for tests (`createIdentity` in scalekit-auth/testing).
 #[napi]
 pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<convert::Identity> {

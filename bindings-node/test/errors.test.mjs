@@ -51,3 +51,15 @@ test('every code becomes its error class', () => {
   assert.equal(status('token_wrong_type'), 401)
   assert.equal(status('cross_site_request'), 403)
 })
+
+test('every family the core reports has a class of its own, and each code its family', () => {
+  const { FAMILY_CLASSES, classForCode, ScalekitAuthError } = require('../errors.js')
+  for (const family of native.errorFamilyNames()) {
+    assert.ok(FAMILY_CLASSES[family], `no class for the family ${family}`)
+    assert.notEqual(FAMILY_CLASSES[family], ScalekitAuthError)
+  }
+  assert.deepEqual(native.errorFamilies(), loadVectors('error_codes.json').families)
+  for (const code of sk.ERROR_CODES) assert.equal(classForCode(code), expectedClass(code), code)
+  // A code the core does not know is no provider error: the base class.
+  assert.equal(classForCode('no_such_code'), ScalekitAuthError)
+})

@@ -68,3 +68,19 @@ def test_an_exception_the_app_raises_has_every_declared_attribute() -> None:
     denied = sk.LoginDeniedError("Use your work account.")
     assert (denied.code, denied.status, str(denied)) == ("login_denied", 403, "Use your work account.")
     assert denied.public_message is None and denied.detail is None and denied.oauth_error is None
+
+
+def test_every_family_has_a_class_of_its_own() -> None:
+    assert _native.ERROR_FAMILIES == load_vectors("error_codes.json")["families"]
+    for family in _native._FAMILY_NAMES:
+        cls = _native._family_class(family)
+        assert issubclass(cls, sk.ScalekitAuthError) and cls is not sk.ScalekitAuthError, family
+
+
+def test_exceptions_show_their_public_module_and_the_package_leaks_no_imports() -> None:
+    for name in ["ScalekitAuthError", "ConfigurationError", "TokenExpiredError", "LoginDeniedError", "StoreError"]:
+        cls = getattr(sk, name)
+        assert cls.__module__ == "scalekit_auth", (name, cls.__module__)
+        assert f"scalekit_auth.{name}" in repr(cls)
+    assert not hasattr(sk, "os")
+    assert set(sk.__all__) <= set(dir(sk))

@@ -2,9 +2,14 @@
 //!
 //! The codes are part of the public contract: the Python and Node packages expose the
 //! same strings, adapters map them to HTTP statuses with [`Error::http_status`], and a
-//! test keeps the list in [`Error::ALL_CODES`] in step with the variants.
+//! test keeps the list in [`Error::ALL_CODES`] in step with the variants. Each variant's
+//! code, status, family and public message are written once, in the table of `codes.rs`.
 
 use std::fmt;
+
+mod codes;
+
+pub use codes::ErrorFamily;
 
 /// Every failure of the crate. Match on [`Error::code`] rather than on the message:
 /// codes are stable, messages are written for people and may improve.
@@ -284,133 +289,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// Every code [`Error::code`] can return, for the cross-language consistency tests.
-    pub const ALL_CODES: &'static [&'static str] = &[
-        "invalid_config",
-        "invalid_argument",
-        "token_too_large",
-        "token_malformed",
-        "token_missing",
-        "token_unsupported_algorithm",
-        "token_key_not_found",
-        "token_signature_invalid",
-        "token_expired",
-        "token_not_yet_valid",
-        "token_invalid_issuer",
-        "token_invalid_audience",
-        "token_invalid_nonce",
-        "token_wrong_type",
-        "token_missing_claim",
-        "token_invalid_claim",
-        "token_replayed",
-        "insufficient_scope",
-        "webhook_malformed",
-        "webhook_timestamp_invalid",
-        "webhook_invalid_signature",
-        "session_missing",
-        "session_invalid",
-        "session_expired",
-        "cross_site_request",
-        "state_mismatch",
-        "login_expired",
-        "callback_replayed",
-        "callback_invalid_issuer",
-        "authorization_denied",
-        "login_denied",
-        "jwks_unavailable",
-        "provider_error",
-        "provider_unavailable",
-        "provider_invalid_response",
-        "provider_timeout",
-        "provider_unreachable",
-        "store_unavailable",
-    ];
-
-    /// The stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidConfig(_) => "invalid_config",
-            Error::InvalidArgument(_) => "invalid_argument",
-            Error::TokenTooLarge { .. } => "token_too_large",
-            Error::TokenMalformed(_) => "token_malformed",
-            Error::TokenMissing => "token_missing",
-            Error::TokenUnsupportedAlgorithm(_) => "token_unsupported_algorithm",
-            Error::TokenKeyNotFound { .. } => "token_key_not_found",
-            Error::TokenSignatureInvalid => "token_signature_invalid",
-            Error::TokenExpired { .. } => "token_expired",
-            Error::TokenNotYetValid { .. } => "token_not_yet_valid",
-            Error::TokenInvalidIssuer { .. } => "token_invalid_issuer",
-            Error::TokenInvalidAudience { .. } => "token_invalid_audience",
-            Error::TokenInvalidNonce => "token_invalid_nonce",
-            Error::TokenWrongType(_) => "token_wrong_type",
-            Error::TokenMissingClaim(_) => "token_missing_claim",
-            Error::TokenInvalidClaim { .. } => "token_invalid_claim",
-            Error::TokenReplayed => "token_replayed",
-            Error::InsufficientScope { .. } => "insufficient_scope",
-            Error::WebhookMalformed(_) => "webhook_malformed",
-            Error::WebhookTimestampInvalid { .. } => "webhook_timestamp_invalid",
-            Error::WebhookInvalidSignature => "webhook_invalid_signature",
-            Error::SessionMissing => "session_missing",
-            Error::SessionInvalid(_) => "session_invalid",
-            Error::SessionExpired(_) => "session_expired",
-            Error::CrossSiteRequest(_) => "cross_site_request",
-            Error::StateMismatch(_) => "state_mismatch",
-            Error::LoginExpired(_) => "login_expired",
-            Error::CallbackReplayed => "callback_replayed",
-            Error::CallbackInvalidIssuer { .. } => "callback_invalid_issuer",
-            Error::AuthorizationDenied { .. } => "authorization_denied",
-            Error::LoginDenied(_) => "login_denied",
-            Error::JwksUnavailable(_) => "jwks_unavailable",
-            Error::ProviderError { .. } => "provider_error",
-            Error::ProviderUnavailable { .. } => "provider_unavailable",
-            Error::ProviderInvalidResponse { .. } => "provider_invalid_response",
-            Error::ProviderTimeout { .. } => "provider_timeout",
-            Error::ProviderUnreachable { .. } => "provider_unreachable",
-            Error::StoreUnavailable(_) => "store_unavailable",
-        }
-    }
-
     /// The HTTP status an app should answer with when this error ends a request:
     /// 401 for a token that does not authenticate, 403 for one that lacks rights,
     /// 500 for a broken configuration, 502/503/504 when the provider fails.
     pub fn http_status(&self) -> u16 {
         match self {
-            Error::InvalidConfig(_) => 500,
-            Error::InvalidArgument(_)
-            | Error::WebhookMalformed(_)
-            | Error::WebhookTimestampInvalid { .. }
-            | Error::WebhookInvalidSignature
-            | Error::StateMismatch(_)
-            | Error::LoginExpired(_)
-            | Error::CallbackReplayed
-            | Error::CallbackInvalidIssuer { .. } => 400,
-            Error::SessionMissing
-            | Error::SessionInvalid(_)
-            | Error::SessionExpired(_)
-            | Error::AuthorizationDenied { .. } => 401,
-            Error::InsufficientScope { .. } | Error::CrossSiteRequest(_) | Error::LoginDenied(_) => 403,
-            Error::JwksUnavailable(_) | Error::ProviderUnavailable { .. } | Error::StoreUnavailable(_) => 503,
-            Error::ProviderTimeout { .. } => 504,
-            Error::ProviderUnreachable { .. } | Error::ProviderInvalidResponse { .. } => 502,
             // A 5xx with an OAuth body (`temporarily_unavailable`) is an outage, not a verdict.
             Error::ProviderError { .. } if self.is_provider_outage() => 503,
-            // An OAuth error on a code or refresh token means the user must log in again.
-            Error::ProviderError { .. } => 401,
-            Error::TokenTooLarge { .. }
-            | Error::TokenMissing
-            | Error::TokenMalformed(_)
-            | Error::TokenUnsupportedAlgorithm(_)
-            | Error::TokenKeyNotFound { .. }
-            | Error::TokenSignatureInvalid
-            | Error::TokenExpired { .. }
-            | Error::TokenNotYetValid { .. }
-            | Error::TokenInvalidIssuer { .. }
-            | Error::TokenInvalidAudience { .. }
-            | Error::TokenInvalidNonce
-            | Error::TokenWrongType(_)
-            | Error::TokenMissingClaim(_)
-            | Error::TokenInvalidClaim { .. }
-            | Error::TokenReplayed => 401,
+            _ => self.table_status(),
         }
     }
 
@@ -448,48 +334,8 @@ impl Error {
     /// ```
     pub fn public_message(&self) -> &'static str {
         match self {
-            Error::InvalidConfig(_) => "The server's authentication is misconfigured.",
-            Error::InvalidArgument(_) => "The request is invalid.",
-            Error::TokenTooLarge { .. } => "The token is too large.",
-            Error::TokenMalformed(_) => "The token is malformed.",
-            Error::TokenMissing => "An access token is required.",
-            Error::TokenUnsupportedAlgorithm(_) => "The token's algorithm is not accepted.",
-            Error::TokenKeyNotFound { .. } => "The token was signed with an unknown key.",
-            Error::TokenSignatureInvalid => "The token's signature is invalid.",
-            Error::TokenExpired { .. } => "The token has expired.",
-            Error::TokenNotYetValid { .. } => "The token is not valid yet.",
-            Error::TokenInvalidIssuer { .. } => "The token was issued by another issuer.",
-            Error::TokenInvalidAudience { .. } => "The token was issued for another audience.",
-            Error::TokenInvalidNonce => "The ID token does not belong to this login.",
-            Error::TokenWrongType(_) => "The token is not an access token.",
-            Error::TokenMissingClaim(_) => "The token lacks a required claim.",
-            Error::TokenInvalidClaim { .. } => "The token has an invalid claim.",
-            Error::InsufficientScope { .. } => "You lack a role, permission or scope this requires.",
-            Error::WebhookMalformed(_) => "The webhook request is malformed.",
-            Error::WebhookTimestampInvalid { .. } => "The webhook timestamp is out of range.",
-            Error::WebhookInvalidSignature => "The webhook signature is invalid.",
-            Error::SessionMissing => "You are not signed in.",
-            Error::SessionInvalid(_) => "Your session is invalid; please sign in again.",
-            Error::SessionExpired(_) => "Your session has ended; please sign in again.",
-            Error::CrossSiteRequest(_) => "This request came from another site and was refused.",
-            Error::StateMismatch(_) => "This sign-in could not be matched to one started in this browser.",
-            Error::LoginExpired(_) => "The sign-in took too long.",
-            Error::CallbackReplayed => "This sign-in link was already used.",
-            Error::CallbackInvalidIssuer { .. } => "The sign-in came back from an unexpected provider.",
-            Error::AuthorizationDenied { .. } => "The sign-in was cancelled or refused.",
-            Error::LoginDenied(_) => "This sign-in is not allowed.",
-            Error::JwksUnavailable(_) => "The identity provider is unavailable; please try again.",
-            Error::ProviderError { .. } if self.is_provider_outage() => {
-                "The identity provider is unavailable; please try again."
-            }
-            Error::ProviderError { .. } => "The identity provider refused the request.",
-            Error::ProviderUnavailable { .. } | Error::ProviderUnreachable { .. } => {
-                "The identity provider is unavailable; please try again."
-            }
-            Error::ProviderInvalidResponse { .. } => "The identity provider sent an unexpected answer.",
-            Error::ProviderTimeout { .. } => "The identity provider did not answer in time.",
-            Error::TokenReplayed => "The token was already used.",
-            Error::StoreUnavailable(_) => "The session store is unavailable; please try again.",
+            Error::ProviderError { .. } if self.is_provider_outage() => codes::UNAVAILABLE,
+            _ => self.table_message(),
         }
     }
 
@@ -522,96 +368,6 @@ impl Error {
 }
 
 impl Error {
-    /// One instance of every variant, in the order of [`Error::ALL_CODES`]; for tests
-    /// of the bindings' error mapping. The match below makes a new variant that is not
-    /// listed here a compile error.
-    #[doc(hidden)]
-    pub fn samples() -> Vec<Error> {
-        let all = vec![
-            Error::InvalidConfig(String::new()),
-            Error::InvalidArgument(String::new()),
-            Error::TokenTooLarge { size: 0, max: 0 },
-            Error::TokenMalformed(String::new()),
-            Error::TokenMissing,
-            Error::TokenUnsupportedAlgorithm(String::new()),
-            Error::TokenKeyNotFound { kid: None, alg: String::new() },
-            Error::TokenSignatureInvalid,
-            Error::TokenExpired { exp: 0, now: 0, leeway: 0 },
-            Error::TokenNotYetValid { claim: "nbf", value: 0, now: 0, leeway: 0 },
-            Error::TokenInvalidIssuer { expected: vec![], found: String::new() },
-            Error::TokenInvalidAudience { expected: vec![], found: vec![] },
-            Error::TokenInvalidNonce,
-            Error::TokenWrongType("an ID token"),
-            Error::TokenMissingClaim("sub"),
-            Error::TokenInvalidClaim { claim: String::new(), reason: String::new() },
-            Error::TokenReplayed,
-            Error::InsufficientScope { kind: "scope", missing: vec![] },
-            Error::WebhookMalformed(String::new()),
-            Error::WebhookTimestampInvalid { timestamp: 0, now: 0, tolerance: 0 },
-            Error::WebhookInvalidSignature,
-            Error::SessionMissing,
-            Error::SessionInvalid(String::new()),
-            Error::SessionExpired(String::new()),
-            Error::CrossSiteRequest("logout"),
-            Error::StateMismatch(String::new()),
-            Error::LoginExpired(0),
-            Error::CallbackReplayed,
-            Error::CallbackInvalidIssuer { expected: String::new(), found: String::new() },
-            Error::AuthorizationDenied { error: String::new(), description: None },
-            Error::LoginDenied(String::new()),
-            Error::JwksUnavailable(String::new()),
-            Error::ProviderError { error: String::new(), description: None, status: 0 },
-            Error::ProviderUnavailable { url: String::new(), status: 0 },
-            Error::ProviderInvalidResponse { url: String::new(), reason: String::new() },
-            Error::ProviderTimeout { url: String::new(), seconds: 0 },
-            Error::ProviderUnreachable { url: String::new(), reason: String::new() },
-            Error::StoreUnavailable(String::new()),
-        ];
-        for e in &all {
-            match e {
-                Error::InvalidConfig(_)
-                | Error::InvalidArgument(_)
-                | Error::TokenTooLarge { .. }
-                | Error::TokenMalformed(_)
-                | Error::TokenMissing
-                | Error::TokenUnsupportedAlgorithm(_)
-                | Error::TokenKeyNotFound { .. }
-                | Error::TokenSignatureInvalid
-                | Error::TokenExpired { .. }
-                | Error::TokenNotYetValid { .. }
-                | Error::TokenInvalidIssuer { .. }
-                | Error::TokenInvalidAudience { .. }
-                | Error::TokenInvalidNonce
-                | Error::TokenWrongType(_)
-                | Error::TokenMissingClaim(_)
-                | Error::TokenInvalidClaim { .. }
-                | Error::TokenReplayed
-                | Error::InsufficientScope { .. }
-                | Error::WebhookMalformed(_)
-                | Error::WebhookTimestampInvalid { .. }
-                | Error::WebhookInvalidSignature
-                | Error::SessionMissing
-                | Error::SessionInvalid(_)
-                | Error::SessionExpired(_)
-                | Error::CrossSiteRequest(_)
-                | Error::StateMismatch(_)
-                | Error::LoginExpired(_)
-                | Error::CallbackReplayed
-                | Error::CallbackInvalidIssuer { .. }
-                | Error::AuthorizationDenied { .. }
-                | Error::LoginDenied(_)
-                | Error::JwksUnavailable(_)
-                | Error::ProviderError { .. }
-                | Error::ProviderUnavailable { .. }
-                | Error::ProviderInvalidResponse { .. }
-                | Error::ProviderTimeout { .. }
-                | Error::ProviderUnreachable { .. }
-                | Error::StoreUnavailable(_) => {}
-            }
-        }
-        all
-    }
-
     /// A sample error with this code (see [`Error::samples`]).
     #[doc(hidden)]
     pub fn sample_for_code(code: &str) -> Option<Error> {
@@ -623,71 +379,4 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn all_codes_lists_every_code_once_in_order() {
-        let codes: Vec<&str> = Error::samples().iter().map(Error::code).collect();
-        assert_eq!(codes, Error::ALL_CODES);
-    }
-
-    #[test]
-    fn public_messages_carry_no_details() {
-        let detailed = [
-            Error::TokenInvalidIssuer {
-                expected: vec!["https://acme.scalekit.com".into()],
-                found: "https://x.example".into(),
-            },
-            Error::TokenInvalidAudience {
-                expected: vec!["skc_secret_client".into()],
-                found: vec!["aud_x".into()],
-            },
-            Error::ProviderUnreachable {
-                url: "https://acme.scalekit.com/oauth/token".into(),
-                reason: "tcp connect error".into(),
-            },
-            Error::AuthorizationDenied {
-                error: "access_denied".into(),
-                description: Some("<script>".into()),
-            },
-            Error::InsufficientScope { kind: "role", missing: vec!["owner".into()] },
-        ];
-        for err in detailed {
-            let public = err.public_message();
-            for detail in ["acme", "x.example", "skc_", "aud_x", "tcp", "<script>", "owner", "access_denied"]
-            {
-                assert!(!public.contains(detail), "{} shows {detail}", err.code());
-            }
-        }
-        for err in Error::samples() {
-            assert!(!err.public_message().is_empty());
-        }
-    }
-
-    #[test]
-    fn an_outage_is_not_a_refusal() {
-        let outage =
-            |status, error: &str| Error::ProviderError { error: error.into(), description: None, status };
-        assert!(outage(503, "temporarily_unavailable").is_provider_outage());
-        assert_eq!(outage(503, "temporarily_unavailable").http_status(), 503);
-        assert!(outage(400, "temporarily_unavailable").is_provider_outage());
-        assert!(outage(500, "invalid_grant").is_provider_outage());
-        assert!(!outage(400, "invalid_grant").is_provider_outage());
-        assert!(outage(429, "too_many_requests").is_provider_outage());
-        assert!(outage(408, "timeout").is_provider_outage());
-        assert!(!outage(401, "invalid_client").is_provider_outage());
-        assert_eq!(outage(400, "invalid_grant").http_status(), 401);
-        assert!(Error::ProviderTimeout { url: String::new(), seconds: 1 }.is_provider_outage());
-        assert!(!Error::SessionMissing.is_provider_outage());
-    }
-
-    #[test]
-    fn codes_are_snake_case_and_statuses_are_http_errors() {
-        for e in Error::samples() {
-            assert!(e.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", e.code());
-            assert!((400..600).contains(&e.http_status()), "{}", e.code());
-            assert!(!e.to_string().is_empty());
-        }
-    }
-}
+mod tests;

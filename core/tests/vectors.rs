@@ -84,6 +84,12 @@ fn the_error_codes_are_the_shared_list() {
     let doc = load("error_codes.json");
     let codes: Vec<&str> = doc["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(codes, scalekit_auth::Error::ALL_CODES);
+    // Each code's family, as every binding picks its exception class from it.
+    let families = doc["families"].as_object().unwrap();
+    assert_eq!(families.len(), codes.len());
+    for err in scalekit_auth::Error::samples() {
+        assert_eq!(families[err.code()].as_str(), Some(err.family().name()), "{}", err.code());
+    }
 }
 
 /// tests/vectors/token_types.json: tokens signed by Node's crypto under one key; ID and

@@ -10,7 +10,7 @@
 Web apps get login, logout and sessions from :mod:`scalekit_auth.fastapi`.
 """
 
-import os
+import os as _os
 
 from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
@@ -62,5 +62,5 @@ __all__ = [
 
 # A child forked after the parent used the client (gunicorn --preload, multiprocessing's
 # fork start method, Celery prefork) builds its own runtime and connections on first use.
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_native._after_fork_in_child)
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_native._after_fork_in_child)

@@ -5,6 +5,8 @@ from typing import Any, Final, final
 
 __version__: Final[str]
 ERROR_CODES: Final[list[str]]
+ERROR_FAMILIES: Final[dict[str, str]]
+_FAMILY_NAMES: Final[list[str]]
 REQUEST_HEADERS: Final[tuple[str, ...]]
 #: The names ``Client`` takes as options (``audience``, ``leeway_seconds``, ...).
 CLIENT_OPTIONS: Final[frozenset[str]]
@@ -17,12 +19,13 @@ def _mcp_required_scopes(
 ) -> list[str]: ...
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
-    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "_raise_for_code", "_after_fork_in_child", "_shutdown", "_is_shut_down", "_cli", "_mcp_required_scopes", "Client",
+    "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "ERROR_FAMILIES", "_FAMILY_NAMES", "_raise_for_code", "_family_class", "_after_fork_in_child", "_shutdown", "_is_shut_down", "_cli", "_mcp_required_scopes", "Client",
     "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
 def _raise_for_code(code: str) -> None: ...
+def _family_class(name: str) -> type[ScalekitAuthError]: ...
 def _after_fork_in_child() -> None: ...
 def _shutdown() -> None: ...
 def _is_shut_down() -> bool: ...

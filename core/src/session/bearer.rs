@@ -1,9 +1,9 @@
 //! Bearer-only authorization, for API services that take access tokens and have no
 //! browser sessions: no redirect URI, no session secret, no cookies.
 
-use super::decision::{Action, Decision, JSON, Requirements, check, error_body};
-use super::engine::{Identity, IdentitySource, bearer_token};
+use super::engine::bearer_token;
 use crate::client::ScalekitAuth;
+use crate::decision::{Action, Decision, Identity, IdentitySource, JSON, Requirements, check, error_body};
 use crate::error::Error;
 use crate::exchange::User;
 

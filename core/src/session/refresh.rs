@@ -224,7 +224,7 @@ async fn cluster_refresh(
     refresh_token: &str,
     key: &TokenKey,
 ) -> Result<AuthResult> {
-    let hex = super::shared::hex(key);
+    let hex = super::keys::hex(key);
     let (lock_key, result_key) =
         (format!("skauth:refresh:lock:{hex}"), format!("skauth:refresh:result:{hex}"));
     // The lock outlives everything its owner may wait for (discovery, the token request,

@@ -11,7 +11,7 @@ use crate::clock::Clock as _;
 use crate::error::{Error, Result};
 use crate::exchange::User;
 use crate::session::data::SessionData;
-use crate::session::shared::Held;
+use crate::session::records::Held;
 use crate::session::{Identity, IdentitySource, SessionEngine};
 use crate::token::claims::Claims;
 

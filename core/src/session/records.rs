@@ -1,25 +1,24 @@
-//! What the session engine keeps in its store: server-side sessions, provider sessions
-//! ended by a back-channel logout, and the logout tokens already used.
-//!
-//! Keys carry hashes, never the identifiers themselves: a session id is a bearer
-//! credential, and `sid`/`sub` values need not be readable by whoever reads Redis.
-//! Stored sessions are sealed with the session secret like cookies are.
+//! What the session engine keeps in its store ([`SessionRecords`], owned by the engine):
+//! server-side sessions and their per-user lists, sessions ended by a logout or a
+//! back-channel logout, and the logout tokens already used. Stored sessions are sealed
+//! with the session secret like cookies are; keys are named in `keys.rs`.
 //!
 //! The marks that end sessions (ended `sid`/`sub`, logged-out cookie sessions) and used
 //! logout tokens live by their TTL: a Redis that evicts keys before their time
 //! (`maxmemory-policy` other than `noeviction`) can bring them back, which the Redis store
 //! warns about at first use.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lc_rs::digest;
-
+use super::config::SessionConfig;
 use super::data::SessionData;
-use super::engine::SessionEngine;
-use super::seal::Purpose;
+use super::keys::{ended_sid_key, ended_sub_key, hashed, logged_out_key, owner_key, session_key};
+use super::seal::{Purpose, Sealer};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::logout_token::LogoutTokenClaims;
-use crate::store::Write;
+use crate::store::{Store, Write};
 
 /// The most server-side sessions one user keeps at once: a new login past it ends that
 /// user's oldest, so one account that scripts logins cannot fill the store.
@@ -34,56 +33,52 @@ pub(crate) enum Held {
     Server(String),
 }
 
-fn hashed(kind: &str, value: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, value.as_bytes());
-    format!("skauth:{kind}:{}", hex(hash.as_ref()))
-}
-
-/// Lower-case hex. Store keys are hashed on every request of a session (the
-/// back-channel logout check), so this writes into one buffer, not a string per byte.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
-pub(crate) fn session_key(id: &str) -> String {
-    hashed("session", id)
-}
-
-fn ended_sid_key(sid: &str) -> String {
-    hashed("ended-sid", sid)
-}
-
-fn ended_sub_key(sub: &str) -> String {
-    hashed("ended-sub", sub)
-}
-
-fn logged_out_key(session_id: &str) -> String {
-    hashed("logged-out", session_id)
-}
-
-fn owner_key(sub: &str) -> String {
-    hashed("user-sessions", sub)
-}
-
 fn seconds(secs: i64) -> Duration {
     Duration::from_secs(secs.max(1).unsigned_abs())
 }
 
-impl SessionEngine {
+/// The store-backed records of one engine, with the lifetimes they are kept for.
+pub(crate) struct SessionRecords {
+    pub(crate) store: Arc<Store>,
+    sealer: Arc<Sealer>,
+    /// The sessions' absolute lifetime and idle timeout, in seconds.
+    absolute_lifetime: i64,
+    idle_timeout: i64,
+    /// The validation leeway, in seconds.
+    leeway: i64,
+    /// The longest a refresh can take (HTTP and store timeouts), in seconds.
+    refresh_time: i64,
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl SessionRecords {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        sealer: Arc<Sealer>,
+        config: &SessionConfig,
+        client: &Config,
+    ) -> Self {
+        SessionRecords {
+            absolute_lifetime: secs(config.absolute_lifetime),
+            idle_timeout: secs(config.idle_timeout),
+            leeway: secs(client.leeway),
+            refresh_time: secs(client.http_timeout * 2 + store.timeout() * 3),
+            store,
+            sealer,
+        }
+    }
+
     fn lifetime_seconds(&self) -> i64 {
-        i64::try_from(self.config.absolute_lifetime.as_secs()).unwrap_or(i64::MAX)
+        self.absolute_lifetime
     }
 
     /// The session kept in the store under `id`: `SessionExpired` once it was ended (a
     /// logout, a back-channel logout, its lifetime), `StoreUnavailable` when the store
     /// cannot tell.
-    pub(crate) async fn load_server_session(&self, id: &str) -> Result<SessionData> {
+    pub(crate) async fn load(&self, id: &str) -> Result<SessionData> {
         let key = session_key(id);
         let bytes = self
             .store
@@ -105,14 +100,8 @@ impl SessionEngine {
     /// whichever comes first. An update (`new` false) never brings back a session that a
     /// logout deleted meanwhile: it fails with `SessionExpired` instead. A new one joins
     /// its user's list, which ends the oldest past [`MAX_SESSIONS_PER_USER`].
-    pub(crate) async fn save_server_session(
-        &self,
-        id: &str,
-        data: &SessionData,
-        now: i64,
-        new: bool,
-    ) -> Result<()> {
-        let idle = i64::try_from(self.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
+    pub(crate) async fn save(&self, id: &str, data: &SessionData, now: i64, new: bool) -> Result<()> {
+        let idle = self.idle_timeout;
         let until = data.created.saturating_add(self.lifetime_seconds()).min(now.saturating_add(idle));
         let key = session_key(id);
         let plain = serde_json::to_vec(data).expect("serializes");
@@ -143,7 +132,7 @@ impl SessionEngine {
     }
 
     /// Deletes a server-side session (a logout) and takes it off its user's list.
-    pub(crate) async fn delete_server_session(&self, id: &str, user: Option<&str>) -> Result<()> {
+    pub(crate) async fn delete(&self, id: &str, user: Option<&str>) -> Result<()> {
         let key = session_key(id);
         self.store.delete(&key).await?;
         if let Some(user) = user {
@@ -159,10 +148,8 @@ impl SessionEngine {
     /// Only a shared store keeps it; in one process's memory the race stays (documented).
     pub(crate) async fn mark_logged_out(&self, data: &SessionData, now: i64) -> Result<()> {
         let Some(id) = data.id.as_deref().filter(|_| self.store.is_shared()) else { return Ok(()) };
-        let idle = i64::try_from(self.config.idle_timeout.as_secs()).unwrap_or(i64::MAX);
-        let refresh =
-            i64::try_from((self.auth.config().http_timeout * 2 + self.store.timeout() * 3).as_secs())
-                .unwrap_or(i64::MAX);
+        let idle = self.idle_timeout;
+        let refresh = self.refresh_time;
         let until = data
             .created
             .saturating_add(self.lifetime_seconds())
@@ -174,14 +161,14 @@ impl SessionEngine {
     /// sessions sealed before it was kept, this app's time less the validation leeway
     /// (so a clock running ahead cannot let a session outlive a logout of its user).
     fn provider_login_time(&self, data: &SessionData) -> i64 {
-        let leeway = i64::try_from(self.auth.config().leeway.as_secs()).unwrap_or(i64::MAX);
+        let leeway = self.leeway;
         data.pat.unwrap_or_else(|| data.created.saturating_sub(leeway))
     }
 
     /// Why the session was ended elsewhere, if it was: a back-channel logout of its `sid`,
     /// or of its user after the session began, or (cookie sessions with a shared store) a
     /// logout of this very session. One read of the store.
-    pub(crate) async fn ended_by_provider(&self, data: &SessionData) -> Result<Option<&'static str>> {
+    pub(crate) async fn ended_elsewhere(&self, data: &SessionData) -> Result<Option<&'static str>> {
         let sub_key = ended_sub_key(&data.user.id);
         let sid_key = data.sid.as_deref().map(ended_sid_key);
         let out_key = data.id.as_deref().filter(|_| self.store.is_shared()).map(logged_out_key);
@@ -219,21 +206,12 @@ impl SessionEngine {
             self.store.raise(&ended_sub_key(sub), claims.iat, ttl).await?;
         }
         let jti_key = hashed("logout-jti", &claims.jti);
-        let leeway = i64::try_from(self.auth.config().leeway.as_secs()).unwrap_or(i64::MAX);
+        let leeway = self.leeway;
         let jti_ttl = seconds(claims.exp.saturating_add(leeway).saturating_sub(now));
         if self.store.set_if_absent(&jti_key, b"1", jti_ttl).await? {
             Ok(())
         } else {
             Err(Error::TokenReplayed)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_is_lower_case_two_digits_a_byte() {
-        assert_eq!(super::hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
-        assert_eq!(super::hex(&[]), "");
     }
 }

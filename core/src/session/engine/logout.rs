@@ -1,0 +1,92 @@
+//! Ending sessions: the logout route and the provider's back-channel logout.
+
+use super::*;
+use crate::authorize::random_token;
+use crate::error::{Error, Result};
+use crate::flows::LogoutUrlOptions;
+use crate::session::cookies::RequestCookies;
+use crate::session::records::Held;
+use crate::session::seal::Purpose;
+
+impl SessionEngine {
+    /// Call on the app's logout route: clears every session cookie, deletes a
+    /// server-side session, and returns the provider's logout URL (with the ID token as
+    /// hint and the configured post-logout URL). Works with a missing or broken session
+    /// too, and never waits for the provider.
+    pub async fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
+        let cookies = RequestCookies::parse(cookie_header);
+        let mut id_token_hint = None;
+        let mut store_error = None;
+        if let Some(sealed) = cookies.read_chunked(&self.session_cookie) {
+            let ended = match self.open_cookie(&sealed).await {
+                Ok((data, held)) => {
+                    id_token_hint = data.it.clone();
+                    match held {
+                        Held::Server(id) => self.records.delete(&id, Some(&data.user.id)).await,
+                        Held::Cookie => self.records.mark_logged_out(&data, self.now()).await,
+                    }
+                }
+                // The record could not be read (for the ID token): deleted by the id the
+                // cookie names all the same, and the logout goes on without the hint. A
+                // store that failed is reported even when the delete then went through.
+                Err(err) => {
+                    let outage = matches!(err, Error::StoreUnavailable(_));
+                    match self.sealed_session_id(&sealed) {
+                        Some(id) => {
+                            let deleted = self.records.delete(&id, None).await;
+                            if outage { deleted.and(Err(err)) } else { deleted }
+                        }
+                        None if outage => Err(err),
+                        None => Ok(()),
+                    }
+                }
+            };
+            if let Err(err) = ended {
+                tracing::warn!(
+                    code = err.code(),
+                    detail = ?err.to_string(),
+                    "logout cleared the browser's session, but the store could not end it"
+                );
+                store_error = Some(err);
+            }
+        }
+        let redirect_url = self.auth.logout_url(&LogoutUrlOptions {
+            id_token_hint,
+            post_logout_redirect_uri: self.config.post_logout_redirect_uri.clone(),
+            state: Some(random_token()),
+        });
+        let mut set_cookies = self.clear_session(&cookies);
+        set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.login_attrs.clear(n)));
+        LogoutOutcome { redirect_url, set_cookies, store_error }
+    }
+
+    /// The id of a server-side session that `sealed` names, read without the store.
+    pub(super) fn sealed_session_id(&self, sealed: &str) -> Option<String> {
+        String::from_utf8(self.sealer.open(Purpose::SessionId, sealed).ok()?).ok()
+    }
+
+    /// Call on the app's back-channel logout route (`POST`, form body with
+    /// `logout_token`): validates the token, refuses a replayed one, and ends the
+    /// sessions it names on every instance sharing the store.
+    ///
+    /// ```no_run
+    /// # async fn run(engine: scalekit_auth::SessionEngine, body: &str) -> scalekit_auth::Result<()> {
+    /// engine.backchannel_logout(body).await?; // then answer 200
+    /// # Ok(()) }
+    /// ```
+    pub async fn backchannel_logout(&self, form_body: &str) -> Result<crate::LogoutTokenClaims> {
+        let token = url::form_urlencoded::parse(form_body.as_bytes())
+            .find(|(k, _)| k == "logout_token")
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::invalid_argument("the request has no logout_token"))?;
+        let claims = self.auth.validate_logout_token(&token).await?;
+        self.records.record_logout(&claims, self.now()).await?;
+        tracing::info!(
+            sid = claims.sid.as_deref(),
+            sub = claims.sub.as_deref(),
+            "back-channel logout ended the provider's session"
+        );
+        Ok(claims)
+    }
+}
