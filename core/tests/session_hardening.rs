@@ -421,6 +421,15 @@ async fn a_prefetch_never_starts_a_login_nor_writes_a_cookie() {
             f.engine.handle_login(&prefetch("/auth/login?return_to=%2Freports", purpose), false).await;
         assert_eq!((login.status(), login.set_cookies.len()), (401, 0), "{purpose}");
     }
+    // A prefetch that does not look like a page load (`<link rel=prefetch>`, `Accept: */*`)
+    // is answered alike: 401 from both routes, and no clearing of a dead cookie either.
+    let bare =
+        RequestInfo { purpose: Some("prefetch"), ..fetch("/reports") }.cookie(Some("skauth_session=garbage"));
+    let page = f.engine.require_auth(&bare, &Requirements::default()).await;
+    assert_eq!((page.status(), page.set_cookies.len()), (401, 0));
+    let bare = RequestInfo { purpose: Some("prefetch"), ..fetch("/auth/login") };
+    let login = f.engine.handle_login(&bare, false).await;
+    assert_eq!((login.status(), login.set_cookies.len()), (401, 0));
     // The navigation that follows starts the login as always.
     let page = f.engine.require_auth(&navigation("/reports"), &Requirements::default()).await;
     assert!(matches!(page.action, Action::Redirect(_)));

@@ -31,11 +31,13 @@ impl SessionEngine {
         Decision { action, set_cookies, error: Some(err), retry_path: retry, challenge: None }
     }
 
-    /// The answer to a prefetch that would have started a login: 401 JSON, with
-    /// `Cache-Control: no-store` and no cookie (not even the clearing of a dead session),
-    /// so nothing is kept or started for a page the person may never open.
+    /// The answer to a prefetch that failed authentication: JSON with the error's status
+    /// (401 where a page load would have been sent to log in), `Cache-Control: no-store`
+    /// and no cookie (not even the clearing of a dead session), so nothing is kept or
+    /// started for a page the person may never open.
     fn refuse_prefetch(&self, err: Error) -> Decision {
-        let action = Action::Respond { status: 401, content_type: JSON, body: error_body(&err) };
+        let action =
+            Action::Respond { status: err.http_status(), content_type: JSON, body: error_body(&err) };
         Decision { action, set_cookies: Vec::new(), error: Some(err), retry_path: None, challenge: None }
     }
 
@@ -95,10 +97,10 @@ impl SessionEngine {
                 Ok(()) => Decision::new(Action::Continue(Some(Box::new(identity))), outcome.set_cookies),
                 Err(err) => self.refuse(err, request, None, outcome.set_cookies),
             },
+            Err(err) if request.is_prefetch() => self.refuse_prefetch(err),
             Err(err) if !request.is_navigation() || !is_login_fixable(&err) => {
                 self.refuse(err, request, None, outcome.set_cookies)
             }
-            Err(err) if request.is_prefetch() => self.refuse_prefetch(err),
             Err(err) => {
                 let mut decision = Decision::new(
                     Action::Redirect(self.login_link(request.path_and_query)),
@@ -114,15 +116,16 @@ impl SessionEngine {
     /// a page navigation starts a login: a script's request would only pile up
     /// login-transaction cookies, so it gets 400 JSON.
     pub async fn handle_login(&self, request: &RequestInfo<'_>, signup: bool) -> Decision {
+        // Whatever else it looks like: a prefetch starts nothing.
+        if request.is_prefetch() {
+            return self.refuse_prefetch(Error::SessionMissing);
+        }
         if !request.is_navigation() {
             let err = Error::invalid_argument(
                 "a login starts with a page navigation (Sec-Fetch-Mode: navigate or Accept: text/html); \
                  API callers get 401 from protected routes instead",
             );
             return self.refuse(err, request, None, Vec::new());
-        }
-        if request.is_prefetch() {
-            return self.refuse_prefetch(Error::SessionMissing);
         }
         match self.begin_login(&LoginParams::from_query(request.query(), signup), request.cookie).await {
             Ok(start) => Decision::new(Action::Redirect(start.redirect_url), start.set_cookies),
