@@ -9,7 +9,7 @@ use scalekit_auth::{
 use serde_json::Value;
 
 use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest};
-use crate::errors::{to_napi, whole};
+use crate::error::{to_napi, whole};
 
 #[napi(object)]
 #[derive(Default)]
@@ -171,9 +171,9 @@ impl NativeClient {
     pub fn try_authorize_bearer(
         &self,
         authorization: Option<String>,
-        requirements: Option<crate::session::RouteRequirements>,
+        requirements: Option<crate::request::RouteRequirements>,
     ) -> Option<crate::convert::Decision> {
-        let requirements = crate::session::to_requirements(requirements);
+        let requirements = crate::request::to_requirements(requirements);
         within_runtime_if_available(|| {
             self.auth.authorize_bearer(authorization.as_deref(), &requirements).now_or_never()
         })
@@ -186,10 +186,10 @@ impl NativeClient {
     pub async fn authorize_bearer(
         &self,
         authorization: Option<String>,
-        requirements: Option<crate::session::RouteRequirements>,
+        requirements: Option<crate::request::RouteRequirements>,
     ) -> crate::convert::Decision {
         let auth = self.auth.clone();
-        let requirements = crate::session::to_requirements(requirements);
+        let requirements = crate::request::to_requirements(requirements);
         crate::convert::Decision::from(auth.authorize_bearer(authorization.as_deref(), &requirements).await)
     }
 

@@ -6,9 +6,10 @@
 
 mod client;
 mod convert;
-mod errors;
-mod logs;
-mod resource;
+mod error;
+mod log_lines;
+mod request;
+mod resource_server;
 mod session;
 mod testing;
 
@@ -45,8 +46,10 @@ pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<convert
 /// Sends the core's log events (`{ level, message }`) to `logger`; `null` stops them.
 /// One logger per process: the last call wins.
 #[napi]
-pub fn set_logger(logger: Option<napi::bindgen_prelude::Function<logs::LogRecord, ()>>) -> napi::Result<()> {
-    logs::set_logger(logger)
+pub fn set_logger(
+    logger: Option<napi::bindgen_prelude::Function<log_lines::LogRecord, ()>>,
+) -> napi::Result<()> {
+    log_lines::set_logger(logger)
 }
 
 /// Runs the `scalekit-auth` command line `argv` (without the program name) and returns
@@ -74,7 +77,7 @@ pub fn mcp_required_scopes(
 #[napi]
 pub fn raise_for_code(code: String) -> napi::Result<()> {
     match scalekit_auth::Error::sample_for_code(&code) {
-        Some(err) => Err(errors::to_napi(err)),
-        None => Err(errors::invalid_argument(format!("unknown code {code:?}"))),
+        Some(err) => Err(error::to_napi(err)),
+        None => Err(error::invalid_argument(format!("unknown code {code:?}"))),
     }
 }

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use futures_util::FutureExt;
 use napi::bindgen_prelude::within_runtime_if_available;
 use napi_derive::napi;
-use scalekit_auth::{RequestInfo, Requirements, SessionConfig};
+use scalekit_auth::SessionConfig;
 
 use crate::client::NativeClient;
 use crate::convert::Decision;
-use crate::errors::{camel, to_napi};
+use crate::error::{camel, to_napi};
+use crate::request::{RequestParts, RouteRequirements, to_requirements};
 
 /// Session options (`scalekit_auth::SESSION_OPTIONS`, camelCase here).
 #[napi(object)]
@@ -54,59 +54,6 @@ impl SessionOptions {
             }
             other => to_napi(other),
         })
-    }
-}
-
-/// The parts of a request the engine reads: the method, path and query, and the
-/// headers of the same names.
-#[napi(object)]
-#[derive(Clone, Default)]
-pub struct RequestParts {
-    /// `GET` when absent.
-    pub method: Option<String>,
-    pub path_and_query: String,
-    pub cookie: Option<String>,
-    pub authorization: Option<String>,
-    pub accept: Option<String>,
-    /// `Sec-Fetch-Mode` (`navigate` for a page load): with `accept` it tells a person's
-    /// browser loading a page, sent to log in, from a script or API client, given 401.
-    pub sec_fetch_mode: Option<String>,
-    /// `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`).
-    pub sec_fetch_site: Option<String>,
-    /// `Sec-Purpose` (or the older `Purpose`): `prefetch` for a page fetched ahead of a
-    /// navigation, which never starts a login.
-    pub purpose: Option<String>,
-}
-
-impl RequestParts {
-    fn info(&self) -> RequestInfo<'_> {
-        RequestInfo {
-            method: self.method.as_deref().unwrap_or("GET"),
-            path_and_query: &self.path_and_query,
-            cookie: self.cookie.as_deref(),
-            authorization: self.authorization.as_deref(),
-            accept: self.accept.as_deref(),
-            sec_fetch_mode: self.sec_fetch_mode.as_deref(),
-            sec_fetch_site: self.sec_fetch_site.as_deref(),
-            purpose: self.purpose.as_deref(),
-        }
-    }
-}
-
-#[napi(object)]
-#[derive(Clone, Default)]
-pub struct RouteRequirements {
-    pub roles: Option<Vec<String>>,
-    pub permissions: Option<Vec<String>>,
-    pub scopes: Option<Vec<String>>,
-}
-
-pub(crate) fn to_requirements(r: Option<RouteRequirements>) -> Requirements {
-    let r = r.unwrap_or_default();
-    Requirements {
-        roles: r.roles.unwrap_or_default(),
-        permissions: r.permissions.unwrap_or_default(),
-        scopes: r.scopes.unwrap_or_default(),
     }
 }
 
@@ -158,14 +105,9 @@ impl NativeSessionEngine {
         request: RequestParts,
         requirements: Option<RouteRequirements>,
     ) -> Option<Decision> {
-        // With Redis every decision waits for it: skip the attempt that cannot succeed.
-        if self.engine.store_kind() != "memory" {
-            return None;
-        }
         let requirements = to_requirements(requirements);
         let info = request.info();
-        within_runtime_if_available(|| self.engine.require_auth(&info, &requirements).now_or_never())
-            .map(Decision::from)
+        within_runtime_if_available(|| self.engine.try_require_auth(&info, &requirements)).map(Decision::from)
     }
 
     #[napi]
@@ -242,19 +184,14 @@ impl NativeSessionEngine {
         let app_data = app_data_json
             .map(|text| serde_json::from_str::<serde_json::Value>(&text))
             .transpose()
-            .map_err(|e| crate::errors::invalid_argument(format!("the app data is not JSON: {e}")))?;
-        let verdict = match (deny, app_data.filter(|d| !d.is_null())) {
-            (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
-            (None, _) if open_session == Some(false) => scalekit_auth::LoginVerdict::WithoutSession,
-            (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(data),
-            (None, None) => scalekit_auth::LoginVerdict::Allow,
-        };
+            .map_err(|e| crate::error::invalid_argument(format!("the app data is not JSON: {e}")))?;
+        let verdict = scalekit_auth::LoginVerdict::from_hook(deny, app_data, open_session != Some(false));
         let pending = pending
             .inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
-            .ok_or_else(|| crate::errors::invalid_argument("this login was already finished"))?;
+            .ok_or_else(|| crate::error::invalid_argument("this login was already finished"))?;
         let engine = self.engine.clone();
         Ok(Decision::from(engine.finish_callback(&request.info(), pending, verdict).await))
     }

@@ -4,7 +4,7 @@ use napi_derive::napi;
 use scalekit_auth::Algorithm;
 use serde_json::Value;
 
-use crate::errors::invalid_argument;
+use crate::error::invalid_argument;
 
 #[napi]
 pub struct NativeTestSigner {
@@ -109,15 +109,15 @@ pub(crate) fn test_session(options: Option<Value>) -> napi::Result<scalekit_auth
         Some(_) => return Err(invalid_argument("test session options must be an object")),
     };
     let snake: serde_json::Map<String, Value> =
-        options.into_iter().map(|(name, value)| (crate::errors::snake(&name), value)).collect();
-    scalekit_auth::testing::TestSession::with_options(&snake).map_err(crate::errors::to_napi)
+        options.into_iter().map(|(name, value)| (crate::error::snake(&name), value)).collect();
+    scalekit_auth::testing::TestSession::with_options(&snake).map_err(crate::error::to_napi)
 }
 
 /// An identity for tests of code that takes one (`req.auth`, a route's user): the
 /// user and claims a session described by `options` would carry.
 pub(crate) fn test_identity(options: Option<Value>) -> napi::Result<crate::convert::Identity> {
     let session = test_session(options)?;
-    let claims = session.try_claims().map_err(crate::errors::to_napi)?;
+    let claims = session.try_claims().map_err(crate::error::to_napi)?;
     let source = scalekit_auth::IdentitySource::Session;
     Ok(crate::convert::Identity::from_parts(&claims, source, "test-access-token"))
 }

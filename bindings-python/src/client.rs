@@ -11,7 +11,7 @@ use scalekit_auth::{
     AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
 };
 
-use crate::errors::to_py_err;
+use crate::error::to_py_err;
 use crate::runtime::{block_on, run_fast, try_now};
 use crate::types::{AuthResult, Claims, ClientToken, IdpInitiatedLoginClaims, LoginRequest};
 

@@ -6,7 +6,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use scalekit_auth::Error;
 use serde_json::{Map, Number, Value};
 
-use crate::errors::to_py_err;
+use crate::error::to_py_err;
 
 /// A JSON value as the Python object `json.loads` would give.
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {

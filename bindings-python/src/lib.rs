@@ -3,10 +3,10 @@
 
 mod client;
 mod convert;
-mod errors;
+mod error;
 mod gate;
-mod logs;
-mod resource;
+mod log_lines;
+mod resource_server;
 mod runtime;
 mod session;
 mod testing;
@@ -26,20 +26,20 @@ fn _cli(py: Python<'_>, argv: Vec<String>) -> u8 {
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(module)?;
+    error::register(module)?;
     // Before the interpreter finalizes, native threads stop entering it (see `gate`).
     let shutdown = pyo3::wrap_pyfunction!(gate::_shutdown, module)?;
     module.add_function(shutdown.clone())?;
     module.add_function(pyo3::wrap_pyfunction!(gate::_is_shut_down, module)?)?;
     module.py().import("atexit")?.call_method1("register", (shutdown,))?;
-    logs::install();
+    log_lines::install();
     module.add_function(pyo3::wrap_pyfunction!(runtime::_after_fork_in_child, module)?)?;
     module.add_function(pyo3::wrap_pyfunction!(_cli, module)?)?;
-    module.add_function(pyo3::wrap_pyfunction!(resource::_mcp_required_scopes, module)?)?;
+    module.add_function(pyo3::wrap_pyfunction!(resource_server::_mcp_required_scopes, module)?)?;
     module.add_class::<client::Client>()?;
     module.add_class::<session::SessionEngine>()?;
     module.add_class::<session::PendingLogin>()?;
-    module.add_class::<resource::ResourceServer>()?;
+    module.add_class::<resource_server::ResourceServer>()?;
     module.add("REQUEST_HEADERS", PyTuple::new(module.py(), scalekit_auth::REQUEST_HEADERS)?)?;
     module.add("CLIENT_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::CLIENT_OPTIONS)?)?;
     module.add("SESSION_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::SESSION_OPTIONS)?)?;

@@ -144,6 +144,15 @@ where
     })
 }
 
+/// Runs `f` without the GIL inside the runtime's context (for the core's `try_*` calls,
+/// which answer at once or not at all).
+pub(crate) fn in_context<R: Send>(py: Python<'_>, f: impl FnOnce() -> R + Send) -> R {
+    py.detach(|| {
+        let _context = runtime().enter();
+        f()
+    })
+}
+
 /// Like [`run_fast`], but returns `None` instead of waiting: the async client answers
 /// from here when it can and awaits the native future otherwise.
 pub(crate) fn try_now<F>(py: Python<'_>, make: impl FnOnce() -> F + Send) -> Option<F::Output>

@@ -13,8 +13,7 @@ use crate::convert::from_py;
 use scalekit_auth::{REQUEST_HEADERS, RequestInfo, Requirements, SessionConfig};
 
 use crate::client::Client;
-use crate::errors::to_py_err;
-use crate::runtime::try_now;
+use crate::error::to_py_err;
 use crate::types::Decision;
 
 /// The session options of a dict (names of `scalekit_auth::SESSION_OPTIONS`; `None`
@@ -138,15 +137,10 @@ impl SessionEngine {
         permissions: Vec<String>,
         scopes: Vec<String>,
     ) -> PyResult<Option<Decision>> {
-        // With Redis every decision waits for it: skip the attempt that cannot succeed.
-        if self.engine.store_kind() != "memory" {
-            return Ok(None);
-        }
         let parts = Parts::new(method, path_and_query, headers)?;
         let requirements = Requirements { roles, permissions, scopes };
-        let engine = &self.engine;
         let info = parts.info();
-        match try_now(py, || engine.require_auth(&info, &requirements)) {
+        match crate::runtime::in_context(py, || self.engine.try_require_auth(&info, &requirements)) {
             Some(d) => decision(py, d).map(Some),
             None => Ok(None),
         }
@@ -247,12 +241,8 @@ impl SessionEngine {
         deny: Option<String>,
         open_session: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let verdict = match (deny, app_data.filter(|d| !d.is_none())) {
-            (Some(reason), _) => scalekit_auth::LoginVerdict::Deny(reason),
-            (None, _) if !open_session => scalekit_auth::LoginVerdict::WithoutSession,
-            (None, Some(data)) => scalekit_auth::LoginVerdict::AllowWith(from_py(data)?),
-            (None, None) => scalekit_auth::LoginVerdict::Allow,
-        };
+        let app_data = app_data.filter(|d| !d.is_none()).map(from_py).transpose()?;
+        let verdict = scalekit_auth::LoginVerdict::from_hook(deny, app_data, open_session);
         let pending =
             pending.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().ok_or_else(
                 || to_py_err(scalekit_auth::Error::InvalidArgument("this login was already finished".into())),

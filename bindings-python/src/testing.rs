@@ -110,5 +110,5 @@ pub(crate) fn test_session(
         Some(serde_json::Value::Object(map)) => map,
         _ => serde_json::Map::new(),
     };
-    scalekit_auth::testing::TestSession::with_options(&options).map_err(crate::errors::to_py_err)
+    scalekit_auth::testing::TestSession::with_options(&options).map_err(crate::error::to_py_err)
 }

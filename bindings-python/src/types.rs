@@ -24,7 +24,7 @@ impl Claims {
             options.set_item("claims", claims)?;
         }
         let inner =
-            crate::testing::test_session(Some(&options))?.try_claims().map_err(crate::errors::to_py_err)?;
+            crate::testing::test_session(Some(&options))?.try_claims().map_err(crate::error::to_py_err)?;
         Ok(Claims { inner })
     }
 
@@ -588,7 +588,7 @@ impl Decision {
     /// denied login's reason, or the public message); `.detail` has the details for logs.
     #[getter]
     fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        let err = crate::errors::to_page_err(self.failure.as_ref()?);
+        let err = crate::error::to_page_err(self.failure.as_ref()?);
         Some(err.into_value(py).into_any())
     }
 

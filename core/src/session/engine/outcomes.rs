@@ -180,6 +180,30 @@ pub enum LoginVerdict {
     WithoutSession,
 }
 
+impl LoginVerdict {
+    /// The verdict of an after-callback hook's answer, as every binding reads it: a
+    /// denial (its reason) wins; then an app that keeps its own sessions
+    /// (`open_session` false); then app data to keep (JSON `null` keeps none).
+    ///
+    /// ```
+    /// use scalekit_auth::LoginVerdict;
+    /// assert_eq!(LoginVerdict::from_hook(None, None, true), LoginVerdict::Allow);
+    /// assert_eq!(LoginVerdict::from_hook(None, Some(serde_json::Value::Null), true), LoginVerdict::Allow);
+    /// let plan = serde_json::json!({"plan": "pro"});
+    /// assert_eq!(LoginVerdict::from_hook(None, Some(plan.clone()), true), LoginVerdict::AllowWith(plan));
+    /// assert_eq!(LoginVerdict::from_hook(None, None, false), LoginVerdict::WithoutSession);
+    /// assert_eq!(LoginVerdict::from_hook(Some("No.".into()), None, false), LoginVerdict::Deny("No.".into()));
+    /// ```
+    pub fn from_hook(deny: Option<String>, app_data: Option<serde_json::Value>, open_session: bool) -> Self {
+        match (deny, app_data.filter(|d| !d.is_null())) {
+            (Some(reason), _) => LoginVerdict::Deny(reason),
+            (None, _) if !open_session => LoginVerdict::WithoutSession,
+            (None, Some(data)) => LoginVerdict::AllowWith(data),
+            (None, None) => LoginVerdict::Allow,
+        }
+    }
+}
+
 /// Where to send the browser to finish logging out, and the cookies that end the session.
 #[derive(Clone)]
 #[non_exhaustive]

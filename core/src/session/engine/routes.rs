@@ -52,6 +52,23 @@ impl SessionEngine {
         self.decide(request, Some(requirements), Access::ReadWrite).await
     }
 
+    /// [`SessionEngine::require_auth`] when it can answer without waiting (a session or
+    /// token checked with cached keys, in the process's own store); `None` otherwise, and
+    /// always with a shared store, which every decision waits for. Lets a binding answer
+    /// most requests without crossing into its async runtime. Call it inside a tokio
+    /// runtime context: the attempt may touch timers before it gives up.
+    pub fn try_require_auth(
+        &self,
+        request: &RequestInfo<'_>,
+        requirements: &Requirements,
+    ) -> Option<Decision> {
+        use futures_util::FutureExt;
+        if self.records.store.is_shared() {
+            return None;
+        }
+        self.require_auth(request, requirements).now_or_never()
+    }
+
     /// For a route that works with or without a user: continue either way (a bearer
     /// token that fails validation still answers 401).
     pub async fn optional_auth(&self, request: &RequestInfo<'_>) -> Decision {

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use scalekit_auth::{Requirements, ResourceServerConfig};
 
 use crate::convert::to_py;
-use crate::errors::to_py_err;
+use crate::error::to_py_err;
 use crate::runtime::try_now;
 use crate::types::Decision;
 

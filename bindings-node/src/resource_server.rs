@@ -7,7 +7,7 @@ use napi_derive::napi;
 use scalekit_auth::{Requirements, ResourceServerConfig};
 
 use crate::convert::{Decision, Json};
-use crate::errors::{to_napi, whole};
+use crate::error::{to_napi, whole};
 
 /// Options of a resource server.
 #[napi(object)]
