@@ -7,11 +7,9 @@ const native = require('./binding.js')
 const { ScalekitAuth, setLogger } = require('./index.js')
 const { ConfigurationError, LoginDeniedError, classForCode, translate } = require('./errors.js')
 
-const SESSION_OPTIONS = [
-  'postLogoutRedirectUri', 'scopes', 'cookieName', 'cookieDomain', 'sameSite', 'secureCookies',
-  'absoluteLifetimeSeconds', 'idleTimeoutSeconds', 'refreshWindowSeconds', 'redisUrl', 'serverSideSessions',
-  'storeTimeoutMs',
-]
+// The session options an adapter passes on, named by the core's table (camelCase); the
+// routes' own paths come from the adapter's `prefix` instead.
+const SESSION_OPTIONS = native.sessionOptionNames().filter((name) => name !== 'loginPath' && name !== 'callbackPath')
 
 // Each setting passed in code wins over its SCALEKIT_* variable, one by one: passing only
 // `redirectUri` keeps the session secret of the environment.

@@ -163,6 +163,10 @@ export interface AuthResult {
   idTokenClaims?: any
 }
 
+/** The client options of the core's table, as JavaScript spells them. */
+export declare function clientOptionNames(): Array<string>
+
+/** Client options (`scalekit_auth::CLIENT_OPTIONS`, camelCase here). */
 export interface ClientOptions {
   issuer?: Array<string>
   audience?: Array<string>
@@ -348,6 +352,9 @@ export interface RouteRequirements {
   permissions?: Array<string>
   scopes?: Array<string>
 }
+
+/** The session options of the core's table, as JavaScript spells them. */
+export declare function sessionOptionNames(): Array<string>
 
 /** Session options (`scalekit_auth::SESSION_OPTIONS`, camelCase here). */
 export interface SessionOptions {

@@ -9,10 +9,11 @@ use scalekit_auth::{
 use serde_json::Value;
 
 use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest};
-use crate::error::{to_napi, whole};
+use crate::error::to_napi;
 
+/// Client options (`scalekit_auth::CLIENT_OPTIONS`, camelCase here).
 #[napi(object)]
-#[derive(Default)]
+#[derive(Default, serde::Serialize)]
 pub struct ClientOptions {
     pub issuer: Option<Vec<String>>,
     pub audience: Option<Vec<String>>,
@@ -25,32 +26,10 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    fn apply(self, mut c: Config) -> napi::Result<Config> {
-        if let Some(v) = self.issuer {
-            c = c.issuer(v);
-        }
-        if let Some(v) = self.audience {
-            c = c.audience(v);
-        }
-        if let Some(v) = self.leeway_seconds {
-            c = c.leeway_seconds(whole(v, "leeway_seconds")?);
-        }
-        if let Some(v) = self.jwks_cache_ttl_seconds {
-            c = c.jwks_cache_ttl_seconds(whole(v, "jwks_cache_ttl_seconds")?);
-        }
-        if let Some(v) = self.jwks_refetch_cooldown_seconds {
-            c = c.jwks_refetch_cooldown_seconds(whole(v, "jwks_refetch_cooldown_seconds")?);
-        }
-        if let Some(v) = self.http_timeout_seconds {
-            c = c.http_timeout_seconds(whole(v, "http_timeout_seconds")?);
-        }
-        if let Some(v) = self.max_token_bytes {
-            c = c.max_token_bytes(whole(v, "max_token_bytes")? as usize);
-        }
-        if let Some(v) = self.verified_token_cache_size {
-            c = c.verified_token_cache_size(whole(v, "verified_token_cache_size")? as usize);
-        }
-        Ok(c)
+    /// Applies the options through the core's table, as Python does; errors name the
+    /// options as JavaScript spells them.
+    fn apply(self, config: Config) -> napi::Result<Config> {
+        crate::error::through_core(scalekit_auth::CLIENT_OPTIONS, &self, |map| config.with_options(map))
     }
 }
 

@@ -23,6 +23,29 @@ pub(crate) fn to_napi(err: Error) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, detail.to_string())
 }
 
+/// Options handed over from JavaScript, applied by the core's table (`CLIENT_OPTIONS`,
+/// `SESSION_OPTIONS`): `options` serializes with the core's snake_case names, and the
+/// core's errors name them back in camelCase.
+pub(crate) fn through_core<T>(
+    table: &[&str],
+    options: &impl serde::Serialize,
+    apply: impl FnOnce(&serde_json::Map<String, serde_json::Value>) -> scalekit_auth::Result<T>,
+) -> napi::Result<T> {
+    let map = match serde_json::to_value(options) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    apply(&map).map_err(|err| match err {
+        Error::InvalidArgument(message) => {
+            let message = table
+                .iter()
+                .fold(message, |m, name| m.replace(&format!("\"{name}\""), &format!("{:?}", camel(name))));
+            to_napi(Error::InvalidArgument(message))
+        }
+        other => to_napi(other),
+    })
+}
+
 /// A JavaScript caller's mistake (bad argument type or shape).
 pub(crate) fn invalid_argument(message: impl Into<String>) -> napi::Error {
     to_napi(Error::InvalidArgument(message.into()))

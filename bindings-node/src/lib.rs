@@ -31,6 +31,18 @@ pub fn error_families() -> std::collections::HashMap<&'static str, &'static str>
         .collect()
 }
 
+/// The client options of the core's table, as JavaScript spells them.
+#[napi]
+pub fn client_option_names() -> Vec<String> {
+    scalekit_auth::CLIENT_OPTIONS.iter().map(|name| error::camel(name)).collect()
+}
+
+/// The session options of the core's table, as JavaScript spells them.
+#[napi]
+pub fn session_option_names() -> Vec<String> {
+    scalekit_auth::SESSION_OPTIONS.iter().map(|name| error::camel(name)).collect()
+}
+
 /// Every error family's name, for the test that each has a class.
 #[napi]
 pub fn error_family_names() -> Vec<&'static str> {

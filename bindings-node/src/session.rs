@@ -8,7 +8,7 @@ use scalekit_auth::SessionConfig;
 
 use crate::client::NativeClient;
 use crate::convert::Decision;
-use crate::error::{camel, to_napi};
+use crate::error::to_napi;
 use crate::request::{RequestParts, RouteRequirements, to_requirements};
 
 /// Session options (`scalekit_auth::SESSION_OPTIONS`, camelCase here).
@@ -41,19 +41,7 @@ impl SessionOptions {
     /// Applies the options through the core's table, so every binding checks them alike;
     /// errors name the options as JavaScript spells them.
     fn apply(self, config: SessionConfig) -> napi::Result<SessionConfig> {
-        let map = match serde_json::to_value(&self) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
-        config.with_options(&map).map_err(|err| match err {
-            scalekit_auth::Error::InvalidArgument(message) => {
-                let message = scalekit_auth::SESSION_OPTIONS.iter().fold(message, |m, name| {
-                    m.replace(&format!("\"{name}\""), &format!("{:?}", camel(name)))
-                });
-                to_napi(scalekit_auth::Error::InvalidArgument(message))
-            }
-            other => to_napi(other),
-        })
+        crate::error::through_core(scalekit_auth::SESSION_OPTIONS, &self, |map| config.with_options(map))
     }
 }
 

@@ -63,3 +63,31 @@ test('every family the core reports has a class of its own, and each code its fa
   // A code the core does not know is no provider error: the base class.
   assert.equal(classForCode('no_such_code'), ScalekitAuthError)
 })
+
+// A sample value for every option of the core's tables: a new core option without one here
+// fails, so no option is forgotten in this binding.
+const OPTION_SAMPLES = {
+  issuer: ['https://acme.scalekit.com'], audience: ['skc_app'], leewaySeconds: 30, jwksCacheTtlSeconds: 600,
+  jwksRefetchCooldownSeconds: 5, httpTimeoutSeconds: 5, maxTokenBytes: 16384, verifiedTokenCacheSize: 100,
+  postLogoutRedirectUri: 'http://localhost:3000/', scopes: ['openid', 'email'], cookieName: 'app_session',
+  cookieDomain: 'localhost', sameSite: 'strict', loginPath: '/auth/login', callbackPath: '/auth/callback',
+  secureCookies: false, absoluteLifetimeSeconds: 86400, idleTimeoutSeconds: 3600, refreshWindowSeconds: 60,
+  redisUrl: 'redis://127.0.0.1:6379/0', serverSideSessions: false, storeTimeoutMs: 500,
+}
+
+test('every client and session option of the core is accepted, and a bad one named in camelCase', () => {
+  for (const name of native.clientOptionNames()) {
+    assert.ok(name in OPTION_SAMPLES, `no sample for the client option ${name}`)
+    const options = { [name]: OPTION_SAMPLES[name] }
+    assert.doesNotThrow(() => new native.NativeClient('https://acme.scalekit.com', 'skc_app', 'secret', options), name)
+  }
+  const client = new native.NativeClient('https://acme.scalekit.com', 'skc_app', 'secret', {})
+  for (const name of native.sessionOptionNames()) {
+    assert.ok(name in OPTION_SAMPLES, `no sample for the session option ${name}`)
+    const options = { [name]: OPTION_SAMPLES[name] }
+    assert.doesNotThrow(
+      () => new native.NativeSessionEngine(client, 'http://localhost:3000/auth/callback', ['s'.repeat(32)], options), name)
+  }
+  assert.throws(() => new native.NativeClient('https://acme.scalekit.com', 'skc_app', 'secret', { leewaySeconds: -1 }),
+    (error) => /leewaySeconds/.test(error.message) && !/leeway_seconds/.test(error.message))
+})

@@ -84,3 +84,29 @@ def test_exceptions_show_their_public_module_and_the_package_leaks_no_imports() 
         assert f"scalekit_auth.{name}" in repr(cls)
     assert not hasattr(sk, "os")
     assert set(sk.__all__) <= set(dir(sk))
+
+
+# A sample value for every option of the core's tables: a new core option without one here
+# fails, so no option is forgotten in this binding.
+OPTION_SAMPLES: dict[str, object] = {
+    "issuer": ["https://acme.scalekit.com"], "audience": ["skc_app"], "leeway_seconds": 30,
+    "jwks_cache_ttl_seconds": 600, "jwks_refetch_cooldown_seconds": 5, "http_timeout_seconds": 5,
+    "max_token_bytes": 16384, "verified_token_cache_size": 100,
+    "post_logout_redirect_uri": "http://localhost:3000/", "scopes": ["openid", "email"], "cookie_name": "app_session",
+    "cookie_domain": "localhost", "same_site": "strict", "login_path": "/auth/login", "callback_path": "/auth/callback",
+    "secure_cookies": False, "absolute_lifetime_seconds": 86400, "idle_timeout_seconds": 3600,
+    "refresh_window_seconds": 60, "redis_url": "redis://127.0.0.1:6379/0", "server_side_sessions": False,
+    "store_timeout_ms": 500,
+}
+
+
+def test_every_client_and_session_option_of_the_core_is_accepted() -> None:
+    for name in sorted(_native.CLIENT_OPTIONS):
+        assert name in OPTION_SAMPLES, f"no sample for the client option {name}"
+        sk.ScalekitAuth("https://acme.scalekit.com", "skc_app", "secret", **{name: OPTION_SAMPLES[name]})
+    client = sk.ScalekitAuth("https://acme.scalekit.com", "skc_app", "secret")
+    for name in sorted(_native.SESSION_OPTIONS):
+        assert name in OPTION_SAMPLES, f"no sample for the session option {name}"
+        _native.SessionEngine(client._native, "http://localhost:3000/auth/callback", ["s" * 32], {name: OPTION_SAMPLES[name]})
+    with pytest.raises(sk.ConfigurationError, match="leeway_seconds"):
+        sk.ScalekitAuth("https://acme.scalekit.com", "skc_app", "secret", leeway_seconds=-1)
