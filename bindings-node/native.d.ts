@@ -389,6 +389,10 @@ export declare function setLogger(logger?: ((arg: LogRecord) => void) | undefine
 /** An identity for tests (`createIdentity` in scalekit-auth/testing). */
 export declare function testIdentity(options?: any | undefined | null): Identity
 
+/** The login-URL options of the core's table, as JavaScript spells them. */
+export declare function urlOptionNames(): Array<string>
+
+/** Login-URL options (`scalekit_auth::URL_OPTIONS`, camelCase here). */
 export interface UrlOptions {
   scopes?: Array<string>
   state?: string

@@ -851,3 +851,4 @@ module.exports.raiseForCode = nativeBinding.raiseForCode
 module.exports.sessionOptionNames = nativeBinding.sessionOptionNames
 module.exports.setLogger = nativeBinding.setLogger
 module.exports.testIdentity = nativeBinding.testIdentity
+module.exports.urlOptionNames = nativeBinding.urlOptionNames

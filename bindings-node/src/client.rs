@@ -33,8 +33,9 @@ impl ClientOptions {
     }
 }
 
+/// Login-URL options (`scalekit_auth::URL_OPTIONS`, camelCase here).
 #[napi(object)]
-#[derive(Default)]
+#[derive(Default, serde::Serialize)]
 pub struct UrlOptions {
     pub scopes: Option<Vec<String>>,
     pub state: Option<String>,
@@ -49,21 +50,12 @@ pub struct UrlOptions {
     pub code_challenge_method: Option<String>,
 }
 
-impl From<UrlOptions> for AuthorizationUrlOptions {
-    fn from(o: UrlOptions) -> Self {
-        AuthorizationUrlOptions {
-            scopes: o.scopes,
-            state: o.state,
-            nonce: o.nonce,
-            login_hint: o.login_hint,
-            domain_hint: o.domain_hint,
-            connection_id: o.connection_id,
-            organization_id: o.organization_id,
-            provider: o.provider,
-            prompt: o.prompt,
-            code_challenge: o.code_challenge,
-            code_challenge_method: o.code_challenge_method,
-        }
+impl UrlOptions {
+    /// Applies the options through the core's table, as Python does.
+    fn apply(self) -> napi::Result<AuthorizationUrlOptions> {
+        crate::error::through_core(scalekit_auth::URL_OPTIONS, &self, |map| {
+            AuthorizationUrlOptions::default().with_options(map)
+        })
     }
 }
 
@@ -106,7 +98,7 @@ impl NativeClient {
         redirect_uri: String,
         options: Option<UrlOptions>,
     ) -> napi::Result<String> {
-        let options: AuthorizationUrlOptions = options.unwrap_or_default().into();
+        let options = options.unwrap_or_default().apply()?;
         self.auth.authorization_url(&redirect_uri, &options).map_err(to_napi)
     }
 
@@ -116,7 +108,7 @@ impl NativeClient {
         redirect_uri: String,
         options: Option<UrlOptions>,
     ) -> napi::Result<LoginRequest> {
-        let options: AuthorizationUrlOptions = options.unwrap_or_default().into();
+        let options = options.unwrap_or_default().apply()?;
         let l = self.auth.create_login(&redirect_uri, &options).map_err(to_napi)?;
         Ok(LoginRequest { url: l.url, state: l.state, nonce: l.nonce, code_verifier: l.code_verifier })
     }

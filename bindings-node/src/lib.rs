@@ -43,6 +43,12 @@ pub fn session_option_names() -> Vec<String> {
     scalekit_auth::SESSION_OPTIONS.iter().map(|name| error::camel(name)).collect()
 }
 
+/// The login-URL options of the core's table, as JavaScript spells them.
+#[napi]
+pub fn url_option_names() -> Vec<String> {
+    scalekit_auth::URL_OPTIONS.iter().map(|name| error::camel(name)).collect()
+}
+
 /// Every error family's name, for the test that each has a class.
 #[napi]
 pub fn error_family_names() -> Vec<&'static str> {

@@ -90,4 +90,16 @@ test('every client and session option of the core is accepted, and a bad one nam
   }
   assert.throws(() => new native.NativeClient('https://acme.scalekit.com', 'skc_app', 'secret', { leewaySeconds: -1 }),
     (error) => /leewaySeconds/.test(error.message) && !/leeway_seconds/.test(error.message))
+  const URL_SAMPLES = {
+    scopes: ['openid', 'offline_access'], state: 's', nonce: 'n', loginHint: 'a@b.co', domainHint: 'b.co',
+    connectionId: 'conn_1', organizationId: 'org_1', provider: 'google', prompt: 'login',
+    codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256',
+  }
+  for (const name of native.urlOptionNames()) {
+    assert.ok(name in URL_SAMPLES, `no sample for the login-URL option ${name}`)
+    // A PKCE challenge and its method go together.
+    const pair = name.startsWith('codeChallenge') ? { codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256' } : {}
+    const url = new URL(client.getAuthorizationUrl('http://localhost:3000/auth/callback', { [name]: URL_SAMPLES[name], ...pair }))
+    assert.ok(url.search.length > 0, name)
+  }
 })

@@ -5,7 +5,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{from_py, item};
+use crate::convert::from_py;
 use pyo3::types::{PyBytes, PyString};
 use scalekit_auth::{
     AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
@@ -33,39 +33,13 @@ pub struct Client {
 /// The authorization-URL parameters from a dict of keyword arguments (`None` values and
 /// absent keys are left out; an unknown key is an error).
 fn url_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<AuthorizationUrlOptions> {
-    const KEYS: [&str; 11] = [
-        "scopes",
-        "state",
-        "nonce",
-        "login_hint",
-        "domain_hint",
-        "connection_id",
-        "organization_id",
-        "provider",
-        "prompt",
-        "code_challenge",
-        "code_challenge_method",
-    ];
-    let Some(o) = options else { return Ok(AuthorizationUrlOptions::default()) };
-    for key in o.keys() {
-        let key: String = key.extract()?;
-        if !KEYS.contains(&key.as_str()) {
-            return Err(to_py_err(scalekit_auth::Error::InvalidArgument(format!("unknown option {key:?}"))));
-        }
-    }
-    Ok(AuthorizationUrlOptions {
-        scopes: item(o, "scopes")?,
-        state: item(o, "state")?,
-        nonce: item(o, "nonce")?,
-        login_hint: item(o, "login_hint")?,
-        domain_hint: item(o, "domain_hint")?,
-        connection_id: item(o, "connection_id")?,
-        organization_id: item(o, "organization_id")?,
-        provider: item(o, "provider")?,
-        prompt: item(o, "prompt")?,
-        code_challenge: item(o, "code_challenge")?,
-        code_challenge_method: item(o, "code_challenge_method")?,
-    })
+    let Some(options) = options else { return Ok(AuthorizationUrlOptions::default()) };
+    let serde_json::Value::Object(map) = from_py(options.as_any())? else {
+        return Err(to_py_err(scalekit_auth::Error::InvalidArgument(
+            "login-URL options must be a dict".into(),
+        )));
+    };
+    AuthorizationUrlOptions::default().with_options(&map).map_err(to_py_err)
 }
 
 /// Header pairs from a mapping (`dict`, Starlette `Headers`) or a list of pairs.

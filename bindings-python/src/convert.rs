@@ -3,10 +3,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use scalekit_auth::Error;
 use serde_json::{Map, Number, Value};
-
-use crate::error::to_py_err;
 
 /// A JSON value as the Python object `json.loads` would give.
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -101,21 +98,4 @@ fn nested_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             .map(Value::Array);
     }
     Err(PyTypeError::new_err(format!("{} is not JSON-serializable", value.get_type().name()?)))
-}
-
-/// `dict[key]` extracted, `None` when absent or `None`.
-pub(crate) fn item<'py, T: pyo3::conversion::FromPyObjectOwned<'py>>(
-    dict: &Bound<'py, PyDict>,
-    key: &str,
-) -> PyResult<Option<T>> {
-    match dict.get_item(key)? {
-        Some(v) if !v.is_none() => match v.extract::<T>() {
-            Ok(value) => Ok(Some(value)),
-            Err(e) => {
-                let err: PyErr = e.into();
-                Err(to_py_err(Error::InvalidArgument(format!("option {key:?}: {err}"))))
-            }
-        },
-        _ => Ok(None),
-    }
 }

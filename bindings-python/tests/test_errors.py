@@ -110,3 +110,17 @@ def test_every_client_and_session_option_of_the_core_is_accepted() -> None:
         _native.SessionEngine(client._native, "http://localhost:3000/auth/callback", ["s" * 32], {name: OPTION_SAMPLES[name]})
     with pytest.raises(sk.ConfigurationError, match="leeway_seconds"):
         sk.ScalekitAuth("https://acme.scalekit.com", "skc_app", "secret", leeway_seconds=-1)
+    for name in sorted(_native.URL_OPTIONS):
+        assert name in URL_SAMPLES, f"no sample for the login-URL option {name}"
+        # A PKCE challenge and its method go together.
+        pair = {"code_challenge": "x" * 43, "code_challenge_method": "S256"} if name.startswith("code_challenge") else {}
+        client._native.get_authorization_url("http://localhost:3000/auth/callback", {name: URL_SAMPLES[name], **pair})
+    with pytest.raises(sk.ConfigurationError, match="organization_id"):
+        client._native.get_authorization_url("http://localhost:3000/auth/callback", {"organization_id": 7})
+
+
+URL_SAMPLES: dict[str, object] = {
+    "scopes": ["openid", "offline_access"], "state": "s", "nonce": "n", "login_hint": "a@b.co", "domain_hint": "b.co",
+    "connection_id": "conn_1", "organization_id": "org_1", "provider": "google", "prompt": "login",
+    "code_challenge": "x" * 43, "code_challenge_method": "S256",
+}

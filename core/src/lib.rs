@@ -85,7 +85,7 @@ pub use jwks::{JwkSet, SkippedKey};
 pub use log_lines::EventLines;
 pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenClaims};
 pub use m2m::ClientToken;
-pub use options::CLIENT_OPTIONS;
+pub use options::{CLIENT_OPTIONS, URL_OPTIONS};
 pub use resource_server::{
     ENV_RESOURCE_ID, ENV_RESOURCE_URL, RESOURCE_METADATA_PATH, ResourceServer, ResourceServerConfig,
     ToolScopes,

@@ -1,8 +1,10 @@
-//! Client options by name, as the language bindings receive them (Python keyword
-//! arguments, JavaScript option objects), and the value readers every option table uses.
+//! Client and login-URL options by name, as the language bindings receive them (Python
+//! keyword arguments, JavaScript option objects), and the value readers every option
+//! table uses.
 
 use serde_json::{Map, Value};
 
+use crate::authorize::AuthorizationUrlOptions;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -54,6 +56,69 @@ impl Config {
                     )));
                 }
             };
+        }
+        Ok(self)
+    }
+}
+
+/// Every option [`AuthorizationUrlOptions::with_options`] takes: the login-URL options.
+pub const URL_OPTIONS: &[&str] = &[
+    "scopes",
+    "state",
+    "nonce",
+    "login_hint",
+    "domain_hint",
+    "connection_id",
+    "organization_id",
+    "provider",
+    "prompt",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+impl AuthorizationUrlOptions {
+    /// Applies login-URL options by name (those of [`URL_OPTIONS`], snake_case), as the
+    /// language bindings receive them; a `null` value keeps the default, an unknown name
+    /// or a value of the wrong type is an `invalid_argument` naming it.
+    ///
+    /// ```
+    /// use scalekit_auth::AuthorizationUrlOptions;
+    /// let options = serde_json::json!({"organization_id": "org_1", "scopes": ["openid", "offline_access"]});
+    /// let url = AuthorizationUrlOptions::default().with_options(options.as_object().unwrap())?;
+    /// assert_eq!(url.organization_id.as_deref(), Some("org_1"));
+    /// assert!(AuthorizationUrlOptions::default()
+    ///     .with_options(serde_json::json!({"org": "x"}).as_object().unwrap())
+    ///     .is_err());
+    /// # Ok::<(), scalekit_auth::Error>(())
+    /// ```
+    pub fn with_options(mut self, options: &Map<String, Value>) -> Result<Self> {
+        for (name, value) in options {
+            if value.is_null() {
+                continue;
+            }
+            let slot = match name.as_str() {
+                "scopes" => {
+                    self.scopes = Some(list(name, value)?);
+                    continue;
+                }
+                "state" => &mut self.state,
+                "nonce" => &mut self.nonce,
+                "login_hint" => &mut self.login_hint,
+                "domain_hint" => &mut self.domain_hint,
+                "connection_id" => &mut self.connection_id,
+                "organization_id" => &mut self.organization_id,
+                "provider" => &mut self.provider,
+                "prompt" => &mut self.prompt,
+                "code_challenge" => &mut self.code_challenge,
+                "code_challenge_method" => &mut self.code_challenge_method,
+                _ => {
+                    return Err(Error::invalid_argument(format!(
+                        "unknown option {name:?}; known: {}",
+                        URL_OPTIONS.join(", ")
+                    )));
+                }
+            };
+            *slot = Some(text(name, value)?);
         }
         Ok(self)
     }
