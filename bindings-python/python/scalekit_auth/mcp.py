@@ -26,23 +26,19 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._asgi import (
+    MAX_BODY, ASGIApp, Message, Receive, Scope, Send, answer, header, is_preflight, preflight_headers, read_body, replay,
+    send_answer,
+)
 from ._native import Decision, Identity, ResourceServer, _mcp_required_scopes
 
 __all__ = ["McpAuth", "ResourceServer", "current_identity", "RESOURCE_METADATA_PATH"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 #: Where clients look for the metadata when the resource URL has no path.
 RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
-#: The most a call's body may hold when it is read for its tool names.
-MAX_BODY = 4 * 1024 * 1024
 
 _identity: contextvars.ContextVar[Identity | None] = contextvars.ContextVar("scalekit_mcp_identity", default=None)
 
@@ -102,30 +98,30 @@ class McpAuth:
             if scope["path"] in (self.server.metadata_path, RESOURCE_METADATA_PATH):
                 await self._metadata(scope, send)
                 return
-            if _is_preflight(scope):
+            if is_preflight(scope):
                 # Answered here and never passed on: a preflight carries no token, and an
                 # app that runs any method's body (the SDK's SSE message route does) must
                 # not see one without the checks below.
-                await _send(send, 204, b"", _preflight_headers())
+                await send_answer(send, 204, b"", preflight_headers())
                 return
             # The token first: nothing is read for a caller without one.
-            authorization = _header(scope, b"authorization")
+            authorization = header(scope, b"authorization")
             decision = await self._decide(authorization, self.scopes)
             body: bytes | None = None
             if decision.kind == "continue" and self.tool_scopes:
                 # Whatever the method: an app may run a body it gets with any of them.
-                body = await _read_body(receive)
+                body = await read_body(receive)
                 if body is None:
-                    await _send(send, 413, b'{"error":"invalid_request","message":"The request is too large."}')
+                    await send_answer(send, 413, b'{"error":"invalid_request","message":"The request is too large."}')
                     return
                 # The core reads the body; one it cannot read needs every tool scope.
                 needed = _mcp_required_scopes(self.scopes, self.tool_scopes, body)
                 if needed != self.scopes:
                     decision = await self._decide(authorization, needed)
             if decision.kind != "continue" or decision.identity is None:
-                await _answer(send, decision)
+                await answer(send, decision)
                 return
-            await self._call(app, scope, receive if body is None else _replay(body, receive), send, decision.identity)
+            await self._call(app, scope, receive if body is None else replay(body, receive), send, decision.identity)
 
         return protected
 
@@ -134,7 +130,7 @@ class McpAuth:
         then judged as a call's body is (the token checked again, and a tool's own scopes
         when configured), and one the token may not send closes the socket (1008, policy
         violation) before the app sees it."""
-        authorization = _header(scope, b"authorization")
+        authorization = header(scope, b"authorization")
         decision = await self._decide(authorization, self.scopes)
         if decision.kind != "continue" or decision.identity is None:
             await send({"type": "websocket.close", "code": 1008})
@@ -185,62 +181,13 @@ class McpAuth:
         # Browser-based MCP clients read it from another origin.
         cors = [(b"access-control-allow-origin", b"*"), (b"access-control-allow-methods", b"GET, OPTIONS")]
         if scope["method"] == "OPTIONS":
-            await _send(send, 204, b"", cors)
+            await send_answer(send, 204, b"", cors)
             return
         if scope["method"] not in ("GET", "HEAD"):
-            await _send(send, 405, b"", [(b"allow", b"GET, OPTIONS")])
+            await send_answer(send, 405, b"", [(b"allow", b"GET, OPTIONS")])
             return
         body = json.dumps(self.server.metadata()).encode()
-        await _send(send, 200, b"" if scope["method"] == "HEAD" else body, [*cors, (b"cache-control", b"max-age=300")])
-
-
-#: What a browser-based MCP client may send: the streamable HTTP transport's headers.
-_ALLOWED_HEADERS = b"authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id"
-
-
-def _is_preflight(scope: Scope) -> bool:
-    """A CORS preflight: ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``."""
-    return (
-        scope["method"] == "OPTIONS"
-        and _header(scope, b"origin") is not None
-        and _header(scope, b"access-control-request-method") is not None
-    )
-
-
-def _preflight_headers() -> list[tuple[bytes, bytes]]:
-    # Tokens travel in a header, never a cookie, so any origin may call with its own.
-    return [
-        (b"access-control-allow-origin", b"*"),
-        (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
-        (b"access-control-allow-headers", _ALLOWED_HEADERS),
-        (b"access-control-expose-headers", b"WWW-Authenticate, Mcp-Session-Id"),
-        (b"access-control-max-age", b"600"),
-    ]
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body, or ``None`` past :data:`MAX_BODY`."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+        await send_answer(send, 200, b"" if scope["method"] == "HEAD" else body, [*cors, (b"cache-control", b"max-age=300")])
 
 
 def _sdk_user(identity: Identity, resource: str) -> Any:
@@ -263,32 +210,3 @@ def _sdk_user(identity: Identity, resource: str) -> Any:
     return AuthenticatedUser(token)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands the already-read body over once, then waits as the
-    server's own would (for a disconnect)."""
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
-
-
-async def _send(send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
-    base = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": [*base, *headers]})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _answer(send: Send, decision: Decision) -> None:
-    """The refusal exactly as the core wrote it: status, challenge, JSON body; readable by
-    browser-based clients from other origins."""
-    body = (decision.body or "").encode()
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in decision.headers]
-    headers = [h for h in headers if h[0] != b"content-type"]
-    headers += [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"WWW-Authenticate")]
-    await _send(send, decision.status, body, headers)
