@@ -221,13 +221,7 @@ function isPreflight(method, header) {
   return method === 'OPTIONS' && header('origin') !== undefined && header('access-control-request-method') !== undefined
 }
 
-/** The answer to a preflight: tokens travel in a header, never a cookie, so any origin may call. */
-const PREFLIGHT = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id',
-  'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id',
-  'access-control-max-age': '600',
-}
+/** The answer to a preflight, as the core writes it. */
+const PREFLIGHT = native.mcpPreflightHeaders()
 
 module.exports = { createMcpAuth, RESOURCE_METADATA_PATH }

@@ -304,6 +304,9 @@ export interface LogRecord {
   message: string
 }
 
+/** The headers of the answer to a CORS preflight of a protected resource (MCP). */
+export declare function mcpPreflightHeaders(): Record<string, string>
+
 /**
  * The scopes an MCP call with `body` (JSON text) needs: `scopes` for every call, those
  * of `toolScopes` for each tool it calls, every tool's when the body is not readable

@@ -846,6 +846,7 @@ module.exports.cliMain = nativeBinding.cliMain
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.errorFamilies = nativeBinding.errorFamilies
 module.exports.errorFamilyNames = nativeBinding.errorFamilyNames
+module.exports.mcpPreflightHeaders = nativeBinding.mcpPreflightHeaders
 module.exports.mcpRequiredScopes = nativeBinding.mcpRequiredScopes
 module.exports.raiseForCode = nativeBinding.raiseForCode
 module.exports.sessionOptionNames = nativeBinding.sessionOptionNames

@@ -49,6 +49,12 @@ pub fn url_option_names() -> Vec<String> {
     scalekit_auth::URL_OPTIONS.iter().map(|name| error::camel(name)).collect()
 }
 
+/// The headers of the answer to a CORS preflight of a protected resource (MCP).
+#[napi]
+pub fn mcp_preflight_headers() -> std::collections::HashMap<&'static str, &'static str> {
+    scalekit_auth::PREFLIGHT_HEADERS.iter().copied().collect()
+}
+
 /// Every error family's name, for the test that each has a class.
 #[napi]
 pub fn error_family_names() -> Vec<&'static str> {

@@ -44,6 +44,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("CLIENT_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::CLIENT_OPTIONS)?)?;
     module.add("SESSION_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::SESSION_OPTIONS)?)?;
     module.add("URL_OPTIONS", PyFrozenSet::new(module.py(), scalekit_auth::URL_OPTIONS)?)?;
+    module.add("MCP_PREFLIGHT_HEADERS", scalekit_auth::PREFLIGHT_HEADERS.to_vec())?;
     module.add_class::<testing::TestSigner>()?;
     module.add_class::<testing::LocalProvider>()?;
     module.add_class::<types::Claims>()?;

@@ -87,8 +87,8 @@ pub use logout_token::{BACKCHANNEL_LOGOUT_EVENT, LogoutTokenClaims};
 pub use m2m::ClientToken;
 pub use options::{CLIENT_OPTIONS, URL_OPTIONS};
 pub use resource_server::{
-    ENV_RESOURCE_ID, ENV_RESOURCE_URL, RESOURCE_METADATA_PATH, ResourceServer, ResourceServerConfig,
-    ToolScopes,
+    ENV_RESOURCE_ID, ENV_RESOURCE_URL, PREFLIGHT_HEADERS, RESOURCE_METADATA_PATH, ResourceServer,
+    ResourceServerConfig, ToolScopes,
 };
 pub use secret::ClientSecret;
 pub use session::{

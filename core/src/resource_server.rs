@@ -221,6 +221,21 @@ impl ResourceServer {
     }
 }
 
+/// The answer (204, these headers) to a CORS preflight of a protected resource: `OPTIONS`
+/// with `Origin` and `Access-Control-Request-Method`. Adapters answer it themselves and
+/// never pass it on, since a preflight carries no token. Tokens travel in a header, never
+/// a cookie, so any origin may call with its own.
+pub const PREFLIGHT_HEADERS: &[(&str, &str)] = &[
+    ("access-control-allow-origin", "*"),
+    ("access-control-allow-methods", "GET, POST, DELETE, OPTIONS"),
+    (
+        "access-control-allow-headers",
+        "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id",
+    ),
+    ("access-control-expose-headers", "WWW-Authenticate, Mcp-Session-Id"),
+    ("access-control-max-age", "600"),
+];
+
 /// The scopes the calls of an MCP server need: some for every call, more for a
 /// `tools/call` of a named tool. Every adapter reads a call's body through it, so a body
 /// that is not readable JSON-RPC is judged alike everywhere: it needs every tool scope (a

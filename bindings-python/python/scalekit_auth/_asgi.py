@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from ._native import Decision
+from ._native import MCP_PREFLIGHT_HEADERS, Decision
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,10 +17,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: The most a call's body may hold when it is read for its tool names.
 MAX_BODY = 4 * 1024 * 1024
-
-
-#: What a browser-based MCP client may send: the streamable HTTP transport's headers.
-_ALLOWED_HEADERS = b"authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id"
 
 
 def is_preflight(scope: Scope) -> bool:
@@ -33,14 +29,8 @@ def is_preflight(scope: Scope) -> bool:
 
 
 def preflight_headers() -> list[tuple[bytes, bytes]]:
-    # Tokens travel in a header, never a cookie, so any origin may call with its own.
-    return [
-        (b"access-control-allow-origin", b"*"),
-        (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
-        (b"access-control-allow-headers", _ALLOWED_HEADERS),
-        (b"access-control-expose-headers", b"WWW-Authenticate, Mcp-Session-Id"),
-        (b"access-control-max-age", b"600"),
-    ]
+    """The answer to a preflight, as the core writes it."""
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in MCP_PREFLIGHT_HEADERS]
 
 
 def header(scope: Scope, name: bytes) -> str | None:

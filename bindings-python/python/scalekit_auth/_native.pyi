@@ -13,6 +13,7 @@ CLIENT_OPTIONS: Final[frozenset[str]]
 #: The names ``SessionEngine`` takes as options (``cookie_name``, ``same_site``, ...).
 SESSION_OPTIONS: Final[frozenset[str]]
 URL_OPTIONS: Final[frozenset[str]]
+MCP_PREFLIGHT_HEADERS: Final[list[tuple[str, str]]]
 
 def _cli(argv: list[str]) -> int: ...
 def _mcp_required_scopes(
@@ -21,7 +22,7 @@ def _mcp_required_scopes(
 __all__ = [
     "ScalekitAuthError", "ConfigurationError", "TokenError", "TokenExpiredError", "InsufficientScopeError",
     "WebhookVerificationError", "SessionError", "ProviderError", "StoreError", "LoginDeniedError", "ERROR_CODES", "ERROR_FAMILIES", "_FAMILY_NAMES", "_raise_for_code", "_family_class", "_after_fork_in_child", "_shutdown", "_is_shut_down", "_cli", "_mcp_required_scopes", "Client",
-    "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "URL_OPTIONS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
+    "SessionEngine", "PendingLogin", "ResourceServer", "REQUEST_HEADERS", "CLIENT_OPTIONS", "SESSION_OPTIONS", "URL_OPTIONS", "MCP_PREFLIGHT_HEADERS", "TestSigner", "LocalProvider", "Claims", "User", "AuthResult", "LoginRequest", "ClientToken",
     "IdpInitiatedLoginClaims", "Identity", "Decision", "__version__",
 ]
 
