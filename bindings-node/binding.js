@@ -26,7 +26,7 @@ function currentPlatform() {
 
 /** Where this platform's binary would be: the binary package, or a file built in place. */
 function installedBinary(platform) {
-  const local = require('node:path').join(__dirname, `scalekit-auth.${platform}.node`)
+  const local = require('node:path').join(__dirname, 'generated', `scalekit-auth.${platform}.node`)
   if (require('node:fs').existsSync(local)) return local
   try {
     return require.resolve(`scalekit-auth-${platform}`)
@@ -68,7 +68,7 @@ function loadError(cause) {
 }
 
 try {
-  module.exports = require('./native.js')
+  module.exports = require('./generated/native.js')
 } catch (error) {
   throw loadError(error)
 }

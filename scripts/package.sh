@@ -60,11 +60,11 @@ build_node() {
   progress "npm packages (napi-rs, $profile, $host)"
   wait_for_node_tools
   # A binary left from a build for another target must not be packaged as this one.
-  rm -f bindings-node/scalekit-auth.*.node
+  rm -f bindings-node/generated/scalekit-auth.*.node bindings-node/scalekit-auth.*.node
   local type_defs
   type_defs=$(ls "$CARGO_TARGET_DIR"/napi-rs/scalekit-auth-node-*/scalekit-auth-node 2>/dev/null | head -1 || true)
   napi_build() {
-    (cd bindings-node && npx napi build --platform --profile "$profile" --target "$host" --js native.js --dts native.d.ts)
+    (cd bindings-node && npx napi build --platform --profile "$profile" --target "$host" --output-dir generated --js native.js --dts native.d.ts)
   }
   napi_build
   # napi's CLI forces the first build into a fresh type-definition folder with a
@@ -72,13 +72,13 @@ build_node() {
   # addon once more on the next run: take that rebuild now, and the next run is a no-op.
   [ -n "$type_defs" ] || napi_build
   local addon platform
-  addon=$(cd bindings-node && ls scalekit-auth.*.node)
+  addon=$(cd bindings-node/generated && ls scalekit-auth.*.node)
   platform=${addon#scalekit-auth.}
   platform=${platform%.node}
   [ -f "bindings-node/npm/$platform/package.json" ] ||
     die "no npm/$platform package for this machine: add its target to napi.targets and run npx napi create-npm-dirs"
   # The platform package holds only the binary (and the licenses), as napi pre-publish lays it out.
-  cp "bindings-node/$addon" LICENSE-MIT LICENSE-APACHE "bindings-node/npm/$platform/"
+  cp "bindings-node/generated/$addon" LICENSE-MIT LICENSE-APACHE "bindings-node/npm/$platform/"
   rm -f "$dist"/scalekit-auth-*.tgz
   npm pack --silent --pack-destination "$dist" "./bindings-node/npm/$platform" >/dev/null
   local stage=$CARGO_TARGET_DIR/npm-stage/scalekit-auth

@@ -65,10 +65,10 @@ run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scal
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
 step "Node package (build, tests, types)"
-# scripts/package.sh built the addon (bindings-node/*.node) and regenerated its loader and types.
-if ! git diff --quiet -- bindings-node/native.d.ts bindings-node/native.js; then
-  git diff --stat -- bindings-node/native.d.ts bindings-node/native.js
-  echo "The generated bindings changed with this build: commit bindings-node/native.d.ts and native.js." >&2
+# scripts/package.sh built the addon (bindings-node/generated/*.node) and regenerated its loader and types.
+if ! git diff --quiet -- bindings-node/generated/; then
+  git diff --stat -- bindings-node/generated/
+  echo "The generated bindings changed with this build: commit bindings-node/generated/ (native.d.ts and native.js)." >&2
   exit 1
 fi
 npm ci --prefix examples/express --no-audit --no-fund --loglevel=error

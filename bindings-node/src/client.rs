@@ -8,8 +8,12 @@ use scalekit_auth::{
 };
 use serde_json::Value;
 
-use crate::convert::{AuthResult, ClientToken, IdpInitiatedLoginClaims, Json, LoginRequest};
+use crate::authorize::LoginRequest;
+use crate::claims::Json;
 use crate::error::to_napi;
+use crate::exchange::AuthResult;
+use crate::idp::IdpInitiatedLoginClaims;
+use crate::m2m::ClientToken;
 
 /// Client options (`scalekit_auth::CLIENT_OPTIONS`, camelCase here).
 #[napi(object)]
@@ -109,8 +113,7 @@ impl NativeClient {
         options: Option<UrlOptions>,
     ) -> napi::Result<LoginRequest> {
         let options = options.unwrap_or_default().apply()?;
-        let l = self.auth.create_login(&redirect_uri, &options).map_err(to_napi)?;
-        Ok(LoginRequest { url: l.url, state: l.state, nonce: l.nonce, code_verifier: l.code_verifier })
+        self.auth.create_login(&redirect_uri, &options).map(LoginRequest::from).map_err(to_napi)
     }
 
     #[napi]
@@ -143,12 +146,12 @@ impl NativeClient {
         &self,
         authorization: Option<String>,
         requirements: Option<crate::request::RouteRequirements>,
-    ) -> Option<crate::convert::Decision> {
+    ) -> Option<crate::decision::Decision> {
         let requirements = crate::request::to_requirements(requirements);
         within_runtime_if_available(|| {
             self.auth.authorize_bearer(authorization.as_deref(), &requirements).now_or_never()
         })
-        .map(crate::convert::Decision::from)
+        .map(crate::decision::Decision::from)
     }
 
     /// The decision for an API route taking bearer tokens only: continue with the
@@ -158,10 +161,10 @@ impl NativeClient {
         &self,
         authorization: Option<String>,
         requirements: Option<crate::request::RouteRequirements>,
-    ) -> crate::convert::Decision {
+    ) -> crate::decision::Decision {
         let auth = self.auth.clone();
         let requirements = crate::request::to_requirements(requirements);
-        crate::convert::Decision::from(auth.authorize_bearer(authorization.as_deref(), &requirements).await)
+        crate::decision::Decision::from(auth.authorize_bearer(authorization.as_deref(), &requirements).await)
     }
 
     /// The claims as JSON text (see `tryValidateAccessToken`).
@@ -204,14 +207,7 @@ impl NativeClient {
     #[napi]
     pub async fn get_client_token(&self) -> napi::Result<ClientToken> {
         let auth = self.auth.clone();
-        let t = auth.client_credentials_token().await.map_err(to_napi)?;
-        Ok(ClientToken {
-            access_token: t.access_token,
-            expires_in: t.expires_in.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
-            expires_at: t.expires_at,
-            scopes: t.scopes,
-            token_type: t.token_type,
-        })
+        auth.client_credentials_token().await.map(ClientToken::from).map_err(to_napi)
     }
 
     #[napi]
@@ -220,13 +216,7 @@ impl NativeClient {
         token: String,
     ) -> napi::Result<IdpInitiatedLoginClaims> {
         let auth = self.auth.clone();
-        let c = auth.idp_initiated_login_claims(&token).await.map_err(to_napi)?;
-        Ok(IdpInitiatedLoginClaims {
-            connection_id: c.connection_id,
-            organization_id: c.organization_id,
-            login_hint: c.login_hint,
-            relay_state: c.relay_state,
-        })
+        auth.idp_initiated_login_claims(&token).await.map(IdpInitiatedLoginClaims::from).map_err(to_napi)
     }
 
     /// `headers` are `[name, value]` pairs; `now` (seconds) replaces the clock in tests.

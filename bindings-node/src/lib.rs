@@ -4,10 +4,15 @@
 
 #![deny(clippy::all)]
 
+mod authorize;
+mod claims;
 mod client;
-mod convert;
+mod decision;
 mod error;
+mod exchange;
+mod idp;
 mod log_lines;
+mod m2m;
 mod request;
 mod resource_server;
 mod session;
@@ -63,7 +68,7 @@ pub fn error_family_names() -> Vec<&'static str> {
 
 /// An identity for tests (`createIdentity` in scalekit-auth/testing).
 #[napi]
-pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<convert::Identity> {
+pub fn test_identity(options: Option<serde_json::Value>) -> napi::Result<decision::Identity> {
     testing::test_identity(options)
 }
 

@@ -6,7 +6,8 @@ use napi::bindgen_prelude::within_runtime_if_available;
 use napi_derive::napi;
 use scalekit_auth::{Requirements, ResourceServerConfig};
 
-use crate::convert::{Decision, Json};
+use crate::claims::Json;
+use crate::decision::Decision;
 use crate::error::{to_napi, whole};
 
 /// Options of a resource server.

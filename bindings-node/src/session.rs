@@ -7,7 +7,7 @@ use napi_derive::napi;
 use scalekit_auth::SessionConfig;
 
 use crate::client::NativeClient;
-use crate::convert::Decision;
+use crate::decision::Decision;
 use crate::error::to_napi;
 use crate::request::{RequestParts, RouteRequirements, to_requirements};
 
@@ -236,8 +236,8 @@ pub struct NativePendingLogin {
 impl NativePendingLogin {
     /// The validated tokens and user, or null when the login already failed.
     #[napi(getter)]
-    pub fn result(&self) -> Option<crate::convert::AuthResult> {
-        self.result.clone().map(crate::convert::AuthResult::from)
+    pub fn result(&self) -> Option<crate::exchange::AuthResult> {
+        self.result.clone().map(crate::exchange::AuthResult::from)
     }
 
     /// Why the login failed, if it did.

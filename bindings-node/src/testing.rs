@@ -115,9 +115,9 @@ pub(crate) fn test_session(options: Option<Value>) -> napi::Result<scalekit_auth
 
 /// An identity for tests of code that takes one (`req.auth`, a route's user): the
 /// user and claims a session described by `options` would carry.
-pub(crate) fn test_identity(options: Option<Value>) -> napi::Result<crate::convert::Identity> {
+pub(crate) fn test_identity(options: Option<Value>) -> napi::Result<crate::decision::Identity> {
     let session = test_session(options)?;
     let claims = session.try_claims().map_err(crate::error::to_napi)?;
     let source = scalekit_auth::IdentitySource::Session;
-    Ok(crate::convert::Identity::from_parts(&claims, source, "test-access-token"))
+    Ok(crate::decision::Identity::from_parts(&claims, source, "test-access-token"))
 }

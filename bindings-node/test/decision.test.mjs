@@ -13,7 +13,7 @@ import { createScalekitExpress } from '../express.mjs'
 import { FETCH, NAVIGATE, loadVectors, serveJwks } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
-const native = require('../native.js')
+const native = require('../generated/native.js')
 const { identityOf } = require('../adapter.js')
 const express = require('express')
 

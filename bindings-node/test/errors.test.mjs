@@ -8,7 +8,7 @@ import * as sk from '../index.mjs'
 import { loadVectors } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
-const native = require('../native.js')
+const native = require('../generated/native.js')
 const { toScalekitError } = require('../errors.js')
 
 const SESSION = new Set(['session_missing', 'session_invalid', 'session_expired', 'cross_site_request',

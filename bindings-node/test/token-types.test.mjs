@@ -11,7 +11,7 @@ import { TestSigner } from '../testing.mjs'
 import { loadVectors, serveJwks } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
-const native = require('../native.js')
+const native = require('../generated/native.js')
 const { identityOf } = require('../adapter.js')
 
 const vectors = loadVectors('token_types.json')

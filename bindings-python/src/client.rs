@@ -5,15 +5,19 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::from_py;
+use crate::json::from_py;
 use pyo3::types::{PyBytes, PyString};
 use scalekit_auth::{
     AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
 };
 
+use crate::authorize::LoginRequest;
+use crate::claims::Claims;
 use crate::error::to_py_err;
+use crate::exchange::AuthResult;
+use crate::idp::IdpInitiatedLoginClaims;
+use crate::m2m::ClientToken;
 use crate::runtime::{block_on, run_fast, try_now};
-use crate::types::{AuthResult, Claims, ClientToken, IdpInitiatedLoginClaims, LoginRequest};
 
 /// The client options of a dict (names of `scalekit_auth::CLIENT_OPTIONS`; `None` keeps
 /// the default) applied to `config`.
@@ -157,10 +161,10 @@ impl Client {
         roles: Vec<String>,
         permissions: Vec<String>,
         scopes: Vec<String>,
-    ) -> PyResult<Option<crate::types::Decision>> {
+    ) -> PyResult<Option<crate::decision::Decision>> {
         let requirements = scalekit_auth::Requirements { roles, permissions, scopes };
         match try_now(py, || self.auth.authorize_bearer(authorization.as_deref(), &requirements)) {
-            Some(d) => crate::types::Decision::new(py, d).map(Some),
+            Some(d) => crate::decision::Decision::new(py, d).map(Some),
             None => Ok(None),
         }
     }
@@ -180,7 +184,7 @@ impl Client {
         let auth = self.auth.clone();
         crate::runtime::future_into_py(py, async move {
             let d = auth.authorize_bearer(authorization.as_deref(), &requirements).await;
-            crate::gate::attach_or_err(|py| crate::types::Decision::new(py, d))
+            crate::gate::attach_or_err(|py| crate::decision::Decision::new(py, d))
         })
     }
 

@@ -1,16 +1,21 @@
 //! The `scalekit_auth._native` extension module. It only converts between Python and
 //! the `scalekit-auth` core; the public API is the hand-written `scalekit_auth` package.
 
+mod authorize;
+mod claims;
 mod client;
-mod convert;
+mod decision;
 mod error;
+mod exchange;
 mod gate;
+mod idp;
+mod json;
 mod log_lines;
+mod m2m;
 mod resource_server;
 mod runtime;
 mod session;
 mod testing;
-mod types;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyTuple};
@@ -47,14 +52,14 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("MCP_PREFLIGHT_HEADERS", scalekit_auth::PREFLIGHT_HEADERS.to_vec())?;
     module.add_class::<testing::TestSigner>()?;
     module.add_class::<testing::LocalProvider>()?;
-    module.add_class::<types::Claims>()?;
-    module.add_class::<types::User>()?;
-    module.add_class::<types::AuthResult>()?;
-    module.add_class::<types::LoginRequest>()?;
-    module.add_class::<types::ClientToken>()?;
-    module.add_class::<types::IdpInitiatedLoginClaims>()?;
-    module.add_class::<types::Identity>()?;
-    module.add_class::<types::Decision>()?;
+    module.add_class::<claims::Claims>()?;
+    module.add_class::<exchange::User>()?;
+    module.add_class::<exchange::AuthResult>()?;
+    module.add_class::<authorize::LoginRequest>()?;
+    module.add_class::<m2m::ClientToken>()?;
+    module.add_class::<idp::IdpInitiatedLoginClaims>()?;
+    module.add_class::<decision::Identity>()?;
+    module.add_class::<decision::Decision>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

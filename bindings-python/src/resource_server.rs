@@ -4,10 +4,10 @@
 use pyo3::prelude::*;
 use scalekit_auth::{Requirements, ResourceServerConfig};
 
-use crate::convert::to_py;
+use crate::decision::Decision;
 use crate::error::to_py_err;
+use crate::json::to_py;
 use crate::runtime::try_now;
-use crate::types::Decision;
 
 #[pyclass(module = "scalekit_auth._native", frozen)]
 pub struct ResourceServer {

@@ -9,12 +9,12 @@ use pyo3::types::PyDict;
 
 use serde_json::Value;
 
-use crate::convert::from_py;
+use crate::json::from_py;
 use scalekit_auth::{REQUEST_HEADERS, RequestInfo, Requirements, SessionConfig};
 
 use crate::client::Client;
+use crate::decision::Decision;
 use crate::error::to_py_err;
-use crate::types::Decision;
 
 /// The session options of a dict (names of `scalekit_auth::SESSION_OPTIONS`; `None`
 /// keeps the default) applied to `config`.
@@ -316,7 +316,7 @@ pub struct PendingLogin {
     inner: std::sync::Mutex<Option<scalekit_auth::PendingLogin>>,
     /// The validated tokens and user, or `None` when the login already failed.
     #[pyo3(get)]
-    result: Option<Py<crate::types::AuthResult>>,
+    result: Option<Py<crate::exchange::AuthResult>>,
     /// Why the login failed, if it did.
     #[pyo3(get)]
     error_code: Option<&'static str>,
@@ -328,7 +328,7 @@ pub struct PendingLogin {
 impl PendingLogin {
     fn new(py: Python<'_>, pending: scalekit_auth::PendingLogin) -> PyResult<Self> {
         let (result, error_code) = match &pending.result {
-            Ok(r) => (Some(Py::new(py, crate::types::AuthResult::new(py, r.clone())?)?), None),
+            Ok(r) => (Some(Py::new(py, crate::exchange::AuthResult::new(py, r.clone())?)?), None),
             Err(e) => (None, Some(e.code())),
         };
         let return_to = pending.return_to().to_owned();

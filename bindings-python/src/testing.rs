@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use scalekit_auth::Algorithm;
 
-use crate::convert::{from_py, to_py};
+use crate::json::{from_py, to_py};
 
 #[pyclass(module = "scalekit_auth._native", frozen)]
 pub struct TestSigner {

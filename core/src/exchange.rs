@@ -68,6 +68,30 @@ pub struct User {
 }
 
 impl User {
+    /// A user known only by its id, the other attributes to be set: for tests and
+    /// identities built by hand.
+    ///
+    /// ```
+    /// let mut user = scalekit_auth::User::new("usr_123");
+    /// user.email = Some("ada@example.com".into());
+    /// assert_eq!(user.id, "usr_123");
+    /// ```
+    pub fn new(id: impl Into<String>) -> Self {
+        User {
+            id: id.into(),
+            email: None,
+            email_verified: None,
+            name: None,
+            given_name: None,
+            family_name: None,
+            username: None,
+            picture: None,
+            locale: None,
+            organization_id: None,
+            connection_id: None,
+        }
+    }
+
     /// Reads the user from ID-token (or, lacking one, access-token) claims.
     pub fn from_claims(claims: &Claims) -> Self {
         User {
