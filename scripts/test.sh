@@ -20,6 +20,11 @@ rustfmt --check --edition 2024 --config-path rustfmt.toml fuzz/fuzz_targets/*.rs
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "Layout (no import circle between modules, no core file over 450 lines)"
+python3 scripts/lib/module_cycles.py core/src bindings-python/src bindings-node/src
+long=$(find core/src -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 450')
+[ -z "$long" ] || { echo "core files over 450 lines (split them, or move a long test module into tests.rs beside the file):" >&2; echo "$long" >&2; exit 1; }
+
 step "Documentation (scripts/docs.sh: pages checked against the code, strict MkDocs build)"
 scripts/docs.sh
 

@@ -50,11 +50,15 @@ impl Drop for Inside {
     }
 }
 
+/// The name of the runtime's threads (workers and blocking ones), which `runtime` gives
+/// them and the gate knows them by.
+pub(crate) const THREAD_NAME: &str = "scalekit-auth";
+
 /// Whether this is one of the runtime's threads, which take the GIL on their own. Python's
 /// threads (calling in, or running an `atexit` hook of the app's after this one) enter as
 /// they always could.
 fn runtime_thread() -> bool {
-    std::thread::current().name() == Some(crate::runtime::THREAD_NAME)
+    std::thread::current().name() == Some(THREAD_NAME)
 }
 
 /// Runs `f` with the GIL, or returns `None` once the interpreter is shutting down.

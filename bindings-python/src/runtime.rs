@@ -19,9 +19,6 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
 use tokio::runtime::Runtime;
 
-/// The name of the runtime's threads (workers and blocking ones).
-pub(crate) const THREAD_NAME: &str = "scalekit-auth";
-
 /// This process's runtime; null until first use, and again in a freshly forked child.
 static CURRENT: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
 /// Serializes the building of a runtime.
@@ -41,7 +38,7 @@ pub(crate) fn runtime() -> &'static Runtime {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_name(THREAD_NAME)
+        .thread_name(crate::gate::THREAD_NAME)
         .build()
         .expect("cannot start the tokio runtime");
     let leaked: &'static Runtime = Box::leak(Box::new(runtime));
