@@ -48,12 +48,26 @@ GROUP_INTROS = {
     "Node.js options (`createScalekitExpress({ leewaySeconds: 30 })`), Rust builder methods "
     "(`Config::new(..).leeway_seconds(30)`) or by name (`Config::with_options`). An unknown name "
     "or a value of the wrong type is an `invalid_argument` error naming it.",
-    "session": "Taken by the framework integrations (FastAPI, Express, Fetch API, Next.js) and by "
-    "`SessionConfig` in Rust. Unset values come from the variable when there is one.",
+    "session": "Taken by the framework integrations (FastAPI, Flask, Django, Express, Fetch API, Next.js) "
+    "and by `SessionConfig` in Rust. Unset values come from the variable when there is one.",
     "adapter": "Options of the framework integrations themselves.",
     "mcp": "`McpAuth.from_env` (Python), `createMcpAuth` (Node.js), `ResourceServerConfig` (Rust); "
     "no client secret is needed.",
 }
+
+
+# Set by where the auth routes are mounted (a prefix, a URLconf include), not by a setting.
+ROUTE_PLACED = {"login_path", "callback_path"}
+# The groups Flask's app.config and Django's settings.SCALEKIT hold.
+FRAMEWORK_SETTING_GROUPS = ("credentials", "client", "session")
+
+
+def framework_names(option: dict[str, str]) -> str:
+    """The option's name in Flask's ``app.config`` and Django's ``settings.SCALEKIT``."""
+    if option["group"] not in FRAMEWORK_SETTING_GROUPS or option["name"] in ROUTE_PLACED:
+        return ""
+    upper = option["name"].upper()
+    return f"`SCALEKIT_{upper}`, `SCALEKIT[\"{upper}\"]`"
 
 
 def camel(name: str) -> str:
@@ -77,12 +91,16 @@ def render(table: dict[str, list[dict[str, str]]]) -> str:
         "",
         "Every setting, with its name in each language, its environment variable and its default. "
         "In Python a setting is a keyword argument (`snake_case`), in Node.js an option "
-        "(`camelCase`), in Rust a builder method. A value given in code wins over the variable.",
+        "(`camelCase`), in Rust a builder method. A value given in code wins over the variable. "
+        "Flask reads each from `app.config` under the name of the Flask / Django column "
+        "(`SCALEKIT_LEEWAY_SECONDS`), Django from the `SCALEKIT` dict of its settings "
+        "(`SCALEKIT = {\"LEEWAY_SECONDS\": 30}`); where those lack one, the variable is read. "
+        "An unknown name there is an error, so a misspelt setting never goes unnoticed.",
         "",
     ]
     for group, title in GROUP_TITLES.items():
         lines += [f"## {title}", "", GROUP_INTROS[group], ""]
-        lines += ["| Python | Node.js | Rust | Variable | Default | |", "|---|---|---|---|---|---|"]
+        lines += ["| Python | Node.js | Rust | Flask / Django | Variable | Default | |", "|---|---|---|---|---|---|---|"]
         for option in table["option"]:
             if option["group"] != group:
                 continue
@@ -91,6 +109,7 @@ def render(table: dict[str, list[dict[str, str]]]) -> str:
                 f"`{option['name']}`",
                 f"`{camel(option['name'])}`",
                 f"`{rust_name(option)}`",
+                framework_names(option),
                 env,
                 option["default"],
                 f"{option['summary']} ({option['type']})",
@@ -136,7 +155,8 @@ def check_options(table: dict[str, list[dict[str, str]]], problems: list[str]) -
         for name in sorted(documented - in_code):
             problems.append(f"options.toml documents {group} option {name}, which {constant} lacks")
     core = "\n".join(p.read_text() for p in (ROOT / "core" / "src").rglob("*.rs"))
-    typescript = "\n".join(p.read_text() for p in (ROOT / "bindings-node").glob("*.d.ts"))
+    node = ROOT / "bindings-node"
+    typescript = "\n".join(p.read_text() for p in [*node.glob("*.d.ts"), *node.glob("generated/*.d.ts")])
     python = "\n".join(p.read_text() for p in (ROOT / "bindings-python" / "python").rglob("*.py*"))
     for option in options:
         if "env" in option and f'"{option["env"]}"' not in core:
@@ -209,7 +229,7 @@ SHELL_COMMAND = re.compile(
     r"|IDP_[A-Z_]+=.*tests/idp/start\.sh"
     r"|tests/idp/(start|stop)\.sh"
     r"|(pip|python -m pip) install [\w\[\]=<>.-]+( [\w\[\]=<>.-]+)*"
-    r"|(PORT=\d+ )?(uvicorn|node|npm|npx|cargo|pytest|python) [\w./:=@ -]+)$"
+    r"|(PORT=\d+ )?(uvicorn|gunicorn|flask|node|npm|npx|cargo|pytest|python) [\w./:=@ -]+)$"
 )
 
 

@@ -10,6 +10,8 @@ AXUM_PORT=${AXUM_PORT:-3000}
 FASTAPI_PORT=${FASTAPI_PORT:-3001}
 EXPRESS_PORT=${EXPRESS_PORT:-3002}
 NEXTJS_PORT=${NEXTJS_PORT:-3003}
+FLASK_PORT=${FLASK_PORT:-3004}
+DJANGO_PORT=${DJANGO_PORT:-3005}
 run="$root/target/demo"
 mkdir -p "$run"
 
@@ -18,24 +20,26 @@ source scripts/lib/common.sh
 py=$(tools_venv)
 npm_ci_if_changed tests/idp >"$run/npm-ci-idp.log" 2>&1 &
 idp_deps=$!
-# The FastAPI example's other requirements; scalekit-auth itself comes from dist/ below.
-grep -v '^scalekit-auth' examples/fastapi/requirements.txt | "$py" -m pip install --quiet -r /dev/stdin fastapi \
-  >"$run/pip-fastapi.log" 2>&1 &
-fastapi_deps=$!
+# The Python examples' other requirements; scalekit-auth itself comes from dist/ below.
+python_requirements=(examples/fastapi/requirements.txt examples/flask/requirements.txt examples/django/requirements.txt)
+cat "${python_requirements[@]}" | grep -v '^scalekit-auth' |
+  "$py" -m pip install --quiet -r /dev/stdin fastapi flask django djangorestframework \
+  >"$run/pip-python.log" 2>&1 &
+python_deps=$!
 echo "Building the packages into dist/ (the first run compiles the Rust core once, a few minutes)..."
 scripts/package.sh python node
 wait "$idp_deps" || { cat "$run/npm-ci-idp.log" >&2; exit 1; }
-wait "$fastapi_deps" || { cat "$run/pip-fastapi.log" >&2; exit 1; }
+wait "$python_deps" || { cat "$run/pip-python.log" >&2; exit 1; }
 
 # Puts dist/'s packages into the examples as users install them, and builds the Next.js
 # app when it or the package changed.
 install_examples() {
   local wheels=(dist/scalekit_auth-*.whl) tarballs=(dist/scalekit-auth-*.tgz) next_sources
-  if ! up_to_date target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt; then
-    "$py" -m pip install --quiet --find-links dist -r examples/fastapi/requirements.txt
+  if ! up_to_date target/venv/.demo-packages "${wheels[@]}" "${python_requirements[@]}"; then
+    "$py" -m pip install --quiet --find-links dist "${python_requirements[@]/#/-r}"
     # Same version as the one installed before, new build: replace it.
     "$py" -m pip install --quiet --force-reinstall --no-deps "${wheels[@]}"
-    record target/venv/.demo-packages "${wheels[@]}" examples/fastapi/requirements.txt
+    record target/venv/.demo-packages "${wheels[@]}" "${python_requirements[@]}"
   fi
   npm_ci_if_changed examples/express "${tarballs[@]}"
   npm_ci_if_changed examples/nextjs "${tarballs[@]}"
@@ -70,9 +74,17 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# Every app's URL ending in $1, comma-separated, as the provider registers them.
+app_urls() {
+  local port urls=()
+  for port in "$AXUM_PORT" "$FASTAPI_PORT" "$EXPRESS_PORT" "$NEXTJS_PORT" "$FLASK_PORT" "$DJANGO_PORT"; do
+    urls+=("http://localhost:$port$1")
+  done
+  (IFS=,; echo "${urls[*]}")
+}
+
 IDP_RUN_DIR="$run" IDP_PORT=$IDP_PORT \
-  IDP_REDIRECT_URIS="http://localhost:$AXUM_PORT/auth/callback,http://localhost:$FASTAPI_PORT/auth/callback,http://localhost:$EXPRESS_PORT/auth/callback,http://localhost:$NEXTJS_PORT/auth/callback" \
-  IDP_POST_LOGOUT_REDIRECT_URIS="http://localhost:$AXUM_PORT/,http://localhost:$FASTAPI_PORT/,http://localhost:$EXPRESS_PORT/,http://localhost:$NEXTJS_PORT/" \
+  IDP_REDIRECT_URIS="$(app_urls /auth/callback)" IDP_POST_LOGOUT_REDIRECT_URIS="$(app_urls /)" \
   tests/idp/start.sh
 
 SCALEKIT_REDIRECT_URI="http://localhost:$AXUM_PORT/auth/callback" \
@@ -95,6 +107,16 @@ pids+=($!)
   exec node_modules/.bin/next start -H 127.0.0.1 -p "$NEXTJS_PORT") &
 pids+=($!)
 
+# The Flask and Django examples as they run in production: their Procfile's web: line.
+for app in flask:$FLASK_PORT django:$DJANGO_PORT; do
+  name=${app%%:*} port=${app##*:}
+  web=$(sed -n 's/^web: *//p' "examples/$name/Procfile")
+  (cd "examples/$name" && SCALEKIT_REDIRECT_URI="http://localhost:$port/auth/callback" \
+    SCALEKIT_POST_LOGOUT_REDIRECT_URI="http://localhost:$port/" PORT=$port PATH="$root/target/venv/bin:$PATH" \
+    exec sh -c "exec $web") &
+  pids+=($!)
+done
+
 sleep 2
 cat <<MSG
 
@@ -104,6 +126,8 @@ cat <<MSG
   FastAPI example    http://localhost:$FASTAPI_PORT
   Express example    http://localhost:$EXPRESS_PORT
   Next.js example    http://localhost:$NEXTJS_PORT
+  Flask example      http://localhost:$FLASK_PORT
+  Django example     http://localhost:$DJANGO_PORT
   local provider     http://127.0.0.1:$IDP_PORT  (Scalekit's paths: /oauth/authorize, /oauth/token, /keys, /oidc/logout)
 
   Open an app, click "Log in" and type any username:

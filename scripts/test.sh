@@ -59,14 +59,22 @@ if [ ! -x target/venv/bin/python ]; then
 fi
 py=target/venv/bin/python
 "$py" -m pip install --quiet --upgrade pip
-"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]" pyyaml "mcp==2.3.0"
+"$py" -m pip install --quiet pytest fastapi httpx mypy uvicorn "pyjwt[crypto]" pyyaml "mcp==2.3.0" \
+  "flask>=3.1,<4" "django>=5.2,<6" "djangorestframework>=3.15" "gunicorn>=23" django-stubs djangorestframework-stubs
 "$py" -m pip install --quiet --force-reinstall --no-deps dist/scalekit_auth-*.whl
 run_tests "$py" -m pytest bindings-python/tests -q -p no:cacheprovider -W ignore::DeprecationWarning
-run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth
+# The Django modules' examples need configured settings: tests/test_django.py runs them.
+run_tests "$py" -m pytest -q -p no:cacheprovider --doctest-modules --pyargs scalekit_auth \
+  --ignore-glob='*/scalekit_auth/django/*'
 # The FastAPI and MCP examples' own tests, as their developers would run them.
 (cd examples/fastapi && run_tests "../../$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test_app.py)
 (cd examples/mcp-python && run_tests "../../$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test_app.py)
+(cd examples/flask && run_tests "../../$py" -m pytest -q -p no:cacheprovider test_app.py)
+(cd examples/django && run_tests "../../$py" manage.py test --verbosity 2 exampleapp)
 "$py" -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing/sample_app.py
+(cd bindings-python/python && "../../$py" -m mypy --strict --cache-dir ../../target/mypy-cache -p scalekit_auth)
+(cd examples/flask && "../../$py" -m mypy --strict --cache-dir ../../target/mypy-cache app.py test_app.py)
+(cd examples/django && "../../$py" -m mypy --strict --cache-dir ../../target/mypy-cache exampleapp manage.py)
 "$py" -m mypy.stubtest --mypy-config-file bindings-python/pyproject.toml scalekit_auth._native
 
 step "Node package (build, tests, types)"
@@ -127,6 +135,10 @@ for line in re.findall(r"^(?:=+ )?(\d+ (?:passed|failed).*) in [\d.]+s", text, r
             passed += int(count)
         else:
             failed += int(count)
+# unittest's (Django's test runner): "Ran 3 tests in 0.046s", then "OK" or "FAILED (failures=1, errors=2)"
+for ran, verdict in re.findall(r"^Ran (\d+) tests? in [\d.]+s\n\n(OK|FAILED \([^)]*\))", text, re.M):
+    bad = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", verdict))
+    passed, failed = passed + int(ran) - bad, failed + bad
 print(f"\nsuite: {passed} passed, {failed} failed")
 sys.exit(1 if failed or passed == 0 else 0)
 PY

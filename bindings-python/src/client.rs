@@ -1,12 +1,11 @@
 //! `_native.Client`: the protocol client (validation, login URLs, code exchange,
 //! refresh, logout, client credentials, webhooks), with blocking and awaitable methods.
 
+use std::collections::HashMap;
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-
-use crate::json::from_py;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 use scalekit_auth::{
     AuthenticateOptions, AuthorizationUrlOptions, Config, LogoutUrlOptions, ScalekitAuth, WebhookKind,
 };
@@ -16,6 +15,7 @@ use crate::claims::Claims;
 use crate::error::to_py_err;
 use crate::exchange::AuthResult;
 use crate::idp::IdpInitiatedLoginClaims;
+use crate::json::from_py;
 use crate::m2m::ClientToken;
 use crate::runtime::{block_on, run_fast, try_now};
 
@@ -27,6 +27,14 @@ fn configure(config: Config, options: Option<&Bound<'_, PyDict>>) -> PyResult<Co
         return Err(to_py_err(scalekit_auth::Error::InvalidArgument("client options must be a dict".into())));
     };
     config.with_options(&map).map_err(to_py_err)
+}
+
+/// A lookup of `SCALEKIT_*` settings: `settings` first, then the environment.
+pub(crate) fn settings_or_env(settings: Option<HashMap<String, String>>) -> impl Fn(&str) -> Option<String> {
+    move |name| match settings.as_ref().and_then(|s| s.get(name)) {
+        Some(value) => Some(value.clone()),
+        None => std::env::var(name).ok(),
+    }
 }
 
 #[pyclass(module = "scalekit_auth._native", frozen)]
@@ -99,10 +107,16 @@ impl Client {
         Ok(Client { auth: ScalekitAuth::new(config).map_err(to_py_err)? })
     }
 
+    /// From the `SCALEKIT_*` variables: each read from `settings` (a framework's own
+    /// configuration, such as Flask's `app.config`) when it has the name, from the
+    /// environment otherwise.
     #[staticmethod]
-    #[pyo3(signature = (options=None))]
-    fn from_env(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let config = configure(Config::from_env().map_err(to_py_err)?, options)?;
+    #[pyo3(signature = (options=None, settings=None))]
+    fn from_env(
+        options: Option<&Bound<'_, PyDict>>,
+        settings: Option<HashMap<String, String>>,
+    ) -> PyResult<Self> {
+        let config = configure(Config::from_lookup(settings_or_env(settings)).map_err(to_py_err)?, options)?;
         Ok(Client { auth: ScalekitAuth::new(config).map_err(to_py_err)? })
     }
 

@@ -97,9 +97,28 @@ where
     })
 }
 
+/// The decision of one request, waited for here with the GIL released: the `_sync`
+/// methods, for WSGI frameworks (Flask, Django) whose views run on threads of their own.
+fn deciding_now<F, Fut>(
+    py: Python<'_>,
+    engine: &Engine,
+    request: (String, String, &Bound<'_, PyAny>),
+    step: F,
+) -> PyResult<Decision>
+where
+    F: FnOnce(Engine, Parts) -> Fut + Send,
+    Fut: std::future::Future<Output = scalekit_auth::Decision> + Send,
+{
+    let parts = Parts::new(request.0, request.1, request.2)?;
+    let d = crate::runtime::block_on(py, step(engine.clone(), parts));
+    decision(py, d)
+}
+
 /// Every method takes the request as `(method, path_and_query, headers)`, `headers` a
 /// dict of lower-case header name to value: only the names of `REQUEST_HEADERS` are
-/// read, so the engine can start reading another header without an API change.
+/// read, so the engine can start reading another header without an API change. Each
+/// method that may wait returns an awaitable; its `_sync` twin waits in place (the GIL
+/// released) and returns the answer, for frameworks without an event loop.
 #[pymethods]
 impl SessionEngine {
     #[new]
@@ -115,10 +134,17 @@ impl SessionEngine {
         Ok(SessionEngine { engine: Arc::new(engine) })
     }
 
+    /// From the `SCALEKIT_*` variables, each read from `settings` when it has the name
+    /// and from the environment otherwise.
     #[staticmethod]
-    #[pyo3(signature = (client, options=None))]
-    fn from_env(client: &Client, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let config = configure(SessionConfig::from_env().map_err(to_py_err)?, options)?;
+    #[pyo3(signature = (client, options=None, settings=None))]
+    fn from_env(
+        client: &Client,
+        options: Option<&Bound<'_, PyDict>>,
+        settings: Option<std::collections::HashMap<String, String>>,
+    ) -> PyResult<Self> {
+        let lookup = crate::client::settings_or_env(settings);
+        let config = configure(SessionConfig::from_lookup(lookup).map_err(to_py_err)?, options)?;
         let engine = scalekit_auth::SessionEngine::new(client.auth.clone(), config).map_err(to_py_err)?;
         Ok(SessionEngine { engine: Arc::new(engine) })
     }
@@ -241,12 +267,7 @@ impl SessionEngine {
         deny: Option<String>,
         open_session: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let app_data = app_data.filter(|d| !d.is_none()).map(from_py).transpose()?;
-        let verdict = scalekit_auth::LoginVerdict::from_hook(deny, app_data, open_session);
-        let pending =
-            pending.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().ok_or_else(
-                || to_py_err(scalekit_auth::Error::InvalidArgument("this login was already finished".into())),
-            )?;
+        let (pending, verdict) = pending.verdict(app_data, deny, open_session)?;
         deciding(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
             engine.finish_callback(&parts.info(), pending, verdict).await
         })
@@ -279,6 +300,132 @@ impl SessionEngine {
             let d = engine.handle_backchannel_logout(&method, &body).await;
             crate::gate::attach_or_err(|py| decision(py, d))
         })
+    }
+
+    /// `require_auth`, waited for in place: the answer when it needs no waiting (a valid
+    /// session), the provider's otherwise (a refresh).
+    #[pyo3(signature = (method, path_and_query, headers, roles=vec![], permissions=vec![], scopes=vec![]))]
+    #[allow(clippy::too_many_arguments)] // the request parts and the requirements
+    fn require_auth_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+        roles: Vec<String>,
+        permissions: Vec<String>,
+        scopes: Vec<String>,
+    ) -> PyResult<Decision> {
+        let requirements = Requirements { roles, permissions, scopes };
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            if let Some(d) = engine.try_require_auth(&parts.info(), &requirements) {
+                return d;
+            }
+            engine.require_auth(&parts.info(), &requirements).await
+        })
+    }
+
+    /// `optional_auth`, waited for in place.
+    fn optional_auth_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Decision> {
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.optional_auth(&parts.info()).await
+        })
+    }
+
+    /// `handle_login`, waited for in place.
+    #[pyo3(signature = (method, path_and_query, headers, signup=false))]
+    fn handle_login_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+        signup: bool,
+    ) -> PyResult<Decision> {
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_login(&parts.info(), signup).await
+        })
+    }
+
+    /// `handle_callback`, waited for in place.
+    fn handle_callback_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Decision> {
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_callback(&parts.info()).await
+        })
+    }
+
+    /// `begin_callback`, waited for in place.
+    fn begin_callback_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<PendingLogin> {
+        let parts = Parts::new(method, path_and_query, headers)?;
+        let engine = self.engine.clone();
+        let pending = crate::runtime::block_on(py, async move { engine.begin_callback(&parts.info()).await });
+        PendingLogin::new(py, pending)
+    }
+
+    /// `finish_callback`, waited for in place.
+    #[pyo3(signature = (method, path_and_query, headers, pending, app_data=None, deny=None, open_session=true))]
+    #[allow(clippy::too_many_arguments)] // the request parts and the verdict
+    fn finish_callback_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+        pending: &PendingLogin,
+        app_data: Option<&Bound<'_, PyAny>>,
+        deny: Option<String>,
+        open_session: bool,
+    ) -> PyResult<Decision> {
+        let (pending, verdict) = pending.verdict(app_data, deny, open_session)?;
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.finish_callback(&parts.info(), pending, verdict).await
+        })
+    }
+
+    /// `handle_logout`, waited for in place.
+    fn handle_logout_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path_and_query: String,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Decision> {
+        deciding_now(py, &self.engine, (method, path_and_query, headers), move |engine, parts| async move {
+            engine.handle_logout(&parts.info()).await
+        })
+    }
+
+    /// `handle_backchannel_logout`, waited for in place.
+    fn handle_backchannel_logout_sync(
+        &self,
+        py: Python<'_>,
+        method: String,
+        body: Vec<u8>,
+    ) -> PyResult<Decision> {
+        let engine = self.engine.clone();
+        let d = crate::runtime::block_on(py, async move {
+            let body = String::from_utf8_lossy(&body);
+            engine.handle_backchannel_logout(&method, &body).await
+        });
+        decision(py, d)
     }
 
     /// A `Cookie` header value this engine accepts as a signed-in session described by
@@ -333,5 +480,22 @@ impl PendingLogin {
         };
         let return_to = pending.return_to().to_owned();
         Ok(PendingLogin { inner: std::sync::Mutex::new(Some(pending)), result, error_code, return_to })
+    }
+
+    /// The login itself (once: a second finish is refused) and the verdict of the app's
+    /// hook on it: `app_data` to keep, `deny` with a reason, or no session of the engine's.
+    fn verdict(
+        &self,
+        app_data: Option<&Bound<'_, PyAny>>,
+        deny: Option<String>,
+        open_session: bool,
+    ) -> PyResult<(scalekit_auth::PendingLogin, scalekit_auth::LoginVerdict)> {
+        let app_data = app_data.filter(|d| !d.is_none()).map(from_py).transpose()?;
+        let verdict = scalekit_auth::LoginVerdict::from_hook(deny, app_data, open_session);
+        let pending =
+            self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().ok_or_else(|| {
+                to_py_err(scalekit_auth::Error::InvalidArgument("this login was already finished".into()))
+            })?;
+        Ok((pending, verdict))
     }
 }

@@ -3,7 +3,7 @@
 // system's /usr/bin/chromium, never a downloaded browser), and cleanup of every process
 // started here, on success, failure, timeout and signals alike.
 import { spawn } from 'node:child_process'
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -73,6 +73,8 @@ export const EXAMPLES = [
       cwd: ROOT,
     }),
   },
+  procfileExample('flask', 'Flask example (examples/flask, gunicorn from its Procfile)'),
+  procfileExample('django', 'Django example (examples/django, gunicorn from its Procfile)'),
   {
     name: 'axum',
     label: 'axum example (examples/axum)',
@@ -112,6 +114,38 @@ export const EXAMPLES = [
     }),
   },
 ]
+
+/**
+ * A Python example started the way it runs in production: the `web:` line of its
+ * Procfile (gunicorn, binding $PORT), with target/venv's programs first on PATH.
+ */
+function procfileExample(name, label) {
+  const dir = path.join(ROOT, 'examples', name)
+  const venvBin = path.join(ROOT, 'target', 'venv', 'bin')
+  return {
+    name,
+    label,
+    problem() {
+      if (!existsSync(path.join(venvBin, 'gunicorn'))) {
+        return { reason: `target/venv has no gunicorn: install examples/${name}/requirements.txt (scripts/test.sh does)` }
+      }
+      return null
+    },
+    command: () => ({
+      file: '/bin/sh',
+      args: ['-c', `exec ${procfileWeb(dir)}`],
+      cwd: dir,
+      env: { PATH: `${venvBin}:${process.env.PATH}`, PYTHONUNBUFFERED: '1' },
+    }),
+  }
+}
+
+/** The command of the `web:` line of `dir`'s Procfile. */
+export function procfileWeb(dir) {
+  const line = readFileSync(path.join(dir, 'Procfile'), 'utf8').split('\n').find((l) => l.startsWith('web:'))
+  if (!line) throw new Error(`${dir}/Procfile has no web: line`)
+  return line.slice('web:'.length).trim()
+}
 
 /**
  * One `describe` per example (those of BROWSER_EXAMPLES=express,axum when set), titled

@@ -33,16 +33,22 @@ A FastAPI app configured with the provider as its environment accepts the cookie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import _native
 from ._client import AsyncScalekitAuth, ScalekitAuth
 from ._native import TestSigner
 
-if TYPE_CHECKING:
-    from .fastapi import ScalekitFastAPI
 
-__all__ = ["LocalProvider", "TestSigner", "session_cookie_for"]
+
+class HasEngine(Protocol):
+    """An integration with a session engine: ``ScalekitFastAPI``, ``ScalekitFlask``,
+    Django's ``scalekit_auth.django.get_auth()``."""
+
+    @property
+    def engine(self) -> _native.SessionEngine: ...
+
+__all__ = ["HasEngine", "LocalProvider", "TestSigner", "session_cookie_for", "session_cookies_for"]
 
 
 class LocalProvider:
@@ -120,7 +126,7 @@ class LocalProvider:
 
 
 def session_cookie_for(
-    auth: ScalekitFastAPI | _native.SessionEngine,
+    auth: HasEngine | _native.SessionEngine,
     provider: LocalProvider,
     *,
     user_id: str = "usr_test",
@@ -133,8 +139,8 @@ def session_cookie_for(
     expires_in: int = 3600,
     claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """A ``Cookie`` header value that ``auth`` (the app's :class:`ScalekitFastAPI`, or
-    its session engine) accepts as a signed-in session: sealed with the app's own
+    """A ``Cookie`` header value that ``auth`` (the app's integration: ``ScalekitFastAPI``,
+    ``ScalekitFlask``, Django's ``get_auth()``; or its session engine) accepts as a signed-in session: sealed with the app's own
     session secret, the access token signed by ``provider`` (which the app must use as
     its environment). ``expires_in`` is the access token's remaining life in seconds
     (negative for an expired one); ``claims`` adds or overrides token claims."""
@@ -147,3 +153,32 @@ def session_cookie_for(
         "expires_in": expires_in, "claims": dict(claims) if claims is not None else None,
     }
     return engine.test_session_cookie(provider._started(), options)
+
+
+def session_cookies_for(auth: HasEngine | _native.SessionEngine, provider: LocalProvider, **session: Any) -> dict[str, str]:
+    """The cookies of :func:`session_cookie_for` (same arguments) by name, for test
+    clients that keep their own cookie jar: Flask's ``client.set_cookie(name, value)`` for
+    each, Django's ``client.cookies.load(cookies)``.
+
+    >>> from flask import Flask
+    >>> from scalekit_auth.flask import ScalekitFlask
+    >>> with LocalProvider() as provider:
+    ...     app = Flask(__name__)
+    ...     app.config.update(
+    ...         SCALEKIT_ENVIRONMENT_URL=provider.url, SCALEKIT_CLIENT_ID=provider.client_id,
+    ...         SCALEKIT_CLIENT_SECRET=provider.client_secret, SCALEKIT_SESSION_SECRET="s" * 32,
+    ...         SCALEKIT_REDIRECT_URI="http://localhost:5000/auth/callback")
+    ...     auth = ScalekitFlask(app)
+    ...     client = app.test_client()
+    ...     for name, value in session_cookies_for(auth, provider, user_id="usr_ada").items():
+    ...         client.set_cookie(name, value)
+    ...     @app.get("/me")
+    ...     @auth.login_required
+    ...     def me() -> str:
+    ...         from scalekit_auth.flask import current_identity
+    ...         return current_identity.user.id
+    ...     client.get("/me").get_data(as_text=True)
+    'usr_ada'
+    """
+    header = session_cookie_for(auth, provider, **session)
+    return dict(pair.split("=", 1) for pair in header.split("; ") if "=" in pair)

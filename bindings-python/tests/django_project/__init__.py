@@ -1,0 +1,1 @@
+"""A Django project for the integration's tests (settings, URLs, views)."""
