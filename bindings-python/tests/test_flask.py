@@ -5,8 +5,16 @@ raises, the after-callback hook, and settings from ``app.config`` over the envir
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -288,3 +296,61 @@ def test_a_view_outside_an_initialised_app_says_what_to_do() -> None:
     app = Flask(__name__)
     with app.test_request_context("/"), pytest.raises(RuntimeError, match="init_app"):
         get_identity()
+
+
+def test_importing_the_package_imports_no_framework() -> None:
+    code = "import scalekit_auth, sys; print(sorted(m for m in ('flask', 'django', 'fastapi') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+PRELOADED_APP = """
+import os
+from flask import Flask
+from scalekit_auth.flask import ScalekitFlask, current_identity
+
+app = Flask(__name__)
+auth = ScalekitFlask(app)
+# The client is used before gunicorn forks its workers: discovery, keys, the runtime.
+assert auth.client.validate_access_token(os.environ["WARM_TOKEN"]).sub == "usr_warm"
+
+@app.get("/api/me")
+@auth.login_required
+def me():
+    return {"id": current_identity.user.id, "pid": os.getpid()}
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn is POSIX")
+def test_gunicorn_preload_workers_with_threads_serve_after_the_fork(tmp_path: Path) -> None:
+    (tmp_path / "preloaded.py").write_text(PRELOADED_APP)
+    with LocalProvider() as provider, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        env = {**os.environ, **{k: str(v) for k, v in settings(provider).items()}, "WARM_TOKEN": provider.mint("usr_warm")}
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        server = subprocess.Popen(
+            [str(gunicorn), "preloaded:app", "--preload", "--workers", "2", "--threads", "4", "-b", f"127.0.0.1:{port}"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            pids = set()
+            deadline = time.monotonic() + 30
+            while len(pids) < 2 and time.monotonic() < deadline:
+                token = provider.mint("usr_after_fork")
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/me", headers={"authorization": f"Bearer {token}"})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        body = json.loads(response.read())
+                except OSError:
+                    time.sleep(0.2)
+                    continue
+                assert body["id"] == "usr_after_fork"
+                pids.add(body["pid"])
+            assert len(pids) == 2, "both forked workers answered"
+        finally:
+            server.send_signal(signal.SIGTERM)
+            output, _ = server.communicate(timeout=30)
+        assert server.returncode == 0, output
+        assert "Traceback" not in output and "Segmentation" not in output, output
