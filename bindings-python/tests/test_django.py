@@ -218,3 +218,83 @@ def test_the_modules_examples_run() -> None:
     for name in ("scalekit_auth.django.user", "scalekit_auth.django.decorators", "scalekit_auth.django.rest_framework"):
         result = doctest.testmod(importlib.import_module(name))
         assert result.failed == 0, name
+
+
+def test_a_signed_in_user_sent_to_log_in_by_permission_required_gets_403_not_a_loop() -> None:
+    with LocalProvider() as provider, override_settings(SCALEKIT=scalekit(provider)):
+        client = Client()
+        client.cookies.load(session_cookies_for(get_auth(), provider, permissions=["users:read"]))
+        to_login = client.get("/writers", headers=NAVIGATE)
+        assert to_login.status_code == 302 and to_login.headers["location"] == "/auth/login?next=/writers"
+        assert client.get(to_login.headers["location"], headers=SAME_ORIGIN).status_code == 403
+        # The template spelling of a permission (`perms.users.read`) is the Scalekit one.
+        assert client.get("/perms").content == b"can read"
+        # Answers that depend on the user say so to caches.
+        assert "Cookie" in client.get("/", headers=NAVIGATE).headers["vary"]
+
+
+def test_the_routes_are_open_under_login_required_middleware() -> None:
+    middleware = ["django.contrib.auth.middleware.LoginRequiredMiddleware",
+                  "scalekit_auth.django.middleware.ScalekitMiddleware"]
+    with LocalProvider() as provider, override_settings(SCALEKIT=scalekit(provider), MIDDLEWARE=middleware):
+        client = Client()
+        login = client.get("/auth/login", headers=SAME_ORIGIN)
+        assert login.status_code == 302 and login.headers["location"].startswith(f"{provider.url}/oauth/authorize?")
+        assert client.get("/dashboard", headers=NAVIGATE).headers["location"].startswith("/auth/login?next=")
+
+
+def test_scalekit_users_pass_no_object_permission_and_drf_sees_forced_users() -> None:
+    from rest_framework.test import APIClient
+
+    from scalekit_auth.django.user import ScalekitUser
+
+    with LocalProvider() as provider, override_settings(SCALEKIT=scalekit(provider)):
+        identity = get_auth().client.validate_access_token(provider.mint(sub="usr_obj", permissions=["users:read"]))
+        user = ScalekitUser(sk.Identity(claims=identity))
+        assert user.has_perm("users:read") and user.has_perm("users.read")
+        assert not user.has_perm("users:read", obj=object()) and user.get_all_permissions(obj=object()) == set()
+        api = APIClient()
+        api.force_authenticate(user=user)
+        assert api.get("/api/reports").json() == {"reports": "usr_obj"}
+
+
+def test_a_cached_response_keeps_its_cookies_exactly() -> None:
+    import pickle
+
+    from django.http import HttpResponse
+
+    from scalekit_auth.django.responses import add_cookies
+
+    response = HttpResponse("x")
+    header = "__Host-skauth_session=abc; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=60"
+    add_cookies(response, [header])
+    restored = pickle.loads(pickle.dumps(response))
+    assert restored.cookies["__Host-skauth_session"].output(header="").strip() == header
+    assert response.cookies["__Host-skauth_session"].copy().output(header="").strip() == header
+
+
+def test_request_user_in_an_async_view_names_auser_and_a_bad_length_is_refused() -> None:
+    import asyncio
+
+    from django.core.exceptions import SynchronousOnlyOperation
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from scalekit_auth.django.views import backchannel_logout
+
+    with LocalProvider() as provider, override_settings(SCALEKIT=scalekit(provider)):
+        request = RequestFactory().get("/", headers={"authorization": f"Bearer {provider.mint(sub='usr_loop')}"})
+        ScalekitMiddleware(lambda r: HttpResponse())._install(request)
+
+        async def in_a_view() -> bool:
+            return bool(request.user.is_authenticated)
+
+        with pytest.raises(SynchronousOnlyOperation, match="await request.auser"):
+            asyncio.run(in_a_view())
+        assert asyncio.run(request.auser()).pk == "usr_loop"  # type: ignore[attr-defined]
+
+        post = RequestFactory().post("/auth/backchannel-logout", data=b"logout_token=x",
+                                     content_type="application/x-www-form-urlencoded", CONTENT_LENGTH="²")
+        ScalekitMiddleware(lambda r: HttpResponse())._install(post)
+        answer = backchannel_logout(post)
+        assert answer.status_code == 400, answer.content

@@ -222,7 +222,7 @@ def test_after_callback_keeps_app_data_or_denies(idp: Idp) -> None:
     app = make_app(idp, after_callback=after)
 
     @app.get("/plan")
-    @app.extensions["scalekit_auth"].login_required
+    @app.extensions["scalekit_auth"].extension.login_required
     def plan() -> dict[str, Any]:
         return {"plan": current_identity.app_data}
 
@@ -354,3 +354,78 @@ def test_gunicorn_preload_workers_with_threads_serve_after_the_fork(tmp_path: Pa
             output, _ = server.communicate(timeout=30)
         assert server.returncode == 0, output
         assert "Traceback" not in output and "Segmentation" not in output, output
+
+
+def test_one_extension_object_serves_several_apps_each_with_its_own_secret() -> None:
+    with LocalProvider() as provider:
+        auth = ScalekitFlask()
+        apps = []
+        for secret in ("first-app-session-secret-0123456789", "second-app-session-secret-0123456789"):
+            app = Flask(__name__)
+            app.config.update(settings(provider, SCALEKIT_SESSION_SECRET=secret))
+            auth.init_app(app)
+
+            @app.get("/me")
+            @auth.login_required
+            def me() -> str:
+                return current_identity.user.id
+
+            apps.append(app)
+        first, second = apps
+        with first.app_context():
+            cookies = session_cookies_for(auth, provider, user_id="usr_first")
+        own, other = first.test_client(), second.test_client()
+        for name, value in cookies.items():
+            own.set_cookie(name, value)
+            other.set_cookie(name, value)
+        assert own.get("/me").get_data(as_text=True) == "usr_first"
+        assert other.get("/me", headers=FETCH).status_code == 401, "another app's secret opens no session"
+
+
+def test_templates_see_current_identity_and_answers_vary_by_cookie() -> None:
+    with LocalProvider() as provider:
+        app = make_app(provider)
+
+        @app.get("/hello")
+        def hello() -> str:
+            from flask import render_template_string
+
+            return render_template_string("{% if current_identity %}hi {{ current_identity.user.id }}{% else %}anon{% endif %}")
+
+        client = app.test_client()
+        page = client.get("/hello")
+        assert page.get_data(as_text=True) == "anon"
+        assert {"Cookie", "Authorization"} <= set(page.vary)
+        bearer = {"authorization": f"Bearer {provider.mint(sub='usr_tpl')}"}
+        assert client.get("/hello", headers=bearer).get_data(as_text=True) == "hi usr_tpl"
+        # A response that carries a session cookie the engine decided on (here the clearing
+        # of a broken one) is private to its browser.
+        client.set_cookie("skauth_session", "broken")
+        cleared = client.get("/hello")
+        assert cleared.get_data(as_text=True) == "anon"
+        assert any(c.startswith("skauth_session=;") for c in set_cookies(cleared))
+        assert cleared.cache_control.private
+
+
+def test_flask_login_s_next_parameter_becomes_the_return_target(idp: Idp) -> None:
+    client = make_app(idp).test_client()
+    login = client.get("/auth/login?next=%2Fadmin", headers=SAME_ORIGIN)
+    callback = idp.browse(login.headers["location"], "admin", "flask-next")
+    assert client.get(callback.removeprefix(APP), headers=CROSS_SITE).headers["location"] == "/admin"
+
+
+def test_options_come_from_their_variables_when_app_config_lacks_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LocalProvider() as provider:
+        monkeypatch.setenv("SCALEKIT_COOKIE_NAME", "from_env")
+        monkeypatch.setenv("SCALEKIT_IDLE_TIMEOUT_SECONDS", "900")
+        monkeypatch.setenv("SCALEKIT_AUDIENCE", "https://api.example.com, other")
+        app = Flask(__name__)
+        app.config.update(settings(provider))
+        assert ScalekitFlask(app).engine.session_cookie_name == "from_env"
+        monkeypatch.setenv("SCALEKIT_IDLE_TIMEOUT_SECONDS", "soon")
+        with pytest.raises(sk.ConfigurationError, match="SCALEKIT_IDLE_TIMEOUT_SECONDS must be a whole number"):
+            ScalekitFlask(app)
+        monkeypatch.delenv("SCALEKIT_IDLE_TIMEOUT_SECONDS")
+        app.config["SCALEKIT_COOKIE_NAME"] = "path"
+        with pytest.raises(sk.ConfigurationError, match="cookie attribute"):
+            ScalekitFlask(app)

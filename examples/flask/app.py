@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import urllib.parse
+from collections.abc import Mapping
+from typing import Any
 
 # --8<-- [start:setup]
 from flask import Flask, Response, redirect, request
@@ -16,11 +18,14 @@ from flask.typing import ResponseReturnValue
 
 from scalekit_auth.flask import ScalekitFlask, current_identity, get_identity
 
+auth = ScalekitFlask()  # /auth/login, /auth/signup, /auth/callback, /auth/logout
 
-def create_app() -> Flask:
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.config.update(config or {})
     # Settings from app.config, each SCALEKIT_* variable of the environment where it has none.
-    auth = ScalekitFlask(app)  # /auth/login, /auth/signup, /auth/callback, /auth/logout
+    auth.init_app(app)
     # --8<-- [end:setup]
 
     # --8<-- [start:pages]
@@ -97,5 +102,3 @@ def page(title: str, body: str) -> Response:
         mimetype="text/html",
     )
 
-
-app = create_app()

@@ -51,7 +51,7 @@ export const EXAMPLES = [
       if (!existsSync(path.join(ROOT, 'examples', 'express', 'node_modules', 'express'))) {
         return { reason: 'examples/express has no node_modules: run `npm ci --prefix examples/express`' }
       }
-      if (!existsSync(path.join(ROOT, 'examples', 'express', 'node_modules', 'scalekit-auth', 'native.js'))) {
+      if (!existsSync(path.join(ROOT, 'examples', 'express', 'node_modules', 'scalekit-auth', 'generated', 'native.js'))) {
         return { reason: 'scalekit-auth for Node is missing: build bindings-node (`npm ci && npm run build`)' }
       }
       return null

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import _native
@@ -63,11 +65,39 @@ def _as_text(name: str, value: Any) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """One app's settings split the way the core takes them."""
+    """One app's settings split the way the core takes them (kept out of reprs: they hold
+    the client secret and the session secrets)."""
 
-    variables: dict[str, str]
-    client_options: dict[str, Any]
-    session_options: dict[str, Any]
+    variables: dict[str, str] = field(repr=False)
+    client_options: dict[str, Any] = field(repr=False)
+    session_options: dict[str, Any] = field(repr=False)
+
+
+# The options whose value is a list, and those that are whole numbers or flags, for an
+# option read from an environment variable (text).
+_LIST_OPTIONS = frozenset({"issuer", "audience", "scopes"})
+_FLAG_OPTIONS = frozenset({"secure_cookies", "server_side_sessions"})
+_NUMBER_OPTION = re.compile(r"_(seconds|ms|bytes|size)$")
+
+
+def _from_environment(name: str, text: str) -> Any:
+    """An option's value as its environment variable spells it."""
+    option = name.lower()
+    if option in _LIST_OPTIONS:
+        return [part for part in re.split(r"[\s,]+", text.strip()) if part]
+    if option in _FLAG_OPTIONS:
+        flag = text.strip().lower()
+        if flag in ("1", "true", "yes", "on"):
+            return True
+        if flag in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"SCALEKIT_{name} must be true or false, not {text!r}")
+    if _NUMBER_OPTION.search(option):
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ConfigurationError(f"SCALEKIT_{name} must be a whole number, not {text!r}") from None
+    return text
 
 
 def read_settings(values: Mapping[str, Any], spelled: Callable[[str], str]) -> Settings:
@@ -86,7 +116,13 @@ def read_settings(values: Mapping[str, Any], spelled: Callable[[str], str]) -> S
         for name in ENV_SETTINGS
         if values.get(name) is not None
     }
+    # Every other setting the configuration lacks comes from its variable too (the core
+    # reads the nine above from the environment itself).
     options = {name.lower(): value for name, value in values.items() if name not in ENV_SETTINGS}
+    for name in SETTING_NAMES - set(ENV_SETTINGS) - set(values):
+        text = os.environ.get(f"SCALEKIT_{name}")
+        if text is not None and text.strip():
+            options[name.lower()] = _from_environment(name, text)
     client = {k: v for k, v in options.items() if k in CLIENT_OPTIONS}
     session = {k: v for k, v in options.items() if k not in CLIENT_OPTIONS}
     return Settings(variables, client, session)
@@ -101,19 +137,41 @@ def build(settings: Settings, login_path: str, callback_path: str) -> tuple[Scal
     client._native = _native.Client.from_env(settings.client_options, settings.variables)
     options = {**settings.session_options, "login_path": login_path, "callback_path": callback_path}
     engine = _native.SessionEngine.from_env(client._native, options, settings.variables)
+    name = engine.session_cookie_name
+    if name.lower() in _RESERVED_COOKIE_NAMES:
+        raise ConfigurationError(f"the cookie name {name!r} is a cookie attribute's name; choose another cookie_name")
     return client, engine
 
 
-def engine_request(environ: Mapping[str, Any]) -> tuple[str, str, dict[str, str]]:
+# Names that cookie parsers read as attributes (`Path`, `Expires`, ...), never as a cookie.
+_RESERVED_COOKIE_NAMES = frozenset(
+    {"expires", "path", "comment", "domain", "max-age", "secure", "httponly", "version", "samesite", "partitioned"}
+)
+
+
+def engine_request(environ: Mapping[str, Any], path: str | None = None) -> tuple[str, str, dict[str, str]]:
     """The request as the engine takes it (method, path and query, the headers it reads
-    by lower-case name) from a WSGI environ or Django's ``request.META``."""
-    raw_path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}" or "/"
-    # WSGI paths are decoded (bytes as latin-1): quoted again, so that the engine sees the
-    # path the browser sent, and a `?` or `#` inside a segment cannot end it.
-    path = urllib.parse.quote(raw_path.encode("latin-1", "replace"), safe=_PATH_SAFE)
+    by lower-case name) from a WSGI environ or Django's ``request.META``; ``path``, already
+    escaped, when the framework has it (Django's, under ASGI too)."""
+    if path is None:
+        raw_path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}" or "/"
+        # WSGI paths are decoded (bytes as latin-1): quoted again, so that the engine sees
+        # the path the browser sent, and a `?` or `#` inside a segment cannot end it.
+        path = urllib.parse.quote(raw_path.encode("latin-1", "replace"), safe=_PATH_SAFE)
     query = environ.get("QUERY_STRING", "")
     headers = {name: str(environ[key]) for name, key in _ENVIRON_HEADERS if environ.get(key) is not None}
     return str(environ.get("REQUEST_METHOD", "GET")), f"{path}?{query}" if query else path, headers
+
+
+def following(path_and_query: str) -> str:
+    """The login route's request with a ``next`` parameter (Flask-Login's and Django's
+    convention) read as ``return_to``, which the engine takes and checks."""
+    path, _, query = path_and_query.partition("?")
+    params = urllib.parse.parse_qs(query, keep_blank_values=True)
+    target = params.get("next", [""])[0]
+    if not target or "return_to" in params:
+        return path_and_query
+    return with_query(path_and_query, "return_to", target)
 
 
 def with_query(path_and_query: str, name: str, value: str) -> str:
@@ -136,11 +194,17 @@ def cookie_name(set_cookie: str) -> str:
     return set_cookie.split("=", 1)[0].strip()
 
 
+def _base_name(name: str) -> str:
+    """A cookie's name without its chunk number (``skauth_session.1``)."""
+    return re.sub(r"\.\d+$", "", name)
+
+
 def missing_cookies(set_cookies: Iterable[str], own: Iterable[str]) -> list[str]:
     """The ``Set-Cookie`` values of ``set_cookies`` whose cookie the response does not set
-    itself: a cookie the view sets (a logout's clearing, a new login's session) wins."""
-    taken = set(own)
-    return [c for c in set_cookies if cookie_name(c) not in taken]
+    itself: a cookie the view sets (a logout's clearing, a new login's session) wins, with
+    every chunk of it."""
+    taken = {_base_name(name) for name in own}
+    return [c for c in set_cookies if _base_name(cookie_name(c)) not in taken]
 
 
 @dataclass

@@ -26,9 +26,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, has_app_context, request
 from werkzeug.local import LocalProxy
 
 from . import _native, _wsgi
@@ -52,14 +53,26 @@ ErrorHandler = Callable[[Any, ScalekitAuthError, "str | None"], "Response | None
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 _EXTENSION = "scalekit_auth"
-# Per request, in flask.g: the identity (or None) once known, and the cookies to write.
-_IDENTITY = "_scalekit_identity"
-_COOKIES = "_scalekit_set_cookies"
+# Per request, in the WSGI environ (flask.g may outlive a request: it belongs to the app
+# context, which a request reuses when one is already pushed): the identity once known,
+# and the cookies to write.
+_IDENTITY = "scalekit_auth.identity"
+_COOKIES = "scalekit_auth.set_cookies"
 
 
-def _state() -> ScalekitFlask:
+@dataclass(frozen=True)
+class _AppAuth:
+    """What ``init_app`` built for one app: each app has its own, so one extension object
+    can serve several apps (application factories, tests) without sharing their secrets."""
+
+    client: ScalekitAuth
+    engine: _native.SessionEngine
+    extension: ScalekitFlask
+
+
+def _app_auth() -> _AppAuth:
     try:
-        return cast(ScalekitFlask, current_app.extensions[_EXTENSION])
+        return cast(_AppAuth, current_app.extensions[_EXTENSION])
     except KeyError:
         raise RuntimeError("scalekit_auth: call ScalekitFlask(app) or auth.init_app(app) first") from None
 
@@ -68,9 +81,10 @@ def get_identity() -> Identity | None:
     """Who made the current request: the identity a guard of this view found, else the
     session's or bearer token's if there is a valid one, else ``None`` (a page that shows
     both states). Refreshes an expiring session like the guards."""
-    if _IDENTITY not in g:
-        setattr(g, _IDENTITY, _state()._optional())
-    return cast("Identity | None", getattr(g, _IDENTITY))
+    environ = request.environ
+    if _IDENTITY not in environ:
+        environ[_IDENTITY] = _app_auth().extension._optional()
+    return cast("Identity | None", environ[_IDENTITY])
 
 
 #: The current request's :class:`~scalekit_auth.Identity`, as Flask-Login's
@@ -89,19 +103,25 @@ def _response(decision: Decision) -> Response:
 
 
 def _keep_cookies(decision: Decision) -> None:
-    cookies: list[str] = g.setdefault(_COOKIES, [])
+    cookies: list[str] = request.environ.setdefault(_COOKIES, [])
     cookies.extend(decision.set_cookies)
 
 
 def _write_cookies(response: Response) -> Response:
     """Adds the cookies a guard decided on (a refreshed session) to whatever response the
     request ends with, error responses included (Flask runs ``after_request`` on the 500
-    of a view that raised)."""
-    cookies: list[str] = g.pop(_COOKIES, [])
+    of a view that raised). A response that depends on who asked says so to caches."""
+    environ = request.environ
+    if _IDENTITY in environ or _COOKIES in environ:
+        response.vary.update(("Cookie", "Authorization"))
+    cookies: list[str] = environ.pop(_COOKIES, [])
     if cookies:
         own = [_wsgi.cookie_name(c) for c in response.headers.getlist("Set-Cookie")]
-        for cookie in _wsgi.missing_cookies(cookies, own):
+        added = _wsgi.missing_cookies(cookies, own)
+        for cookie in added:
             response.headers.add("Set-Cookie", cookie)
+        if added:
+            response.cache_control.private = True
     return response
 
 
@@ -116,9 +136,6 @@ class ScalekitFlask:
     ``init_app``, at startup, naming it.
     """
 
-    client: ScalekitAuth
-    engine: _native.SessionEngine
-
     def __init__(
         self,
         app: Flask | None = None,
@@ -131,24 +148,51 @@ class ScalekitFlask:
         self.on_error = on_error
         self.after_callback = after_callback
         self.blueprint = self._blueprint()
+        self._last: _AppAuth | None = None
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Reads the settings of ``app`` and installs the routes and the cookie writer."""
+        """Reads the settings of ``app`` and installs the routes, the cookie writer and
+        ``current_identity`` in templates."""
         values = {k.removeprefix("SCALEKIT_"): v for k, v in app.config.items() if k.startswith("SCALEKIT_")}
         settings = _wsgi.read_settings(values, lambda name: f"SCALEKIT_{name}")
-        self.client, self.engine = _wsgi.build(
-            settings, f"{self.url_prefix}/login", f"{self.url_prefix}/callback"
-        )
-        app.extensions[_EXTENSION] = self
+        client, engine = _wsgi.build(settings, f"{self.url_prefix}/login", f"{self.url_prefix}/callback")
+        self._last = app.extensions[_EXTENSION] = _AppAuth(client, engine, self)
         app.register_blueprint(self.blueprint)
         app.after_request(_write_cookies)
-        # Flask-WTF's CSRF protection would refuse the provider's back-channel POST and the
-        # logout form; the engine guards both itself (a logout only from this site).
-        csrf = app.extensions.get("csrf")
-        if csrf is not None and hasattr(csrf, "exempt"):
-            csrf.exempt(self.blueprint)
+        app.context_processor(lambda: {"current_identity": current_identity})
+        # Before or after Flask-WTF's CSRFProtect: exempted now if it is there, else at the
+        # first request (its check runs after this one then).
+        with app.app_context():
+            self._exempt_from_csrf()
+        app.before_request(self._exempt_from_csrf)
+
+    def _exempt_from_csrf(self) -> None:
+        """Flask-WTF's CSRF protection would refuse the provider's back-channel POST and
+        the logout form, which the engine guards itself (a logout only from this site)."""
+        csrf = current_app.extensions.get("csrf")
+        exempt = getattr(csrf, "exempt", None)
+        if exempt is not None and self.blueprint.name not in getattr(csrf, "_exempt_blueprints", ()):
+            exempt(self.blueprint)
+
+    @property
+    def client(self) -> ScalekitAuth:
+        """The current app's client (outside a request, the app ``init_app`` saw last)."""
+        return self._installed().client
+
+    @property
+    def engine(self) -> _native.SessionEngine:
+        """The current app's session engine (outside a request, the app ``init_app`` saw
+        last): what ``scalekit_auth.testing.session_cookies_for(auth, provider)`` seals with."""
+        return self._installed().engine
+
+    def _installed(self) -> _AppAuth:
+        if has_app_context() and _EXTENSION in current_app.extensions:
+            return _app_auth()
+        if self._last is None:
+            raise RuntimeError("scalekit_auth: call ScalekitFlask(app) or auth.init_app(app) first")
+        return self._last
 
     def _blueprint(self) -> Blueprint:
         bp = Blueprint("scalekit_auth", __name__, url_prefix=self.url_prefix or None)
@@ -173,10 +217,12 @@ class ScalekitFlask:
         return cast(Response, custom)
 
     def _route(self, name: str) -> Response:
-        parts = _wsgi.engine_request(request.environ)
+        method, path_and_query, headers = _wsgi.engine_request(request.environ)
         if name == "logout":
-            return self._answer(self.engine.handle_logout_sync(*parts))
-        return self._answer(self.engine.handle_login_sync(*parts, name == "signup"))
+            return self._answer(self.engine.handle_logout_sync(method, path_and_query, headers))
+        # Flask-Login's `next` is read as the engine's `return_to` (which it checks).
+        path_and_query = _wsgi.following(path_and_query)
+        return self._answer(self.engine.handle_login_sync(method, path_and_query, headers, name == "signup"))
 
     def _callback(self) -> Response:
         parts = _wsgi.engine_request(request.environ)
@@ -227,7 +273,7 @@ class ScalekitFlask:
             if decision.kind != "continue" or decision.identity is None:
                 return self._answer(decision)
             _keep_cookies(decision)
-            setattr(g, _IDENTITY, decision.identity)
+            request.environ[_IDENTITY] = decision.identity
             return None
 
         def decorate(view: _View) -> _View:

@@ -17,4 +17,7 @@ urlpatterns = [
     path("api/reports", views.Reports.as_view()),
     path("api/admin", views.AdminApi.as_view()),
     path("api/write", views.Write.as_view()),
+    path("writers", views.writers),
+    path("perms", views.perms_in_template),
+    path("sync-user-in-async", views.sync_user_in_async),
 ]

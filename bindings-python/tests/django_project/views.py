@@ -86,3 +86,19 @@ class AdminApi(APIView):
 class Write(APIView):
     def post(self, request: Request) -> Response:
         return Response({"wrote": request.user.pk})
+
+
+@permission_required("users:write")
+def writers(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("writers")
+
+
+def perms_in_template(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth.context_processors import PermWrapper
+
+    template = Template("{% if perms.users.read %}can read{% else %}cannot read{% endif %}")
+    return HttpResponse(template.render(Context({"perms": PermWrapper(request.user)})))
+
+
+async def sync_user_in_async(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(request.user.is_authenticated))

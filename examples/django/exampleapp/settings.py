@@ -36,12 +36,12 @@ REST_FRAMEWORK = {
     # First: its Bearer challenge makes DRF answer 401 (not 403) without credentials.
     "DEFAULT_AUTHENTICATION_CLASSES": ["scalekit_auth.django.rest_framework.ScalekitAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "UNAUTHENTICATED_USER": None,
 }
 # --8<-- [end:settings]
 
 ROOT_URLCONF = "exampleapp.urls"
 WSGI_APPLICATION = "exampleapp.wsgi.application"
+# --8<-- [start:templates]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -56,6 +56,7 @@ TEMPLATES = [
 ]
 # No database: users are Scalekit's, read from the session on each request.
 DATABASES: dict[str, dict[str, object]] = {}
+# --8<-- [end:templates]
 USE_TZ = True
 LOGGING = {
     "version": 1,

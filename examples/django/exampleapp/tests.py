@@ -5,6 +5,7 @@ account, no database, no browser."""
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from django.test import SimpleTestCase, override_settings
@@ -13,12 +14,14 @@ from rest_framework.test import APIClient
 from scalekit_auth.django import get_auth
 from scalekit_auth.testing import LocalProvider, session_cookies_for
 
+# A browser loading a page; requests without these are API calls (401 JSON, no redirect).
 NAVIGATE = {"accept": "text/html", "sec-fetch-mode": "navigate"}
 
 
 # The local provider starts when the tests are collected: Django runs its system checks
 # (which build the client from these settings) after collecting and before the first test.
 provider = LocalProvider().start()
+atexit.register(provider.stop)
 override_settings(SCALEKIT={
     "ENVIRONMENT_URL": provider.url,
     "CLIENT_ID": provider.client_id,

@@ -18,9 +18,8 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from .. import _wsgi
 from .._native import Decision
-from .middleware import request_auth, user_of
+from .middleware import engine_request, request_auth, user_of
 from .responses import answer
 
 __all__ = ["require_permissions", "require_roles", "require_scopes", "require_user"]
@@ -33,7 +32,7 @@ def _continue(request: HttpRequest, decision: Decision) -> HttpResponseBase | No
     if decision.kind != "continue" or decision.identity is None:
         return answer(request, decision)
     request_auth(request).keep(decision)
-    request.user = user_of(decision.identity)  # type: ignore[assignment]
+    request.user = user_of(decision.identity)
     return None
 
 
@@ -46,7 +45,7 @@ def _requiring(roles: Sequence[str] = (), permissions: Sequence[str] = (), scope
             @functools.wraps(view)
             async def guarded_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
                 state = request_auth(request)
-                parts = _wsgi.engine_request(request.META)
+                parts = engine_request(request)
                 decision = await state.auth.engine.require_auth(*parts, *needed)
                 refusal = _continue(request, decision)
                 return refusal if refusal is not None else await view(request, *args, **kwargs)
@@ -56,7 +55,7 @@ def _requiring(roles: Sequence[str] = (), permissions: Sequence[str] = (), scope
         @functools.wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             state = request_auth(request)
-            decision = state.auth.engine.require_auth_sync(*_wsgi.engine_request(request.META), *needed)
+            decision = state.auth.engine.require_auth_sync(*engine_request(request), *needed)
             refusal = _continue(request, decision)
             return refusal if refusal is not None else view(request, *args, **kwargs)
 

@@ -30,6 +30,14 @@ class _SetCookie(Morsel[str]):
     def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 (Morsel's name)
         return self._set_cookie
 
+    # A cached response (Django's cache middleware pickles it) and a copied one keep the
+    # cookie exactly as written, attributes included.
+    def __reduce__(self) -> tuple[type[_SetCookie], tuple[str]]:
+        return (_SetCookie, (self._set_cookie,))
+
+    def copy(self) -> _SetCookie:
+        return _SetCookie(self._set_cookie)
+
 
 def add_cookies(response: HttpResponseBase, set_cookies: Iterable[str]) -> None:
     """Adds the engine's ``Set-Cookie`` values that ``response`` does not set itself (a

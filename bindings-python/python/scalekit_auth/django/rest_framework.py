@@ -73,7 +73,11 @@ def _enforce_csrf(request: Any) -> None:
 
 
 def _identity(request: Request) -> Identity | None:
-    return request.auth if isinstance(request.auth, Identity) else None
+    if isinstance(request.auth, Identity):
+        return request.auth
+    # A user authenticated otherwise (APIClient.force_authenticate(user=ScalekitUser(...))).
+    user = getattr(request, "user", None)
+    return user.identity if isinstance(user, ScalekitUser) else None
 
 
 def identity_of(request: Request) -> Identity:

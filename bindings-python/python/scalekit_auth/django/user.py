@@ -102,7 +102,10 @@ class ScalekitUser:
         return role in self.identity.claims.roles
 
     def get_all_permissions(self, obj: Any = None) -> set[str]:
-        """The user's Scalekit permissions (for every object: they are not per object)."""
+        """The user's Scalekit permissions. They are not per object: for an object, none
+        (as Django's ModelBackend answers), so an object-level check never passes on them."""
+        if obj is not None:
+            return set()
         return set(self.identity.claims.permissions)
 
     def get_user_permissions(self, obj: Any = None) -> set[str]:
@@ -112,8 +115,13 @@ class ScalekitUser:
         return set()
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
-        """Whether the user holds the Scalekit permission ``perm`` (``"users:read"``)."""
-        return perm in self.identity.claims.permissions
+        """Whether the user holds the Scalekit permission ``perm`` (``"users:read"``, or
+        ``"users.read"`` as Django's ``perms`` in templates spells it). Never for an
+        object: Scalekit permissions are not per object."""
+        if obj is not None:
+            return False
+        held = self.identity.claims.permissions
+        return perm in held or ("." in perm and perm.replace(".", ":", 1) in held)
 
     def has_perms(self, perm_list: Iterable[str], obj: Any = None) -> bool:
         if isinstance(perm_list, str) or not isinstance(perm_list, Iterable):
