@@ -96,14 +96,19 @@ def test_login_refresh_and_logout_with_django_s_own_decorators(client: Client, i
     assert client.get("/admin", headers=FETCH).json() == {"admin": "usr_admin"}
     assert client.get("/api/me", headers=FETCH).json() == {"id": "usr_admin", "source": "session", "roles": ["admin"]}
 
+    assert client.get("/signed-in", headers=NAVIGATE).content == b"signed in usr_admin"  # LoginRequiredMixin
+    # The logout form posts without Django's CSRF token, with Django's CSRF checks on.
+    client.handler.enforce_csrf_checks = True
     page = client.post("/auth/logout", headers=SAME_ORIGIN)
     assert page.status_code == 302
+    client.handler.enforce_csrf_checks = False
     assert idp.browse(page.headers["location"], "admin", "django-admin").startswith(f"{APP}/?state=")
     assert client.get("/", headers=NAVIGATE).content == b"signed out"
     assert client.get("/api/me", headers=FETCH).status_code == 401
 
 
 def test_roles_permissions_and_api_callers(client: Client, idp: Idp) -> None:
+    assert client.get("/signed-in", headers=NAVIGATE).headers["location"] == "/auth/login?next=/signed-in"
     unauthenticated = client.get("/api/me", headers=FETCH)
     assert unauthenticated.status_code == 401 and unauthenticated.headers["www-authenticate"] == 'Bearer realm="api"'
     assert client.get("/admin", headers=FETCH).json()["error"] == "session_missing"

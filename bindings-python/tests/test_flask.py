@@ -68,6 +68,7 @@ def make_app(idp: Idp | LocalProvider, **options: Any) -> Flask:
     @app.get("/admin")
     @auth.require_roles("admin")
     def admin() -> dict[str, str]:
+        assert g.scalekit_identity is current_identity._get_current_object()  # type: ignore[attr-defined]
         return {"admin": current_identity.user.id}
 
     @app.get("/api/reports")

@@ -83,8 +83,19 @@ def get_identity() -> Identity | None:
     both states). Refreshes an expiring session like the guards."""
     environ = request.environ
     if _IDENTITY not in environ:
-        environ[_IDENTITY] = _app_auth().extension._optional()
+        _remember(_app_auth().extension._optional())
     return cast("Identity | None", environ[_IDENTITY])
+
+
+def _remember(identity: Identity | None) -> None:
+    """The request's identity, for ``current_identity`` and as ``g.scalekit_identity``."""
+    request.environ[_IDENTITY] = identity
+    g.scalekit_identity = identity
+
+
+def _forget_previous() -> None:
+    # flask.g belongs to the app context, which a request may share with an earlier one.
+    g.pop("scalekit_identity", None)
 
 
 #: The current request's :class:`~scalekit_auth.Identity`, as Flask-Login's
@@ -160,6 +171,7 @@ class ScalekitFlask:
         client, engine = _wsgi.build(settings, f"{self.url_prefix}/login", f"{self.url_prefix}/callback")
         self._last = app.extensions[_EXTENSION] = _AppAuth(client, engine, self)
         app.register_blueprint(self.blueprint)
+        app.before_request(_forget_previous)
         app.after_request(_write_cookies)
         app.context_processor(lambda: {"current_identity": current_identity})
         # Before or after Flask-WTF's CSRFProtect: exempted now if it is there, else at the
@@ -273,7 +285,7 @@ class ScalekitFlask:
             if decision.kind != "continue" or decision.identity is None:
                 return self._answer(decision)
             _keep_cookies(decision)
-            request.environ[_IDENTITY] = decision.identity
+            _remember(decision.identity)
             return None
 
         def decorate(view: _View) -> _View:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("async", views.in_async),
     path("async-user", views.async_user),
     path("mixin", views.MixinView.as_view()),
+    path("signed-in", views.SignedIn.as_view()),
     path("api/me", views.Me.as_view()),
     path("api/reports", views.Reports.as_view()),
     path("api/admin", views.AdminApi.as_view()),
