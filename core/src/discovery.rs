@@ -38,6 +38,9 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: String,
     /// The OpenID userinfo endpoint, when announced.
     pub userinfo_endpoint: Option<String>,
+    /// Where tokens are revoked (RFC 7009), when announced: a logout revokes the
+    /// session's refresh token there.
+    pub revocation_endpoint: Option<String>,
     /// Whether the values came from a discovery document (false: Scalekit's defaults).
     pub from_discovery: bool,
 }
@@ -53,6 +56,7 @@ impl ProviderMetadata {
             jwks_uri: at("/keys"),
             end_session_endpoint: at("/oidc/logout"),
             userinfo_endpoint: None,
+            revocation_endpoint: None,
             from_discovery: false,
         }
     }
@@ -109,6 +113,10 @@ impl ProviderMetadata {
                 .userinfo_endpoint
                 .map(|v| check_endpoint(environment, &url, "userinfo_endpoint", v))
                 .transpose()?,
+            revocation_endpoint: doc
+                .revocation_endpoint
+                .map(|v| check_endpoint(environment, &url, "revocation_endpoint", v))
+                .transpose()?,
             from_discovery: true,
         })
     }
@@ -122,6 +130,7 @@ struct DiscoveryDocument {
     jwks_uri: Option<String>,
     end_session_endpoint: Option<String>,
     userinfo_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
 }
 
 /// An endpoint from the discovery document must be an absolute https URL (http only on

@@ -162,6 +162,33 @@ impl ScalekitAuth {
         self.validated_result(response, id_token, None, Some(refresh_token)).await
     }
 
+    /// Revokes a refresh token at the provider (RFC 7009, `client_secret_post`), ending
+    /// the grant it belongs to. `Ok(false)` when the provider announces no
+    /// `revocation_endpoint` (nothing was sent); an unknown or already revoked token is
+    /// success, as RFC 7009 answers it.
+    ///
+    /// ```no_run
+    /// # async fn run(auth: scalekit_auth::ScalekitAuth, refresh_token: &str) -> scalekit_auth::Result<()> {
+    /// if !auth.revoke_refresh_token(refresh_token).await? {
+    ///     // the provider offers no revocation: the token lives until it expires
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<bool> {
+        let metadata = self.provider_metadata().await?;
+        let Some(endpoint) = metadata.revocation_endpoint.as_deref() else {
+            return Ok(false);
+        };
+        let form = [
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", self.inner.config.client_id.as_str()),
+            ("client_secret", self.client_secret()?),
+        ];
+        self.inner.http.post_form_without_answer(endpoint, &form).await?;
+        Ok(true)
+    }
+
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse> {
         let metadata = self.provider_metadata().await?;
         self.inner.http.post_form(&metadata.token_endpoint, form).await

@@ -81,6 +81,18 @@ impl HttpClient {
     /// POSTs a form and parses the JSON answer. An OAuth error body (RFC 6749 §5.2)
     /// becomes [`Error::ProviderError`].
     pub(crate) async fn post_form<T: DeserializeOwned>(&self, url: &str, form: &[(&str, &str)]) -> Result<T> {
+        let body = self.post_form_body(url, form).await?;
+        parse_json(url, &body)
+    }
+
+    /// POSTs a form whose successful answer carries nothing to read (RFC 7009
+    /// revocation answers 200 with an empty body).
+    pub(crate) async fn post_form_without_answer(&self, url: &str, form: &[(&str, &str)]) -> Result<()> {
+        self.post_form_body(url, form).await.map(drop)
+    }
+
+    /// The body of a successful answer to a form POST; the error of any other.
+    async fn post_form_body(&self, url: &str, form: &[(&str, &str)]) -> Result<Vec<u8>> {
         let response = self
             .client()?
             .post(url)
@@ -92,7 +104,7 @@ impl HttpClient {
         let status = response.status();
         let body = self.read_body(url, response).await?;
         if status.is_success() {
-            return parse_json(url, &body);
+            return Ok(body);
         }
         if let Ok(oauth) = serde_json::from_slice::<OAuthErrorBody>(&body) {
             return Err(Error::ProviderError {

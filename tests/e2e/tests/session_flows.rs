@@ -94,3 +94,30 @@ async fn a_revoked_refresh_token_logs_the_user_out_cleanly() {
     assert!(err.to_string().contains("invalid_grant"), "{err}");
     assert!(outcome.set_cookies.iter().any(|c| c.starts_with("skauth_session=;") && c.contains("Max-Age=0")));
 }
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token_without_waiting_long_for_the_provider() {
+    let idp = Idp::spawn(5).await;
+    let engine = engine(&idp);
+    // Another instance with the same secret but a memory of its own: it knows nothing of
+    // the logout, so only the provider can stop it from refreshing the old cookie.
+    let elsewhere = self::engine(&idp);
+    let cookie = logged_in(&idp, &engine, "revoke-at-logout").await;
+    let kept = logged_in(&idp, &engine, "slow-provider").await;
+
+    let logout = engine.logout(Some(&cookie)).await;
+    assert!(logout.store_error.is_none());
+    tokio::time::sleep(Duration::from_millis(5500)).await; // the access token has expired
+    let outcome = elsewhere.authenticate(Some(&cookie), None).await;
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.code(), "session_expired", "{err}");
+    assert!(err.to_string().contains("invalid_grant"), "the provider refused the revoked grant: {err}");
+
+    // A provider that answers slowly does not hold up the logout.
+    idp.faults(0, 5000).await;
+    let started = std::time::Instant::now();
+    let logout = engine.logout(Some(&kept)).await;
+    assert!(started.elapsed() < Duration::from_millis(3000), "waited {:?}", started.elapsed());
+    assert!(logout.redirect_url.starts_with(&idp.url), "{}", logout.redirect_url);
+    idp.faults(0, 0).await;
+}

@@ -8,19 +8,26 @@ use crate::session::cookies::RequestCookies;
 use crate::session::records::Held;
 use crate::session::seal::Purpose;
 
+/// How long a logout waits for the provider to revoke the refresh token before it
+/// answers anyway.
+const REVOCATION_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 impl SessionEngine {
     /// Call on the app's logout route: clears every session cookie, deletes a
-    /// server-side session, and returns the provider's logout URL (with the ID token as
-    /// hint and the configured post-logout URL). Works with a missing or broken session
-    /// too, and never waits for the provider.
+    /// server-side session, revokes the session's refresh token where the provider
+    /// offers revocation (RFC 7009; waiting at most 1.5 seconds for it, a failure only
+    /// logged), and returns the provider's logout URL (with the ID token as hint and the
+    /// configured post-logout URL). Works with a missing or broken session too.
     pub async fn logout(&self, cookie_header: Option<&str>) -> LogoutOutcome {
         let cookies = RequestCookies::parse(cookie_header);
         let mut id_token_hint = None;
         let mut store_error = None;
+        let mut revocation = None;
         if let Some(sealed) = cookies.read_chunked(&self.session_cookie) {
             let ended = match self.open_cookie(&sealed).await {
                 Ok((data, held)) => {
                     id_token_hint = data.it.clone();
+                    revocation = data.rt.clone().map(|token| self.revoke_in_background(token));
                     match held {
                         Held::Server(id) => self.records.delete(&id, Some(&data.user.id)).await,
                         Held::Cookie => self.records.mark_logged_out(&data, self.now()).await,
@@ -57,7 +64,28 @@ impl SessionEngine {
         });
         let mut set_cookies = self.clear_session(&cookies);
         set_cookies.extend(cookies.names_with_prefix(&self.login_prefix).map(|n| self.login_attrs.clear(n)));
+        if let Some(revocation) = revocation {
+            // The browser leaves at once if the provider is slow; the task goes on.
+            let _ = tokio::time::timeout(REVOCATION_WAIT, revocation).await;
+        }
         LogoutOutcome { redirect_url, set_cookies, store_error }
+    }
+
+    /// Revokes `refresh_token` in a task of its own, which finishes (and logs a failure)
+    /// whether or not the logout waits for it.
+    fn revoke_in_background(&self, refresh_token: String) -> tokio::task::JoinHandle<()> {
+        let auth = self.auth.clone();
+        tokio::spawn(async move {
+            match auth.revoke_refresh_token(&refresh_token).await {
+                Ok(true) => tracing::debug!("logout revoked the session's refresh token"),
+                Ok(false) => {}
+                Err(err) => tracing::warn!(
+                    code = err.code(),
+                    detail = ?err.to_string(),
+                    "logout could not revoke the session's refresh token; it stays valid until it expires"
+                ),
+            }
+        })
     }
 
     /// The id of a server-side session that `sealed` names, read without the store.
