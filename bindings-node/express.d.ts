@@ -66,6 +66,20 @@ export interface ScalekitExpress {
   requireRoles(...roles: string[]): RequestHandler
   requirePermissions(...permissions: string[]): RequestHandler
   requireScopes(...scopes: string[]): RequestHandler
+  /**
+   * Ends every session of the user `userId` begun until now, on every instance sharing the
+   * store (`SCALEKIT_REDIS_URL`; otherwise in this process): each is refused, and its
+   * cookie cleared, on its next request. A later login works as usual.
+   *
+   * @example
+   * ```ts
+   * app.post('/admin/users/:id/ban', auth.requireRoles('admin'), async (req, res) => {
+   *   await auth.endSessionsFor(req.params.id)
+   *   res.sendStatus(204)
+   * })
+   * ```
+   */
+  endSessionsFor(userId: string): Promise<void>
 }
 
 export declare function createScalekitExpress(options?: ScalekitExpressOptions): ScalekitExpress

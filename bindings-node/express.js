@@ -13,7 +13,7 @@
 const {
   callbackDecision, createClient, createEngine, decisionError, identityOf, readBody, reporter, MAX_BACKCHANNEL_BODY,
 } = require('./adapter.js')
-const { ConfigurationError } = require('./errors.js')
+const { ConfigurationError, translateAsync } = require('./errors.js')
 
 function requestParts(req) {
   const h = req.headers
@@ -213,6 +213,11 @@ function createScalekitExpress(options = {}) {
     requirePermissions: (...permissions) => guard({ permissions }),
     /** Every listed scope is required (bearer-token APIs). */
     requireScopes: (...scopes) => guard({ scopes }),
+    /**
+     * Ends every session of the user `userId` begun until now, on every instance sharing
+     * the store: each is refused on its next request; a later login works as usual.
+     */
+    endSessionsFor: (userId) => translateAsync(() => engine.endSessionsFor(userId)),
   }
 }
 

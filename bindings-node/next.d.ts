@@ -99,6 +99,11 @@ export interface ScalekitNext {
   requireSession(options?: RequireSessionOptions): Promise<Readonly<Identity> | Response>
   /** The signed-in user's access token, or null. */
   getAccessToken(): Promise<string | null>
+  /**
+   * Ends every session of the user `userId` begun until now, on every instance sharing the
+   * store: each is refused on its next request. A later login works as usual.
+   */
+  endSessionsFor(userId: string): Promise<void>
   /** The Fetch-API layer underneath (created on first use). */
   readonly web: ScalekitWeb
 }

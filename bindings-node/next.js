@@ -258,6 +258,10 @@ function createScalekitNext(options = {}) {
     async getAccessToken() {
       return (await getSession())?.accessToken ?? null
     },
+    /** Ends every session of the user `userId` begun until now (see `createScalekitWeb`). */
+    endSessionsFor(userId) {
+      return auth().endSessionsFor(userId)
+    },
     /** The underlying `createScalekitWeb` instance (created on first use). */
     get web() {
       return auth()

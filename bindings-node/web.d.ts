@@ -98,6 +98,17 @@ export interface ScalekitWeb {
    */
   optionalAuth(request: Request): Promise<OptionalAuthResult>
   /**
+   * Ends every session of the user `userId` begun until now, on every instance sharing the
+   * store (`SCALEKIT_REDIS_URL`; otherwise in this process): each is refused on its next
+   * request. A later login works as usual.
+   *
+   * @example
+   * ```ts
+   * await auth.endSessionsFor('usr_123')
+   * ```
+   */
+  endSessionsFor(userId: string): Promise<void>
+  /**
    * Read-only `optionalAuth` (no `requirements`) or `authenticate` (with them): never
    * refreshes, never sets cookies (`setCookies` is always empty). A session whose access
    * token is still valid continues, even inside the refresh window; one whose access

@@ -175,6 +175,11 @@ function createScalekitWeb(options = {}) {
      */
     optionalAuth: (request) => decide(request, null),
     /**
+     * Ends every session of the user `userId` begun until now, on every instance sharing
+     * the store: each is refused on its next request; a later login works as usual.
+     */
+    endSessionsFor: (userId) => translateAsync(() => engine.endSessionsFor(userId)),
+    /**
      * Read-only: like `optionalAuth` (no `requirements`) or `authenticate`, but never
      * refreshes and never sets cookies (`setCookies` is empty). A session whose access
      * token is still valid continues, even inside the refresh window; an expired one is

@@ -131,6 +131,11 @@ export declare class NativeSessionEngine {
   /** The back-channel logout route: the provider POSTs `logout_token` as a form. */
   handleBackchannelLogout(method: string, body: string): Promise<Decision>
   /**
+   * Ends every session of the user `userId` begun until now (on every instance sharing
+   * the store): each is refused on its next request.
+   */
+  endSessionsFor(userId: string): Promise<void>
+  /**
    * A `Cookie` header value this engine accepts as a signed-in session described by
    * `options` (`userId`, `email`, `name`, `roles`, `permissions`, `scopes`,
    * `organizationId`, `expiresIn`, `claims`), its access token signed by `provider`.

@@ -197,6 +197,13 @@ impl NativeSessionEngine {
         Decision::from(engine.handle_backchannel_logout(&method, &body).await)
     }
 
+    /// Ends every session of the user `userId` begun until now (on every instance sharing
+    /// the store): each is refused on its next request.
+    #[napi]
+    pub async fn end_sessions_for(&self, user_id: String) -> napi::Result<()> {
+        self.engine.end_sessions_for(&user_id).await.map_err(to_napi)
+    }
+
     /// A `Cookie` header value this engine accepts as a signed-in session described by
     /// `options` (`userId`, `email`, `name`, `roles`, `permissions`, `scopes`,
     /// `organizationId`, `expiresIn`, `claims`), its access token signed by `provider`.

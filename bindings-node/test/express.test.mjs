@@ -52,6 +52,10 @@ function makeApp(express, extra = {}) {
   app.get('/api/me', auth.requireAuth(), (req, res) => res.json({ id: req.auth.user.id, source: req.auth.source, appData: req.auth.appData ?? null }))
   app.get('/admin', auth.requireRoles('admin'), (req, res) => res.json({ admin: req.auth.user.id }))
   app.get('/api/reports', auth.requirePermissions('users:read'), (req, res) => res.json({ reports: req.auth.user.id }))
+  app.post('/ban/:id', auth.requireRoles('admin'), async (req, res) => {
+    await auth.endSessionsFor(req.params.id)
+    res.sendStatus(204)
+  })
   // Routes that fail after the guard let them through.
   app.get('/fail/next', auth.requireAuth(), (req, res, next) => next(new Error('route failed')))
   app.get('/fail/throw', auth.requireAuth(), () => { throw Object.assign(new Error('route threw'), { handled: true }) })
@@ -108,6 +112,19 @@ for (const [name, express] of Object.entries(VERSIONS)) {
     const landed = await idp.browse(page.location, 'admin', 'express-admin')
     assert.ok(landed.startsWith(`${base}/?state=`), landed)
     assert.equal((await browser.get('/dashboard', HTML)).status, 302)
+  })
+
+  test(`${name}: the app ends one user's sessions`, async () => {
+    current = makeApp(express)
+    const admin = new Browser(base)
+    const viewer = new Browser(base)
+    await logIn(admin, 'admin')
+    await logIn(viewer, 'viewer')
+    assert.equal((await admin.post('/ban/usr_viewer', SAME_ORIGIN)).status, 204)
+    const ended = await viewer.get('/api/me', JSON_)
+    assert.equal(ended.status, 401)
+    assert.equal(JSON.parse(ended.body).error, 'session_expired')
+    assert.equal((await admin.get('/api/me', JSON_)).status, 200, 'only that user ends')
   })
 
   test(`${name}: 401/403 JSON, bearer tokens, tampered cookie, callback errors`, async () => {

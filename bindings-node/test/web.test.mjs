@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { createScalekitWeb, withCookies } from '../web.mjs'
 import { FETCH, NAVIGATE, startIdp } from './helpers.mjs'
+import { ScalekitAuthError } from '../index.mjs'
 
 const require = createRequire(import.meta.url)
 const BASE = 'http://127.0.0.1:8765' // never served: the provider only redirects to it
@@ -158,6 +159,19 @@ test('login, roles, refresh, tampered cookie and logout', async () => {
   const landed = await idp.browse(logout.headers.get('location'), 'viewer', 'web-viewer')
   assert.ok(landed.startsWith(`${BASE}/?state=`), landed)
   assert.equal((await auth.authenticate(jar.request('/api/me', FETCH))).response.status, 401)
+})
+
+test('endSessionsFor ends that user\'s sessions only; an empty id is refused', async () => {
+  const viewer = new Jar()
+  const admin = new Jar()
+  await logIn(viewer, 'viewer')
+  await logIn(admin, 'admin')
+  await auth.endSessionsFor('usr_viewer')
+  const ended = await auth.authenticate(viewer.request('/api/me', FETCH))
+  assert.equal(ended.response.status, 401)
+  assert.equal((await ended.response.json()).error, 'session_expired')
+  assert.equal((await auth.authenticate(admin.request('/api/me', FETCH))).identity.user.id, 'usr_admin')
+  await assert.rejects(auth.endSessionsFor(''), (error) => error.code === 'invalid_argument' && error instanceof ScalekitAuthError)
 })
 
 test('peekSession: read-only, no refresh and no cookie, valid inside the refresh window, expired refused', async () => {

@@ -428,6 +428,22 @@ impl SessionEngine {
         decision(py, d)
     }
 
+    /// Ends every session of the user `user_id` begun until now (on every instance
+    /// sharing the store): each is refused on its next request.
+    fn end_sessions_for<'py>(&self, py: Python<'py>, user_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine.clone();
+        crate::runtime::future_into_py(py, async move {
+            engine.end_sessions_for(&user_id).await.map_err(to_py_err)
+        })
+    }
+
+    /// `end_sessions_for`, waited for in place.
+    fn end_sessions_for_sync(&self, py: Python<'_>, user_id: String) -> PyResult<()> {
+        let engine = self.engine.clone();
+        crate::runtime::block_on(py, async move { engine.end_sessions_for(&user_id).await })
+            .map_err(to_py_err)
+    }
+
     /// A `Cookie` header value this engine accepts as a signed-in session described by
     /// `options` (see `scalekit_auth.testing.session_cookie_for`), its access token
     /// signed by `provider`'s key.

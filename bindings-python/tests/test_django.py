@@ -303,3 +303,11 @@ def test_request_user_in_an_async_view_names_auser_and_a_bad_length_is_refused()
         ScalekitMiddleware(lambda r: HttpResponse())._install(post)
         answer = backchannel_logout(post)
         assert answer.status_code == 400, answer.content
+
+
+def test_the_app_ends_a_user_s_sessions(client: Client, idp: Idp) -> None:
+    log_in(client, idp, "admin")
+    assert client.get("/api/me", headers=FETCH).status_code == 200
+    get_auth().end_sessions_for("usr_admin")
+    ended = client.get("/api/me", headers=FETCH)
+    assert ended.status_code == 401 and ended.json()["error"] == "session_expired"

@@ -63,6 +63,10 @@ def make_app(idp: Idp, app_dependencies: bool = False) -> FastAPI:
     async def reports(me: sk.Identity = Depends(auth.require_permissions("users:read"))) -> dict[str, str]:
         return {"reports": me.user.id}
 
+    @app.post("/ban/{user_id}")
+    async def ban(user_id: str, me: sk.Identity = Depends(auth.require_roles("admin"))) -> None:
+        await auth.end_sessions_for(user_id)
+
     @app.get("/boom")
     async def boom(me: sk.Identity = Depends(auth.require_user)) -> None:
         raise RuntimeError(f"the route failed for {me.user.id}")
@@ -236,6 +240,18 @@ def test_same_origin_and_post_logouts_end_the_session(client: TestClient, idp: I
     page = client.post("/auth/logout")  # a client without Fetch Metadata (curl, an old browser)
     assert page.status_code == 302 and "skauth_session" not in client.cookies
     assert client.get("/api/me", headers=FETCH).status_code == 401
+
+
+def test_the_app_ends_a_user_s_sessions(idp: Idp) -> None:
+    app = make_app(idp)
+    with TestClient(app, base_url=APP, follow_redirects=False) as admin, \
+            TestClient(app, base_url=APP, follow_redirects=False) as viewer:
+        log_in(admin, idp, "admin")
+        log_in(viewer, idp, "viewer")
+        assert admin.post("/ban/usr_viewer", headers=SAME_ORIGIN).status_code == 200
+        ended = viewer.get("/api/me", headers=FETCH)
+        assert ended.status_code == 401 and ended.json()["error"] == "session_expired"
+        assert admin.get("/api/me", headers=FETCH).status_code == 200, "only that user's sessions end"
 
 
 def test_a_failed_login_page_shows_no_provider_text(client: TestClient) -> None:

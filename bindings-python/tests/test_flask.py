@@ -430,3 +430,11 @@ def test_options_come_from_their_variables_when_app_config_lacks_them(monkeypatc
         app.config["SCALEKIT_COOKIE_NAME"] = "path"
         with pytest.raises(sk.ConfigurationError, match="cookie attribute"):
             ScalekitFlask(app)
+
+
+def test_the_app_ends_a_user_s_sessions(client: FlaskClient, idp: Idp) -> None:
+    log_in(client, idp, "admin")
+    assert client.get("/api/me", headers=FETCH).status_code == 200
+    client.application.extensions["scalekit_auth"].extension.end_sessions_for("usr_admin")
+    ended = client.get("/api/me", headers=FETCH)
+    assert ended.status_code == 401 and ended.get_json()["error"] == "session_expired"

@@ -490,6 +490,18 @@ class ScalekitFastAPI:
         self._dependencies[key] = dependency
         return dependency
 
+    async def end_sessions_for(self, user_id: str) -> None:
+        """Ends every session of the user ``user_id`` begun until now, on every instance
+        sharing the store (``SCALEKIT_REDIS_URL``; otherwise in this process): each is
+        refused, and its cookie cleared, on its next request. A later login works as
+        usual. For banning a user, or after a password or role change::
+
+            @app.post("/admin/users/{user_id}/ban")
+            async def ban(user_id: str, me: Identity = Depends(auth.require_roles("admin"))) -> None:
+                await auth.end_sessions_for(user_id)
+        """
+        await self.engine.end_sessions_for(user_id)
+
     def require_roles(self, *roles: str) -> Callable[..., Awaitable[Identity]]:
         """Dependency: a user holding every role (else 403: an HTML page for a browser
         loading a page, JSON ``insufficient_scope`` for other callers)."""

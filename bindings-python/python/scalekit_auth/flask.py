@@ -307,6 +307,13 @@ class ScalekitFlask:
 
         return decorate
 
+    def end_sessions_for(self, user_id: str) -> None:
+        """Ends every session of the user ``user_id`` begun until now, on every instance
+        sharing the store (``SCALEKIT_REDIS_URL``; otherwise in this process): each is
+        refused, and its cookie cleared, on its next request. A later login works as
+        usual. For banning a user, or after a password or role change."""
+        self.engine.end_sessions_for_sync(user_id)
+
     def login_required(self, view: _View) -> _View:
         """Decorator: the view runs for a signed-in user (session or bearer token). A
         browser loading a page without a session is sent to log in (and comes back); other

@@ -191,6 +191,12 @@ impl SessionRecords {
         Ok(None)
     }
 
+    /// Ends every session of `user` begun up to `now` (the provider's login time, as a
+    /// back-channel logout of the user would): the same mark, set by the app itself.
+    pub(crate) async fn end_user(&self, user: &str, now: i64) -> Result<()> {
+        self.store.raise(&ended_sub_key(user), now, seconds(self.lifetime_seconds())).await
+    }
+
     /// Records a validated logout token: marks its `sid` (or its user, for sessions begun
     /// up to its `iat`) as ended for as long as a session can live, then takes its `jti`
     /// (check and set in one step, kept until the token's `exp` plus the leeway, as long

@@ -121,3 +121,25 @@ async fn logout_revokes_the_refresh_token_without_waiting_long_for_the_provider(
     assert!(logout.redirect_url.starts_with(&idp.url), "{}", logout.redirect_url);
     idp.faults(0, 0).await;
 }
+
+#[tokio::test]
+async fn the_app_ends_every_session_of_a_user_and_a_later_login_works() {
+    let idp = Idp::spawn(300).await;
+    let engine = engine(&idp);
+    let laptop = logged_in(&idp, &engine, "laptop").await;
+    let phone = logged_in(&idp, &engine, "phone").await;
+    assert!(engine.authenticate(Some(&laptop), None).await.result.is_ok());
+
+    engine.end_sessions_for("usr_jane").await.unwrap();
+    for cookie in [&laptop, &phone] {
+        let outcome = engine.authenticate(Some(cookie), None).await;
+        assert_eq!(outcome.result.unwrap_err().code(), "session_expired");
+        assert!(outcome.set_cookies.iter().any(|c| c.contains("Max-Age=0")), "the cookie is cleared");
+    }
+    assert_eq!(engine.end_sessions_for("").await.unwrap_err().code(), "invalid_argument");
+
+    // The provider counts login times in whole seconds: a login in a later second is new.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let again = logged_in(&idp, &engine, "laptop-again").await;
+    assert!(engine.authenticate(Some(&again), None).await.result.is_ok());
+}

@@ -32,6 +32,16 @@ class DjangoAuth:
     on_error: Callable[..., Any] | None = None
     after_callback: Callable[..., Any] | None = None
 
+    def end_sessions_for(self, user_id: str) -> None:
+        """Ends every session of the user ``user_id`` begun until now, on every instance
+        sharing the store (``REDIS_URL``; otherwise in this process): each is refused on
+        its next request, and a later login works as usual."""
+        self.engine.end_sessions_for_sync(user_id)
+
+    async def aend_sessions_for(self, user_id: str) -> None:
+        """``end_sessions_for`` for async code."""
+        await self.engine.end_sessions_for(user_id)
+
 
 _lock = threading.Lock()
 _auth: DjangoAuth | None = None

@@ -93,6 +93,26 @@ impl SessionEngine {
         String::from_utf8(self.sealer.open(Purpose::SessionId, sealed).ok()?).ok()
     }
 
+    /// Ends every session of the user `user_id` (the `sub`) begun until now, on every
+    /// instance sharing the store (with the in-process store, in this process): each is
+    /// refused, and its cookie cleared, on its next request. A login after the call opens
+    /// a new session as usual. For an app that bans a user, or ends their sessions after a
+    /// password or role change.
+    ///
+    /// ```no_run
+    /// # async fn run(engine: scalekit_auth::SessionEngine) -> scalekit_auth::Result<()> {
+    /// engine.end_sessions_for("usr_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn end_sessions_for(&self, user_id: &str) -> Result<()> {
+        if user_id.is_empty() {
+            return Err(Error::invalid_argument("end_sessions_for needs a user id"));
+        }
+        self.records.end_user(user_id, self.now()).await?;
+        tracing::info!(user = %user_id, "the app ended the user's sessions");
+        Ok(())
+    }
+
     /// Call on the app's back-channel logout route (`POST`, form body with
     /// `logout_token`): validates the token, refuses a replayed one, and ends the
     /// sessions it names on every instance sharing the store.
