@@ -122,7 +122,7 @@ impl ProviderMetadata {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct DiscoveryDocument {
     issuer: String,
     authorization_endpoint: Option<String>,
@@ -243,7 +243,24 @@ mod tests {
             jwks_uri: None,
             end_session_endpoint: None,
             userinfo_endpoint: None,
+            revocation_endpoint: None,
         }
+    }
+
+    #[test]
+    fn a_revocation_endpoint_is_read_and_held_to_the_same_rules() {
+        let env = Url::parse("https://acme.scalekit.com").unwrap();
+        let mut doc = document("https://acme.scalekit.com", "https://acme.scalekit.com/oauth/token");
+        assert_eq!(
+            ProviderMetadata::from_document(&env, &[], doc.clone()).unwrap().revocation_endpoint,
+            None
+        );
+        doc.revocation_endpoint = Some("https://acme.scalekit.com/oauth/revoke".into());
+        let meta = ProviderMetadata::from_document(&env, &[], doc.clone()).unwrap();
+        assert_eq!(meta.revocation_endpoint.as_deref(), Some("https://acme.scalekit.com/oauth/revoke"));
+        doc.revocation_endpoint = Some("http://acme.scalekit.com/oauth/revoke".into());
+        let err = ProviderMetadata::from_document(&env, &[], doc).unwrap_err();
+        assert_eq!(err.code(), "provider_invalid_response");
     }
 
     #[test]
