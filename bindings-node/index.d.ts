@@ -189,6 +189,10 @@ export interface AuthorizationUrlOptions {
   provider?: string
   /** `login`, `create` (sign-up), `select_account`, `consent`. */
   prompt?: string
+  /** Re-authenticate when the provider's login is older than this many seconds (`0`: always). */
+  maxAge?: number
+  /** Authentication context classes to ask for, space-separated (OpenID `acr_values`). */
+  acrValues?: string
   codeChallenge?: string
   /** Only `S256`. */
   codeChallengeMethod?: string

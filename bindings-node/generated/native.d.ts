@@ -411,6 +411,8 @@ export interface UrlOptions {
   organizationId?: string
   provider?: string
   prompt?: string
+  maxAge?: number
+  acrValues?: string
   codeChallenge?: string
   codeChallengeMethod?: string
 }

@@ -92,8 +92,8 @@ test('every client and session option of the core is accepted, and a bad one nam
     (error) => /leewaySeconds/.test(error.message) && !/leeway_seconds/.test(error.message))
   const URL_SAMPLES = {
     scopes: ['openid', 'offline_access'], state: 's', nonce: 'n', loginHint: 'a@b.co', domainHint: 'b.co',
-    connectionId: 'conn_1', organizationId: 'org_1', provider: 'google', prompt: 'login',
-    codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256',
+    connectionId: 'conn_1', organizationId: 'org_1', provider: 'google', prompt: 'login', maxAge: 0,
+    acrValues: 'urn:scalekit:mfa', codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256',
   }
   for (const name of native.urlOptionNames()) {
     assert.ok(name in URL_SAMPLES, `no sample for the login-URL option ${name}`)

@@ -215,3 +215,13 @@ def test_bad_argument_types_raise_and_never_crash(provider: LocalProvider) -> No
     with pytest.raises(sk.ConfigurationError):
         auth.get_authorization_url("https://app/cb", scopes=[])
     assert auth.validate_access_token(provider.mint()).sub == "usr_test", "the client still works"
+
+
+def test_a_login_may_ask_for_a_recent_authentication_and_a_context_class() -> None:
+    auth = sk.ScalekitAuth("https://acme.scalekit.com", "skc_1", "secret")
+    url = auth.get_authorization_url("https://app.example/cb", max_age=0, acr_values="urn:scalekit:mfa")
+    assert url.endswith("&max_age=0&acr_values=urn%3Ascalekit%3Amfa"), url
+    login = auth.create_login("https://app.example/cb", max_age=300)
+    assert "&max_age=300" in login.url
+    with pytest.raises(sk.ConfigurationError, match="max_age"):
+        auth.get_authorization_url("https://app.example/cb", max_age=-1)

@@ -121,6 +121,6 @@ def test_every_client_and_session_option_of_the_core_is_accepted() -> None:
 
 URL_SAMPLES: dict[str, object] = {
     "scopes": ["openid", "offline_access"], "state": "s", "nonce": "n", "login_hint": "a@b.co", "domain_hint": "b.co",
-    "connection_id": "conn_1", "organization_id": "org_1", "provider": "google", "prompt": "login",
-    "code_challenge": "x" * 43, "code_challenge_method": "S256",
+    "connection_id": "conn_1", "organization_id": "org_1", "provider": "google", "prompt": "login", "max_age": 0,
+    "acr_values": "urn:scalekit:mfa", "code_challenge": "x" * 43, "code_challenge_method": "S256",
 }

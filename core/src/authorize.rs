@@ -43,6 +43,12 @@ pub struct AuthorizationUrlOptions {
     pub provider: Option<String>,
     /// `login` (re-authenticate), `create` (sign-up form), `select_account`, `consent`.
     pub prompt: Option<String>,
+    /// The longest time since the user last authenticated at the provider, in seconds
+    /// (OpenID `max_age`): an older login is asked again. `0` always asks.
+    pub max_age: Option<u64>,
+    /// Authentication context classes the app asks for, space-separated (OpenID
+    /// `acr_values`), e.g. a level with multi-factor authentication.
+    pub acr_values: Option<String>,
     /// PKCE challenge (RFC 7636).
     pub code_challenge: Option<String>,
     /// PKCE method; only `S256` is accepted.
@@ -109,6 +115,7 @@ pub(crate) fn authorization_url(
         }
     }
     let o = options;
+    let max_age = o.max_age.map(|seconds| seconds.to_string());
     // Order and names as the official Node SDK's getAuthorizationUrl (including `domain`,
     // which it sends alongside `domain_hint`).
     Ok(build_url(
@@ -129,6 +136,8 @@ pub(crate) fn authorization_url(
             ("code_challenge_method", o.code_challenge_method.as_deref()),
             ("provider", o.provider.as_deref()),
             ("prompt", o.prompt.as_deref()),
+            ("max_age", max_age.as_deref()),
+            ("acr_values", o.acr_values.as_deref()),
         ],
     ))
 }

@@ -72,6 +72,8 @@ pub const URL_OPTIONS: &[&str] = &[
     "organization_id",
     "provider",
     "prompt",
+    "max_age",
+    "acr_values",
     "code_challenge",
     "code_challenge_method",
 ];
@@ -101,6 +103,11 @@ impl AuthorizationUrlOptions {
                     self.scopes = Some(list(name, value)?);
                     continue;
                 }
+                "max_age" => {
+                    self.max_age = Some(count(name, value)?);
+                    continue;
+                }
+                "acr_values" => &mut self.acr_values,
                 "state" => &mut self.state,
                 "nonce" => &mut self.nonce,
                 "login_hint" => &mut self.login_hint,

@@ -112,6 +112,8 @@ class _ClientBase:
         organization_id: str | None = None,
         provider: str | None = None,
         prompt: str | None = None,
+        max_age: int | None = None,
+        acr_values: str | None = None,
         code_challenge: str | None = None,
         code_challenge_method: str | None = None,
     ) -> str:
@@ -126,6 +128,7 @@ class _ClientBase:
             "scopes": list(scopes) if scopes is not None else None, "state": state, "nonce": nonce,
             "login_hint": login_hint, "domain_hint": domain_hint, "connection_id": connection_id,
             "organization_id": organization_id, "provider": provider, "prompt": prompt,
+            "max_age": max_age, "acr_values": acr_values,
             "code_challenge": code_challenge, "code_challenge_method": code_challenge_method,
         })
 
@@ -142,6 +145,8 @@ class _ClientBase:
         organization_id: str | None = None,
         provider: str | None = None,
         prompt: str | None = None,
+        max_age: int | None = None,
+        acr_values: str | None = None,
     ) -> LoginRequest:
         """Starts a login the safe way: random ``state`` and ``nonce`` (unless given) and
         a PKCE S256 pair. Keep ``state``, ``nonce`` and ``code_verifier`` until the
@@ -150,6 +155,7 @@ class _ClientBase:
             "scopes": list(scopes) if scopes is not None else None, "state": state, "nonce": nonce,
             "login_hint": login_hint, "domain_hint": domain_hint, "connection_id": connection_id,
             "organization_id": organization_id, "provider": provider, "prompt": prompt,
+            "max_age": max_age, "acr_values": acr_values,
         })
 
     def get_logout_url(

@@ -90,4 +90,7 @@ pub(crate) struct LoginTransaction {
     pub(crate) verifier: String,
     pub(crate) return_to: String,
     pub(crate) created: i64,
+    /// The `max_age` the login asked for: the callback checks `auth_time` against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_age: Option<u64>,
 }

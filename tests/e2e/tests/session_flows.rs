@@ -143,3 +143,18 @@ async fn the_app_ends_every_session_of_a_user_and_a_later_login_works() {
     let again = logged_in(&idp, &engine, "laptop-again").await;
     assert!(engine.authenticate(Some(&again), None).await.result.is_ok());
 }
+
+#[tokio::test]
+async fn a_login_with_max_age_asks_the_provider_and_checks_auth_time() {
+    let idp = Idp::spawn(300).await;
+    let engine = engine(&idp);
+    let params = scalekit_auth::LoginParams::from_query("return_to=%2Fadmin&max_age=0", false);
+    let start = engine.begin_login(&params, None).await.unwrap();
+    assert!(start.redirect_url.contains("&max_age=0"), "{}", start.redirect_url);
+    let (code, state) = idp.login(&start.redirect_url, "jane", "max-age").await;
+    let login_cookie = start.set_cookies[0].split(';').next().unwrap().to_owned();
+    let outcome = engine.complete_login(&format!("code={code}&state={state}"), Some(&login_cookie)).await;
+    let result = outcome.result.expect("a fresh login satisfies max_age");
+    assert_eq!(result.id, "usr_jane");
+    assert_eq!(outcome.redirect_to, "/admin");
+}

@@ -18,6 +18,7 @@ use crate::session::data::{LoginTransaction, SessionData};
 use crate::session::records::Held;
 use crate::session::return_to::safe_return_to;
 use crate::session::seal::Purpose;
+use crate::token::claims::Claims;
 
 impl SessionEngine {
     pub(super) fn login_cookie_name(&self, state: &str) -> String {
@@ -71,6 +72,8 @@ impl SessionEngine {
             login_hint: params.login_hint.clone(),
             domain_hint: params.domain_hint.clone(),
             provider: params.provider.clone(),
+            max_age: params.max_age,
+            acr_values: params.acr_values.clone(),
             ..Default::default()
         };
         if let Some(token) = &params.idp_initiated_login {
@@ -96,6 +99,7 @@ impl SessionEngine {
             verifier: login.code_verifier,
             return_to,
             created: self.now(),
+            max_age: params.max_age,
         };
         let sealed = self.sealer.seal(Purpose::Login, &to_json(&transaction));
         let mut set_cookies = self.prune_logins(&RequestCookies::parse(cookie_header), transaction.created);
@@ -255,7 +259,12 @@ impl SessionEngine {
             description: Some("the callback has no code".into()),
         })?;
         let options = AuthenticateOptions { code_verifier: Some(txn.verifier), nonce: Some(txn.nonce) };
-        self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await
+        let result = self.auth.authenticate_with_code(code, &self.config.redirect_uri, &options).await?;
+        if let Some(max_age) = txn.max_age {
+            let leeway = i64::try_from(self.auth.config().leeway().as_secs()).unwrap_or(i64::MAX);
+            check_auth_time(result.id_token_claims.as_ref(), max_age, leeway, now)?;
+        }
+        Ok(result)
     }
 
     /// Remembers a completed state (and where it was headed) for the login timeout;
@@ -293,4 +302,52 @@ fn json_depth(value: &serde_json::Value) -> usize {
         pending.extend(children.map(|child| (child, depth + 1)));
     }
     deepest
+}
+
+/// OpenID Core §3.1.3.7 (13): with `max_age` asked, the ID token's `auth_time` must be
+/// within it (plus the clock `leeway`). Without `auth_time` the login counts from now,
+/// when it completed: Scalekit does not promise the claim.
+fn check_auth_time(id_token: Option<&Claims>, max_age: u64, leeway: i64, now: i64) -> Result<()> {
+    let Some(value) = id_token.and_then(|claims| claims.get("auth_time")) else { return Ok(()) };
+    let auth_time = value.as_i64().ok_or_else(|| Error::invalid_claim("auth_time", "it is not a number"))?;
+    let allowed = i64::try_from(max_age).unwrap_or(i64::MAX).saturating_add(leeway);
+    let age = now.saturating_sub(auth_time);
+    if age > allowed {
+        return Err(Error::invalid_claim(
+            "auth_time",
+            format!(
+                "the provider's login is {age}s old, more than the max_age of {max_age}s the login asked"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod auth_time_tests {
+    use super::*;
+
+    fn id_token(auth_time: serde_json::Value) -> Claims {
+        let payload = serde_json::json!({"sub": "usr_1", "iss": "https://a.example", "aud": "skc_1", "exp": 2_000_000_000, "auth_time": auth_time});
+        Claims::from_json(payload.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_login_older_than_max_age_is_refused_and_a_missing_auth_time_counts_from_now() {
+        let now = 1_700_000_000;
+        assert!(check_auth_time(Some(&id_token((now - 100).into())), 300, 60, now).is_ok());
+        assert!(
+            check_auth_time(Some(&id_token((now - 350).into())), 300, 60, now).is_ok(),
+            "within the leeway"
+        );
+        let old = check_auth_time(Some(&id_token((now - 400).into())), 300, 60, now).unwrap_err();
+        assert_eq!(old.code(), "token_invalid_claim", "{old}");
+        let odd = check_auth_time(Some(&id_token("yesterday".into())), 300, 60, now).unwrap_err();
+        assert_eq!(odd.code(), "token_invalid_claim");
+        assert!(check_auth_time(None, 0, 60, now).is_ok());
+        let without =
+            Claims::from_json(br#"{"sub":"usr_1","iss":"https://a.example","aud":"skc_1","exp":2000000000}"#)
+                .unwrap();
+        assert!(check_auth_time(Some(&without), 0, 60, now).is_ok());
+    }
 }

@@ -47,6 +47,11 @@ pub struct LoginParams {
     pub provider: Option<String>,
     /// The token of an IdP-initiated login.
     pub idp_initiated_login: Option<String>,
+    /// Ask the provider to authenticate again when its login is older than this many
+    /// seconds (OpenID `max_age`; the callback checks the new ID token's `auth_time`).
+    pub max_age: Option<u64>,
+    /// Authentication context classes to ask for (OpenID `acr_values`).
+    pub acr_values: Option<String>,
 }
 
 impl std::fmt::Debug for LoginParams {
@@ -86,6 +91,10 @@ impl LoginParams {
                 "domain_hint" => params.domain_hint = value,
                 "provider" => params.provider = value,
                 "idp_initiated_login" => params.idp_initiated_login = value,
+                // Not a whole number: asks for a new authentication (the strictest reading)
+                // rather than dropping the requirement.
+                "max_age" => params.max_age = value.map(|v| v.trim().parse().unwrap_or(0)),
+                "acr_values" => params.acr_values = value,
                 _ => {}
             }
         }
