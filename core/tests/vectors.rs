@@ -38,6 +38,7 @@ fn authorization_and_logout_urls_match_the_official_sdk() {
             prompt: text(o, "prompt"),
             code_challenge: text(o, "code_challenge"),
             code_challenge_method: text(o, "code_challenge_method"),
+            ..Default::default()
         };
         let url = client.authorization_url(case["redirect_uri"].as_str().unwrap(), &options).unwrap();
         assert_eq!(url, case["url"].as_str().unwrap(), "{}", case["name"]);
