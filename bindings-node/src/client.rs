@@ -50,7 +50,7 @@ pub struct UrlOptions {
     pub organization_id: Option<String>,
     pub provider: Option<String>,
     pub prompt: Option<String>,
-    pub max_age: Option<u32>,
+    pub max_age: Option<i64>,
     pub acr_values: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,

@@ -153,3 +153,10 @@ test('bad argument types and values are typed errors, never crashes', async () =
   assert.throws(() => auth.verifyWebhookPayload('whsec_c2VjcmV0', null, '{}'), (e) => e.code === 'webhook_malformed')
   assert.equal((await auth.validateAccessToken(provider.mint())).sub, 'usr_test', 'the client still works')
 })
+
+test('a login may ask for a recent authentication; a negative maxAge is refused', () => {
+  const auth = new sk.ScalekitAuth({ environmentUrl: 'https://acme.scalekit.com', clientId: 'skc_1', clientSecret: 'secret' })
+  const url = auth.getAuthorizationUrl('https://app.example/cb', { maxAge: 0, acrValues: 'urn:scalekit:mfa' })
+  assert.ok(url.endsWith('&max_age=0&acr_values=urn%3Ascalekit%3Amfa'), url)
+  assert.throws(() => auth.getAuthorizationUrl('https://app.example/cb', { maxAge: -1 }), (error) => /maxAge/.test(error.message))
+})

@@ -43,6 +43,11 @@ pub(crate) struct SessionData {
     /// this app's clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pat: Option<i64>,
+    /// When the session began by this app's clock, in milliseconds: the app's own end of
+    /// a user's sessions (`end_sessions_for`) is compared with it, never with the
+    /// provider's clock (absent in sessions sealed before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ms: Option<i64>,
 }
 
 impl SessionData {
@@ -72,6 +77,7 @@ impl SessionData {
                 Some(prev) => prev.id.clone(),
                 None => Some(crate::authorize::random_token()),
             },
+            ms: previous.and_then(|p| p.ms),
             pat: match previous {
                 Some(prev) => prev.pat,
                 None => {

@@ -34,6 +34,12 @@ pub(crate) fn ended_sub_key(sub: &str) -> String {
     hashed("ended-sub", sub)
 }
 
+/// The app's own end of a user's sessions (`end_sessions_for`): milliseconds of this
+/// app's clock, apart from the provider-clock mark of a back-channel logout.
+pub(crate) fn ended_by_app_key(sub: &str) -> String {
+    hashed("ended-by-app", sub)
+}
+
 pub(crate) fn logged_out_key(session_id: &str) -> String {
     hashed("logged-out", session_id)
 }

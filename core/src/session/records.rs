@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use super::config::SessionConfig;
 use super::data::SessionData;
-use super::keys::{ended_sid_key, ended_sub_key, hashed, logged_out_key, owner_key, session_key};
+use super::keys::{
+    ended_by_app_key, ended_sid_key, ended_sub_key, hashed, logged_out_key, owner_key, session_key,
+};
 use super::seal::{Purpose, Sealer};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -170,18 +172,28 @@ impl SessionRecords {
     /// logout of this very session. One read of the store.
     pub(crate) async fn ended_elsewhere(&self, data: &SessionData) -> Result<Option<&'static str>> {
         let sub_key = ended_sub_key(&data.user.id);
+        let app_key = ended_by_app_key(&data.user.id);
         let sid_key = data.sid.as_deref().map(ended_sid_key);
         let out_key = data.id.as_deref().filter(|_| self.store.is_shared()).map(logged_out_key);
-        let mut keys = vec![sub_key.as_str()];
+        let mut keys = vec![sub_key.as_str(), app_key.as_str()];
         keys.extend(sid_key.as_deref());
         keys.extend(out_key.as_deref());
         let found = self.store.get_many(&keys).await?;
-        let logged_out_at =
-            found[0].as_deref().and_then(|v| std::str::from_utf8(v).ok()).and_then(|v| v.parse::<i64>().ok());
-        if logged_out_at.is_some_and(|at| at >= self.provider_login_time(data)) {
+        let number = |v: &Option<Vec<u8>>| {
+            v.as_deref().and_then(|v| std::str::from_utf8(v).ok()).and_then(|v| v.parse::<i64>().ok())
+        };
+        if number(&found[0]).is_some_and(|at| at >= self.provider_login_time(data)) {
             return Ok(Some("the user logged out at the provider"));
         }
-        let mut rest = found[1..].iter();
+        // Sessions sealed before their start was kept in milliseconds count from the
+        // start of their second: a mark in that second ends them.
+        let began_ms = data.ms.unwrap_or_else(|| data.created.saturating_mul(1000));
+        // Begun in the very millisecond of the mark counts as before it: the app ends every
+        // session "until now"; a login after the call takes longer than a millisecond.
+        if number(&found[1]).is_some_and(|at| at >= began_ms) {
+            return Ok(Some("the app ended the user's sessions"));
+        }
+        let mut rest = found[2..].iter();
         if sid_key.is_some() && rest.next().is_some_and(Option::is_some) {
             return Ok(Some("the session was logged out at the provider"));
         }
@@ -191,10 +203,11 @@ impl SessionRecords {
         Ok(None)
     }
 
-    /// Ends every session of `user` begun up to `now` (the provider's login time, as a
-    /// back-channel logout of the user would): the same mark, set by the app itself.
-    pub(crate) async fn end_user(&self, user: &str, now: i64) -> Result<()> {
-        self.store.raise(&ended_sub_key(user), now, seconds(self.lifetime_seconds())).await
+    /// Ends every session of `user` begun up to `now_ms` (this app's clock, in
+    /// milliseconds, compared with each session's own start by the same clock): a login
+    /// right after, even in the same second, is not touched.
+    pub(crate) async fn end_user(&self, user: &str, now_ms: i64) -> Result<()> {
+        self.store.raise(&ended_by_app_key(user), now_ms, seconds(self.lifetime_seconds())).await
     }
 
     /// Records a validated logout token: marks its `sid` (or its user, for sessions begun

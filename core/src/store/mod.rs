@@ -38,8 +38,13 @@ pub(crate) enum Class {
 }
 
 /// The key prefixes of [`Class::Mark`] entries.
-pub(crate) const MARK_PREFIXES: [&str; 4] =
-    ["skauth:ended-sid:", "skauth:ended-sub:", "skauth:logout-jti:", "skauth:logged-out:"];
+pub(crate) const MARK_PREFIXES: [&str; 5] = [
+    "skauth:ended-sid:",
+    "skauth:ended-sub:",
+    "skauth:ended-by-app:",
+    "skauth:logout-jti:",
+    "skauth:logged-out:",
+];
 
 impl Class {
     pub(crate) fn of(key: &str) -> Self {

@@ -243,6 +243,7 @@ impl SessionEngine {
             app: None,
             id: Some(random_token()),
             pat: claims.iat,
+            ms: Some(self.auth.config().clock.now_millis()),
         };
         let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
         let set_cookies = self.save_new_session(&data, &held, now).await?;

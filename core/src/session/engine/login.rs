@@ -205,6 +205,7 @@ impl SessionEngine {
         let now = self.now();
         let mut data = SessionData::from_result(result, None, now);
         data.app = app;
+        data.ms = Some(self.auth.config().clock.now_millis());
         let held = if self.config.server_side_sessions { Held::Server(random_token()) } else { Held::Cookie };
         set_cookies.extend(self.save_session(&data, &held, cookies, now, true).await?);
         Ok(data.user)
@@ -309,7 +310,12 @@ fn json_depth(value: &serde_json::Value) -> usize {
 /// when it completed: Scalekit does not promise the claim.
 fn check_auth_time(id_token: Option<&Claims>, max_age: u64, leeway: i64, now: i64) -> Result<()> {
     let Some(value) = id_token.and_then(|claims| claims.get("auth_time")) else { return Ok(()) };
-    let auth_time = value.as_i64().ok_or_else(|| Error::invalid_claim("auth_time", "it is not a number"))?;
+    // A NumericDate may carry a fraction (RFC 7519 §2).
+    let auth_time = value
+        .as_f64()
+        .filter(|t| t.is_finite())
+        .map(|t| t.floor() as i64)
+        .ok_or_else(|| Error::invalid_claim("auth_time", "it is not a number"))?;
     let allowed = i64::try_from(max_age).unwrap_or(i64::MAX).saturating_add(leeway);
     let age = now.saturating_sub(auth_time);
     if age > allowed {

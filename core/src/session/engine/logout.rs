@@ -27,7 +27,11 @@ impl SessionEngine {
             let ended = match self.open_cookie(&sealed).await {
                 Ok((data, held)) => {
                     id_token_hint = data.it.clone();
-                    revocation = data.rt.clone().map(|token| self.revoke_in_background(token));
+                    // A session whose lifetime is over has nothing left to revoke for (and
+                    // an old cookie replayed at the logout route costs the provider nothing).
+                    if self.lifetime_over(&data, self.now()).is_none() {
+                        revocation = data.rt.clone().map(|token| self.revoke_in_background(token));
+                    }
                     match held {
                         Held::Server(id) => self.records.delete(&id, Some(&data.user.id)).await,
                         Held::Cookie => self.records.mark_logged_out(&data, self.now()).await,
@@ -108,8 +112,16 @@ impl SessionEngine {
         if user_id.is_empty() {
             return Err(Error::invalid_argument("end_sessions_for needs a user id"));
         }
-        self.records.end_user(user_id, self.now()).await?;
-        tracing::info!(user = %user_id, "the app ended the user's sessions");
+        self.records.end_user(user_id, self.auth.config().clock.now_millis()).await?;
+        if self.records.store.is_shared() {
+            tracing::info!(user = ?user_id, "the app ended the user's sessions");
+        } else {
+            tracing::warn!(
+                user = ?user_id,
+                "the app ended the user's sessions in this process only: other processes and instances \
+                 keep serving them until they share a store (SCALEKIT_REDIS_URL)"
+            );
+        }
         Ok(())
     }
 

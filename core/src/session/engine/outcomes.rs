@@ -66,6 +66,8 @@ impl std::fmt::Debug for LoginParams {
             .field("domain_hint", &self.domain_hint)
             .field("provider", &self.provider)
             .field("idp_initiated_login", &self.idp_initiated_login.as_ref().map(|_| "[redacted]"))
+            .field("max_age", &self.max_age)
+            .field("acr_values", &self.acr_values)
             .finish()
     }
 }
@@ -77,6 +79,11 @@ impl LoginParams {
     /// let p = scalekit_auth::LoginParams::from_query("return_to=%2Freports&organization_id=org_1", false);
     /// assert_eq!(p.return_to.as_deref(), Some("/reports"));
     /// assert_eq!(p.organization_id.as_deref(), Some("org_1"));
+    /// let fresh = scalekit_auth::LoginParams::from_query("max_age=300&acr_values=urn%3Amfa", false);
+    /// assert_eq!((fresh.max_age, fresh.acr_values.as_deref()), (Some(300), Some("urn:mfa")));
+    /// // Not a whole number of seconds: ignored (and logged), never read as another value.
+    /// assert_eq!(scalekit_auth::LoginParams::from_query("max_age=-1", false).max_age, None);
+    /// assert_eq!(scalekit_auth::LoginParams::from_query("max_age=1e3", false).max_age, None);
     /// ```
     pub fn from_query(query: &str, signup: bool) -> Self {
         let mut params = LoginParams { signup, ..Default::default() };
@@ -91,9 +98,15 @@ impl LoginParams {
                 "domain_hint" => params.domain_hint = value,
                 "provider" => params.provider = value,
                 "idp_initiated_login" => params.idp_initiated_login = value,
-                // Not a whole number: asks for a new authentication (the strictest reading)
-                // rather than dropping the requirement.
-                "max_age" => params.max_age = value.map(|v| v.trim().parse().unwrap_or(0)),
+                "max_age" => {
+                    params.max_age = value.as_deref().and_then(|v| match v.trim().parse::<u32>() {
+                        Ok(seconds) => Some(u64::from(seconds)),
+                        Err(_) => {
+                            tracing::warn!(max_age = ?v, "the login route's max_age is no whole number of seconds; ignored");
+                            None
+                        }
+                    })
+                }
                 "acr_values" => params.acr_values = value,
                 _ => {}
             }
