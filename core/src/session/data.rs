@@ -99,4 +99,7 @@ pub(crate) struct LoginTransaction {
     /// The `max_age` the login asked for: the callback checks `auth_time` against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) max_age: Option<u64>,
+    /// The `acr_values` the login asked for: the callback checks the ID token's `acr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) acr_values: Option<String>,
 }

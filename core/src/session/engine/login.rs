@@ -100,6 +100,7 @@ impl SessionEngine {
             return_to,
             created: self.now(),
             max_age: params.max_age,
+            acr_values: params.acr_values.clone(),
         };
         let sealed = self.sealer.seal(Purpose::Login, &to_json(&transaction));
         let mut set_cookies = self.prune_logins(&RequestCookies::parse(cookie_header), transaction.created);
@@ -265,6 +266,9 @@ impl SessionEngine {
             let leeway = i64::try_from(self.auth.config().leeway().as_secs()).unwrap_or(i64::MAX);
             check_auth_time(result.id_token_claims.as_ref(), max_age, leeway, now)?;
         }
+        if let Some(acr_values) = &txn.acr_values {
+            check_acr(result.id_token_claims.as_ref(), acr_values)?;
+        }
         Ok(result)
     }
 
@@ -329,6 +333,21 @@ fn check_auth_time(id_token: Option<&Claims>, max_age: u64, leeway: i64, now: i6
     Ok(())
 }
 
+/// OpenID Core §3.1.3.7 (12): with `acr_values` asked, an `acr` the ID token names must
+/// be one of them. A provider that names none is taken at its word (it may not support
+/// the request), as `auth_time` is.
+fn check_acr(id_token: Option<&Claims>, acr_values: &str) -> Result<()> {
+    let Some(value) = id_token.and_then(|claims| claims.get("acr")) else { return Ok(()) };
+    let acr = value.as_str().ok_or_else(|| Error::invalid_claim("acr", "it is not a string"))?;
+    if acr_values.split_whitespace().any(|asked| asked == acr) {
+        return Ok(());
+    }
+    Err(Error::invalid_claim(
+        "acr",
+        format!("the login's context class {acr:?} is not one the login asked for"),
+    ))
+}
+
 #[cfg(test)]
 mod auth_time_tests {
     use super::*;
@@ -355,5 +374,23 @@ mod auth_time_tests {
             Claims::from_json(br#"{"sub":"usr_1","iss":"https://a.example","aud":"skc_1","exp":2000000000}"#)
                 .unwrap();
         assert!(check_auth_time(Some(&without), 0, 60, now).is_ok());
+    }
+
+    #[test]
+    fn an_acr_other_than_those_asked_is_refused_and_none_is_accepted() {
+        let with_acr = |value: serde_json::Value| {
+            let payload = serde_json::json!({"sub": "usr_1", "iss": "https://a.example", "aud": "skc_1", "exp": 2_000_000_000, "acr": value});
+            Claims::from_json(payload.to_string().as_bytes()).unwrap()
+        };
+        assert!(check_acr(Some(&with_acr("urn:mfa".into())), "urn:pwd urn:mfa").is_ok());
+        assert_eq!(
+            check_acr(Some(&with_acr("urn:pwd".into())), "urn:mfa").unwrap_err().code(),
+            "token_invalid_claim"
+        );
+        assert_eq!(
+            check_acr(Some(&with_acr(2.into())), "urn:mfa").unwrap_err().code(),
+            "token_invalid_claim"
+        );
+        assert!(check_acr(None, "urn:mfa").is_ok());
     }
 }
